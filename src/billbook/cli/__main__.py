@@ -1,0 +1,3 @@
+from billbook.cli import run
+
+run()

@@ -1,0 +1,160 @@
+"""Set-up commands: init, db upgrade, user ..., shop ..."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from billbook.cli.app import STATE, app, emit, read_secret, table
+from billbook.services import shop as shop_service
+from billbook.services import users as user_service
+from billbook.services.errors import ValidationError
+
+
+@app.command()
+@click.option("--admin", default=None, help="User name of the first admin")
+@click.option("--shop-name", default=None)
+@click.option("--state-code", default=None, help="Two-digit GST state code, e.g. 27")
+@click.option("--gstin", default=None)
+def init(admin, shop_name, state_code, gstin) -> None:
+    """Create or upgrade the schema; create the first admin (password: BILLBOOK_PASSWORD or prompt)."""
+    from billbook.db.migrate import current_revision
+    db = STATE.db()
+    result = {"database": db.safe_url, "schema": current_revision(db), "admin": None}
+    if admin:
+        if user_service.has_users(db):
+            raise ValidationError("--admin", "this database already has users; add more with `billbook user add`")
+        password = read_secret("BILLBOOK_PASSWORD", f"Password for {admin}: ", confirm=True)
+        info = user_service.create_first_admin(db, admin, password)
+        result["admin"] = info.username
+        actor = user_service.login(db, admin, password, "cli-init")
+        changes = {"name": shop_name, "state_code": state_code, "gstin": gstin}
+        if any(v is not None for v in changes.values()):
+            shop_service.update_shop(db, actor, **changes)
+        user_service.logout(db, actor)
+    emit(result, f"Database ready: {result['database']} (schema {result['schema']})"
+         + (f"; admin {result['admin']} created" if result["admin"] else ""))
+
+
+@app.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Run migrations to head."""
+    from billbook.db.migrate import current_revision
+    db = STATE.db()
+    emit({"schema": current_revision(db)}, f"Schema at {current_revision(db)}")
+
+
+@app.group("user")
+def user_group() -> None:
+    """Users and roles (admin)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "cashier"]))
+@click.option("--full-name", default="")
+def user_add(name, role, full_name) -> None:
+    """Add a user; password from BILLBOOK_NEW_PASSWORD or prompt."""
+    actor = STATE.actor()
+    password = read_secret("BILLBOOK_NEW_PASSWORD", f"New password for {name}: ", confirm=True)
+    info = user_service.add_user(STATE.db(), actor, name, password, role, full_name)
+    emit(info.to_json(), f"Added {info.role} {info.username}")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """List users."""
+    rows = [u.to_json() for u in user_service.list_users(STATE.db(), STATE.actor())]
+    emit(rows, table(rows, ["username", "role", "active", "locked_until", "created_at"]))
+
+
+@user_group.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["admin", "cashier"]))
+def user_set_role(name, role) -> None:
+    """Make a user admin or cashier."""
+    info = user_service.set_role(STATE.db(), STATE.actor(), name, role)
+    emit(info.to_json(), f"{info.username} is now {info.role}")
+
+
+@user_group.command("deactivate")
+@click.argument("name")
+def user_deactivate(name) -> None:
+    """Stop a user from logging in (their history stays)."""
+    info = user_service.deactivate(STATE.db(), STATE.actor(), name)
+    emit(info.to_json(), f"{info.username} deactivated")
+
+
+@user_group.command("activate")
+@click.argument("name")
+def user_activate(name) -> None:
+    """Let a deactivated or locked-out user log in again."""
+    info = user_service.reactivate(STATE.db(), STATE.actor(), name)
+    emit(info.to_json(), f"{info.username} active again")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+def user_passwd(name) -> None:
+    """Change a password: your own (BILLBOOK_PASSWORD is the old one) or, as admin, anyone's.
+
+    The new password comes from BILLBOOK_NEW_PASSWORD or a prompt.
+    """
+    actor = STATE.actor()
+    new = read_secret("BILLBOOK_NEW_PASSWORD", f"New password for {name}: ", confirm=True)
+    if name == actor.username:
+        old = read_secret("BILLBOOK_PASSWORD", "Current password: ")
+        user_service.change_own_password(STATE.db(), actor, old, new)
+    else:
+        user_service.reset_password(STATE.db(), actor, name, new)
+    emit({"username": name, "changed": True}, f"Password changed for {name}")
+
+
+@app.group("shop")
+def shop_group() -> None:
+    """Shop profile."""
+
+
+@shop_group.command("set")
+@click.option("--name")
+@click.option("--address")
+@click.option("--state-code")
+@click.option("--gstin")
+@click.option("--gst-scheme", type=click.Choice(["regular", "composition", "unregistered"]))
+@click.option("--phone")
+@click.option("--email")
+@click.option("--upi-vpa")
+@click.option("--logo", type=click.Path(path_type=Path), help="PNG or JPEG file")
+@click.option("--invoice-prefix")
+@click.option("--footer", "footer_text")
+@click.option("--round-off/--no-round-off", default=None)
+@click.option("--allow-negative-stock/--no-negative-stock", default=None)
+@click.option("--cashier-can-return/--admin-only-returns", default=None)
+@click.option("--gst-rates", "allowed_gst_rates", help="e.g. 0,5,12,18,28")
+@click.option("--loyalty-rupees-per-credit")
+@click.option("--credit-value")
+@click.option("--print-format", type=click.Choice(["a4", "receipt", "ask", "none"]))
+@click.option("--idle-lock-minutes", type=int)
+def shop_set(logo, **changes) -> None:
+    """Change the shop profile (admin)."""
+    if logo is not None:
+        try:
+            changes["logo"] = logo.read_bytes()
+        except OSError as exc:
+            raise ValidationError("--logo", f"cannot read {logo}: {exc.strerror}") from None
+    info = shop_service.update_shop(STATE.db(), STATE.actor(), **changes)
+    emit(info.to_json(), f"Shop profile saved: {info.name}")
+
+
+@shop_group.command("show")
+def shop_show() -> None:
+    """Show the shop profile."""
+    STATE.actor()
+    info = shop_service.get_shop(STATE.db())
+    emit(info.to_json(), "\n".join(f"{k}: {v}" for k, v in info.to_json().items()))

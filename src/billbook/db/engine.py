@@ -1,0 +1,89 @@
+"""Engines for the embedded SQLite file and for a shared MySQL/MariaDB server.
+
+SQLite: WAL journal (readers never block the writer), foreign keys on, a busy timeout,
+and ``BEGIN IMMEDIATE`` for write transactions so two terminals never both read then
+deadlock on upgrade; read-only units of work use a plain deferred ``BEGIN``.
+MySQL/MariaDB: mysql-connector-python, utf8mb4, InnoDB, pool pre-ping, READ COMMITTED
+(row locks via ``SELECT ... FOR UPDATE`` where numbers and stock are taken).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL
+
+#: "IMMEDIATE" for write units of work, "DEFERRED" for read-only ones (SQLite only).
+sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_mysql(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() in ("mysql", "mariadb")
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with its password masked, for status bars and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str | URL, *, echo: bool = False, pool_size: int = 5) -> Engine:
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, echo)
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        return _mysql_engine(url, echo, pool_size)
+    raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or mysql+mysqlconnector")
+
+
+def _sqlite_engine(url: URL, echo: bool) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                          "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control away from the driver so we can emit BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(f"BEGIN {sqlite_begin_mode.get()}")
+
+    return engine
+
+
+def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
+    query = dict(url.query)
+    query.setdefault("charset", "utf8mb4")
+    query.setdefault("collation", "utf8mb4_unicode_ci")
+    url = url.set(query=query)
+    engine = create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_recycle=3600, pool_size=pool_size,
+        isolation_level="READ COMMITTED",
+        connect_args={"connection_timeout": 10, "use_pure": True},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("SET SESSION innodb_lock_wait_timeout = 20")
+        cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')")
+        cur.close()
+
+    return engine

@@ -1,0 +1,154 @@
+"""The one place that builds, rounds and formats amounts of money.
+
+Money is always :class:`decimal.Decimal`, rounded half-up to the paisa (0.01).
+Never float: ``D(0.1)`` is refused so a float can't sneak in unnoticed.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+from num2words import num2words
+
+ZERO = Decimal("0.00")
+PAISA = Decimal("0.01")
+RUPEE = Decimal("1")
+QTY_QUANTUM = Decimal("0.001")
+
+#: Largest amount billbook accepts anywhere (NUMERIC(12,2) holds 10 digits before the point).
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_QTY = Decimal("999999999.999")
+
+
+class MoneyError(ValueError):
+    """A value that is not a valid amount of money or quantity."""
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """Build a Decimal from text, int or Decimal; floats are refused."""
+    if isinstance(value, float):
+        raise TypeError("money must not be built from float; pass a string")
+    if isinstance(value, bool):
+        raise TypeError("money must not be built from bool")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    text = str(value).strip().replace(",", "").replace("₹", "")
+    try:
+        result = Decimal(text)
+    except InvalidOperation as exc:
+        raise MoneyError(f"not a number: {value!r}") from exc
+    if not result.is_finite():
+        raise MoneyError(f"not a finite number: {value!r}")
+    return result
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half-up to the paisa."""
+    return value.quantize(PAISA, rounding=ROUND_HALF_UP)
+
+
+def round_rupee(value: Decimal) -> Decimal:
+    """Round half-up to the whole rupee (for the invoice's round-off line)."""
+    return value.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA)
+
+
+def round_qty(value: Decimal) -> Decimal:
+    return value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_negative: bool = False,
+                 allow_zero: bool = True) -> Decimal:
+    """Parse user input into a paisa-exact amount, refusing junk with a clear message.
+
+    More than two decimals is refused rather than silently rounded: "10.005" is a typo.
+    """
+    try:
+        value = D(text)
+    except (MoneyError, TypeError) as exc:
+        raise MoneyError(f"{field}: {text!r} is not an amount") from exc
+    if abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"{field}: {text} is too large")
+    if value != value.quantize(PAISA, rounding=ROUND_HALF_UP):
+        raise MoneyError(f"{field}: at most 2 decimal places (got {text})")
+    if not allow_negative and value < 0:
+        raise MoneyError(f"{field}: must not be negative (got {text})")
+    if not allow_zero and value == 0:
+        raise MoneyError(f"{field}: must be more than zero")
+    if abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"{field}: {text} is too large")
+    return value.quantize(PAISA)
+
+
+def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negative: bool = False,
+              allow_zero: bool = False) -> Decimal:
+    """Parse a quantity (pieces, kg, litres…) with at most 3 decimals."""
+    try:
+        value = D(text)
+    except (MoneyError, TypeError) as exc:
+        raise MoneyError(f"{field}: {text!r} is not a number") from exc
+    if abs(value) > MAX_QTY:
+        raise MoneyError(f"{field}: {text} is too large")
+    if value != value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP):
+        raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
+    if not allow_negative and value < 0:
+        raise MoneyError(f"{field}: must not be negative (got {text})")
+    if not allow_zero and value == 0:
+        raise MoneyError(f"{field}: must be more than zero")
+    if abs(value) > MAX_QTY:
+        raise MoneyError(f"{field}: {text} is too large")
+    return value.quantize(QTY_QUANTUM)
+
+
+def money_str(value: Decimal) -> str:
+    """Exact text for machines (JSON, CSV): '1180.00'."""
+    return str(round_money(value))
+
+
+def qty_str(value: Decimal) -> str:
+    """Quantity text without needless zeros: '2', '2.5', '0.125'."""
+    q = round_qty(value)
+    text = format(q.normalize(), "f")
+    return text
+
+
+def format_money(value: Decimal, currency: str = "INR", locale: str = "en_IN") -> str:
+    """Human text with symbol and grouping, e.g. ₹1,23,456.50 for en_IN."""
+    return format_currency(round_money(value), currency, locale=locale)
+
+
+def format_number(value: Decimal, locale: str = "en_IN") -> str:
+    """Grouped number with exactly two decimals and no symbol (for table columns)."""
+    return format_decimal(round_money(value), format="#,##,##0.00" if locale == "en_IN" else "#,##0.00",
+                          locale=locale)
+
+
+_CURRENCY_WORDS = {
+    "INR": ("Rupee", "Rupees", "Paisa", "Paise"),
+    "USD": ("Dollar", "Dollars", "Cent", "Cents"),
+    "EUR": ("Euro", "Euros", "Cent", "Cents"),
+}
+
+
+def _title_words(text: str) -> str:
+    words = text.replace(",", "").split()
+    return " ".join("-".join(part.capitalize() for part in w.split("-")) if w != "and" else "and"
+                    for w in words)
+
+
+def amount_in_words(value: Decimal, currency: str = "INR", lang: str = "en_IN") -> str:
+    """'Rupees One Lakh Twenty-Three Thousand Four Hundred and Fifty-Six and Fifty Paise Only'."""
+    value = round_money(value)
+    if value < 0:
+        return "Minus " + amount_in_words(-value, currency, lang)
+    one, many, sub_one, sub_many = _CURRENCY_WORDS.get(currency, (currency, currency, "Cent", "Cents"))
+    whole = int(value)
+    fraction = int((value - whole) * 100)
+    whole_words = _title_words(num2words(whole, lang=lang))
+    text = f"{one if whole == 1 else many} {whole_words}"
+    if fraction:
+        frac_words = _title_words(num2words(fraction, lang=lang))
+        text += f" and {frac_words} {sub_one if fraction == 1 else sub_many}"
+    return text + " Only"

@@ -1,0 +1,1 @@
+"""CustomTkinter desktop app. Screens call services; they hold no SQL and no business rules."""

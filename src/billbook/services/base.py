@@ -1,0 +1,90 @@
+"""What every service shares: the acting user, the permission guard, the audit writer.
+
+A guarded service looks like::
+
+    @requires(Permission.MANAGE_USERS)
+    def add_user(db: Database, actor: Actor, username: str, ...) -> UserInfo:
+        ...
+
+The guard runs before anything else (so a refused call never touches the database) and
+registers the function in ``GUARDED`` — the permission-matrix test walks that registry.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from billbook import clock
+from billbook.db.models import AuditEntry
+from billbook.domain.permissions import Permission, Role, role_can
+from billbook.services.errors import PermissionDenied
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user on whose behalf a service acts."""
+    user_id: int
+    username: str
+    role: Role
+    terminal: str = ""
+    session_id: int | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return role_can(self.role, permission)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+@dataclass(frozen=True)
+class GuardedService:
+    func: Callable[..., Any]
+    permission: Permission
+    qualname: str = field(default="")
+
+
+#: every service function guarded by @requires, in definition order
+GUARDED: list[GuardedService] = []
+
+
+def check(actor: Actor, permission: Permission) -> None:
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Please log in first.")
+    if not actor.can(permission):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role.value}) is not allowed to {permission.value.replace('_', ' ')}.")
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Guard ``func(db, actor, ...)``: refuse unless ``actor`` holds ``permission``."""
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(db, actor, *args, **kwargs):
+            check(actor, permission)
+            return func(db, actor, *args, **kwargs)
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        GUARDED.append(GuardedService(wrapper, permission, f"{func.__module__}.{func.__qualname__}"))
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+def audit(session: Session, actor: Actor | None, action: str, entity: str = "", entity_id: Any = "",
+          **details: Any) -> None:
+    """Append an audit row in the caller's transaction (so it commits or rolls back with it)."""
+    session.add(AuditEntry(
+        at=clock.now(),
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else details.pop("username", ""),
+        terminal=actor.terminal if actor else details.pop("terminal", ""),
+        action=action, entity=entity, entity_id=str(entity_id),
+        details=json.dumps(details, default=str, ensure_ascii=False) if details else "",
+    ))

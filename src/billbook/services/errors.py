@@ -1,0 +1,58 @@
+"""Named errors that services raise and entry points show as plain messages.
+
+Every error here is a user's mistake or a refused request: GUI and CLI show ``str(err)``
+(never a traceback) and the CLI exits with status 1.
+"""
+
+from __future__ import annotations
+
+
+class BillbookError(Exception):
+    """Base of every error meant to be shown to a person without a traceback."""
+
+
+class ValidationError(BillbookError):
+    """Bad input; ``field`` names the form field (or CLI option) at fault."""
+
+    def __init__(self, field: str | None, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class NotFound(BillbookError):
+    pass
+
+
+class Conflict(BillbookError):
+    """A uniqueness clash (duplicate SKU, phone, user name...)."""
+
+    def __init__(self, field: str | None, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+class PermissionDenied(BillbookError):
+    pass
+
+
+class AuthenticationError(BillbookError):
+    """Login refused. The message never says whether the user name exists."""
+
+
+class AccountLocked(AuthenticationError):
+    pass
+
+
+class OutOfStock(BillbookError):
+    def __init__(self, sku: str, name: str, available, requested):
+        self.sku, self.name, self.available, self.requested = sku, name, available, requested
+        super().__init__(f"Not enough stock for {name} ({sku}): {available} available, {requested} requested")
+
+
+class InvalidTransition(BillbookError):
+    pass
+
+
+class DatabaseUnavailable(BillbookError):
+    """The database could not be reached; the user's work is kept and can be retried."""
