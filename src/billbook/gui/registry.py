@@ -1,0 +1,55 @@
+"""The screen registry: how screens slot into the app shell without touching each other.
+
+A screen is a module in ``billbook/gui/screens/`` defining a CTkFrame subclass decorated
+with :func:`screen`::
+
+    @screen(key="billing", title="Billing", permission=Permission.SELL, order=10, shortcut="<F1>")
+    class BillingScreen(ctk.CTkFrame):
+        def __init__(self, master, ctx: AppContext): ...
+        def on_show(self) -> None: ...   # optional: called each time the screen is shown
+
+The shell imports every module in ``gui/screens``, shows in the sidebar only the screens
+whose permission the logged-in role holds (services enforce it again), and builds each
+screen lazily on first show. ``ctx`` (see gui/context.py) carries the Database, the Actor,
+the shop info and helpers to run work off the Tk thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from billbook.domain.permissions import Permission
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    key: str
+    title: str
+    permission: Permission
+    order: int
+    shortcut: str | None
+    factory: type
+
+
+SCREENS: dict[str, ScreenSpec] = {}
+
+
+def screen(*, key: str, title: str, permission: Permission, order: int = 100,
+           shortcut: str | None = None) -> Callable[[type], type]:
+    def register(cls: type) -> type:
+        SCREENS[key] = ScreenSpec(key, title, permission, order, shortcut, cls)
+        return cls
+    return register
+
+
+def load_all() -> list[ScreenSpec]:
+    """Import every screen module; return the specs in sidebar order."""
+    import importlib
+    import pkgutil
+
+    from billbook.gui import screens
+    for info in pkgutil.iter_modules(screens.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"billbook.gui.screens.{info.name}")
+    return sorted(SCREENS.values(), key=lambda s: (s.order, s.title))
