@@ -1,0 +1,113 @@
+"""The unit of work and engine set-up, on SQLite and MySQL."""
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from billbook import clock
+from billbook.db import uow
+from billbook.db.migrate import current_revision, head_revision
+from billbook.db.models import Category, Customer
+from billbook.services.errors import DatabaseUnavailable
+
+
+def _count_categories(db):
+    return db.run(lambda s: len(s.scalars(select(Category)).all()), readonly=True)
+
+
+def test_schema_is_at_head(db):
+    assert current_revision(db) == head_revision()
+
+
+def test_commits_when_the_block_ends_normally(db):
+    with db.transaction() as s:
+        s.add(Category(name="Grocery"))
+    assert _count_categories(db) == 1
+
+
+def test_rolls_back_uncommitted_work_on_error(db):
+    with pytest.raises(RuntimeError):
+        with db.transaction() as s:
+            s.add(Category(name="Grocery"))
+            s.flush()
+            raise RuntimeError("boom")
+    assert _count_categories(db) == 0
+
+
+def test_readonly_unit_of_work_never_commits(db):
+    with db.transaction(readonly=True) as s:
+        s.add(Category(name="Grocery"))
+        s.flush()
+    assert _count_categories(db) == 0
+
+
+def _locked_error():
+    return OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+
+def test_retries_a_transient_lock_error_then_succeeds(db, monkeypatch):
+    monkeypatch.setattr(uow.time, "sleep", lambda _s: None)
+    calls = []
+
+    def work(s):
+        calls.append(1)
+        s.add(Category(name=f"C{len(calls)}"))
+        s.flush()
+        if len(calls) < 3:
+            raise _locked_error()
+        return "done"
+
+    assert db.run(work) == "done"
+    assert len(calls) == 3
+    # the failed attempts were rolled back: only the third category exists
+    assert db.run(lambda s: [c.name for c in s.scalars(select(Category))]) == ["C3"]
+
+
+def test_gives_up_after_bounded_attempts(db, monkeypatch):
+    monkeypatch.setattr(uow.time, "sleep", lambda _s: None)
+    calls = []
+
+    def work(s):
+        calls.append(1)
+        raise _locked_error()
+
+    with pytest.raises(OperationalError):
+        db.run(work, attempts=4)
+    assert len(calls) == 4
+
+
+def test_lost_connection_becomes_a_plain_message(db):
+    class Orig(Exception):
+        errno = 2013
+
+    def work(s):
+        raise OperationalError("SELECT 1", {}, Orig("Lost connection to MySQL server during query"))
+
+    with pytest.raises(DatabaseUnavailable, match="Nothing was saved"):
+        db.run(work)
+
+
+def test_unicode_round_trips(db):
+    name = "श्री गणेश किराना ₹ 🛒"
+    db.run(lambda s: s.add(Customer(phone="9876543210", name=name, search_name=name.lower(), created_at=clock.now())))
+    assert db.run(lambda s: s.scalars(select(Customer.name)).one()) == name
+
+
+def test_engine_settings(db):
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        else:
+            assert conn.execute(text("SELECT @@character_set_connection")).scalar() == "utf8mb4"
+            engines = conn.execute(text(
+                "SELECT DISTINCT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")).scalars().all()
+            assert engines == ["InnoDB"]
+
+
+def test_display_name_never_shows_a_password():
+    from billbook.db.uow import Database
+    d = Database("mysql+mysqlconnector://shop:hunter2secret@db.local:3306/billbook")
+    assert "hunter2secret" not in d.display_name and "hunter2secret" not in d.safe_url
+    assert d.display_name == "MySQL db.local:3306/billbook"
