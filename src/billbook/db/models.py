@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from billbook.db.types import Blob, LongText, Money, Qty, Rate
@@ -155,6 +156,35 @@ class StockMovement(Base):
     ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     unit_cost: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     __table_args__ = (Index("ix_stock_movements_product_at", "product_id", "at"),)
+
+
+#: search index text: binary (code-point) order on MySQL so prefix ranges are exact
+_SearchText = lambda n: String(n).with_variant(  # noqa: E731
+    mysql.VARCHAR(n, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
+class SearchTerm(Base):
+    """Name-search vocabulary: each distinct lower-case word of any product name.
+
+    Maintained only by ``services/catalog`` (see ``index_products``); rules in ``domain/search``.
+    """
+    __tablename__ = "search_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(_SearchText(160), unique=True)
+
+
+class SearchTermSuffix(Base):
+    """Every suffix of every term, so an infix query word becomes a prefix range scan."""
+    __tablename__ = "search_term_suffixes"
+    suffix: Mapped[str] = mapped_column(_SearchText(24), primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("search_terms.id"), primary_key=True)
+
+
+class ProductTerm(Base):
+    """Which products' names contain which term."""
+    __tablename__ = "product_terms"
+    term_id: Mapped[int] = mapped_column(ForeignKey("search_terms.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
 
 
 # ---------------------------------------------------------------- parties
