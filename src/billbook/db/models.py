@@ -239,6 +239,7 @@ class LoyaltyEntry(Base):
     balance_after: Mapped[Decimal] = mapped_column(Money)
     #: e.g. "2026-11" for a periodic reward, so it is applied once per period
     period: Mapped[str] = mapped_column(String(16), default="")
+    __table_args__ = (Index("ix_loyalty_ledger_at", "at"),)
 
 
 class DuesEntry(Base):
@@ -477,3 +478,63 @@ class DayClose(Base):
     difference: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     report_json: Mapped[str] = mapped_column(LongText)
     __table_args__ = (UniqueConstraint("business_date", "terminal", name="uq_day_closes_date_terminal"),)
+
+
+# ---------------------------------------------------------------- analytics summaries
+# Derived data only: rebuilt from the tables above by services/analytics_summary.py for
+# days up to a watermark (kept in ``settings`` under 'analytics.summary'); days after it
+# are always computed live, so these tables can be dropped and rebuilt at any time.
+
+class SummaryDay(Base):
+    """Per business date: invoice totals and credit-note (return) totals."""
+    __tablename__ = "summary_day"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    invoices: Mapped[int] = mapped_column(Integer, default=0)
+    gross_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    discount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    taxable_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    grand_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    return_taxable: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    return_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    return_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class SummaryDayKey(Base):
+    """Per business date and a key of one dimension (product, customer, category, hour...)."""
+    __tablename__ = "summary_day_key"
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    qty: Mapped[Decimal] = mapped_column(Qty, default=Decimal("0"))
+    a1: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    a2: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class SummaryMonthKey(Base):
+    """Whole calendar months of ``summary_day_key`` for the big dimensions (product, customer)."""
+    __tablename__ = "summary_month_key"
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    qty: Mapped[Decimal] = mapped_column(Qty, default=Decimal("0"))
+    a1: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    a2: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class SummaryCustomerFirst(Base):
+    """The business date of each customer's first invoice (for cohort retention)."""
+    __tablename__ = "summary_customer_first"
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class SummaryCohort(Base):
+    """Distinct customers of cohort week ``cohort_week`` who bought in week ``active_week``."""
+    __tablename__ = "summary_cohort"
+    cohort_week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    active_week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    customers: Mapped[int] = mapped_column(Integer, default=0)
