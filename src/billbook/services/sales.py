@@ -1,0 +1,781 @@
+"""Checkout: ring up a sale in one transaction, and read past invoices.
+
+:func:`checkout` does everything a sale needs in ONE transaction — the invoice number from
+the locked counter, the invoice with every computed figure and a snapshot of the shop,
+customer and products, its lines, payments, stock movements, loyalty and dues ledger rows,
+the stock decrement and the customer's visit — so a sale is all or nothing.
+
+It is idempotent by the client-made ``sale_id``: submitting the same id again (a retry, a
+double click, two terminals racing) returns the first invoice and writes nothing.
+
+Lock order, shared with returns and dues so terminals never deadlock each other:
+products (by id) → customer → number counter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from billbook import clock
+from billbook.db.models import (
+    CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
+)
+from billbook.db.uow import Database
+from billbook.domain.cart import (
+    CartError, CartItem, CartTotals, Discount, PaymentInput, Settlement, compute_cart, credits_earned,
+    credits_for, parse_discount, settle,
+)
+from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
+from billbook.domain.permissions import Permission
+from billbook.services.base import Actor, audit, requires
+from billbook.services.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
+from billbook.services.errors import Conflict, NotFound, OutOfStock, ValidationError
+from billbook.services.numbering import next_number
+from billbook.services.shop import get_or_create_shop
+from billbook.services.stock import apply_movement
+
+#: units sold only in whole numbers (kg, litres, metres may be fractional)
+WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
+                         "tablet", "unit"})
+INVOICE_SERIES = "INV"
+MAX_LINES = 500
+
+#: Test hook: called with a stage name inside the checkout transaction (fault-injection tests).
+_fault_hook = None
+
+
+def _hook(stage: str) -> None:
+    if _fault_hook is not None:
+        _fault_hook(stage)
+
+
+# ---------------------------------------------------------------- requests
+
+@dataclass(frozen=True)
+class SaleItem:
+    """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%")."""
+    product: str | int
+    qty: Decimal | str | int
+    discount: str | Decimal | Discount | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """``amount=None``: the rest of the bill. ``tendered``: cash handed over (change is given)."""
+    mode: str
+    amount: Decimal | str | None = None
+    tendered: Decimal | str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class SaleRequest:
+    """Everything the counter sends for one sale. ``sale_id`` is made by the client (a UUID)."""
+    sale_id: str
+    items: Sequence[SaleItem | tuple]
+    payments: Sequence[PaymentRequest | tuple] = ()
+    customer_phone: str | None = None
+    customer_name: str | None = None
+    customer_state_code: str | None = None
+    customer_gstin: str | None = None
+    bill_discount: str | Decimal | Discount | None = None
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class InvoiceLineInfo:
+    line_no: int
+    product_id: int
+    sku: str
+    name: str
+    hsn: str
+    unit: str
+    qty: Decimal
+    unit_price: Decimal
+    tax_inclusive: bool
+    gross: Decimal
+    discount: Decimal
+    taxable: Decimal
+    gst_rate: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    total: Decimal
+    returned_qty: Decimal = ZERO
+
+    def to_json(self) -> dict:
+        return {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
+                "qty": qty_str(self.qty), "unit_price": money_str(self.unit_price),
+                "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
+                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
+                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
+                "igst": money_str(self.igst), "total": money_str(self.total),
+                "returned_qty": qty_str(self.returned_qty)}
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    mode: str
+    amount: Decimal
+    tendered: Decimal | None = None
+    reference: str | None = None
+
+    def to_json(self) -> dict:
+        return {"mode": self.mode, "amount": money_str(self.amount),
+                "tendered": money_str(self.tendered) if self.tendered is not None else None,
+                "reference": self.reference}
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    phone: str
+    name: str
+    gstin: str = ""
+    state_code: str = ""
+    address: str = ""
+
+    def to_json(self) -> dict:
+        return {"phone": self.phone, "name": self.name, "gstin": self.gstin, "state_code": self.state_code,
+                "address": self.address}
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    """An issued invoice with every stored figure (what PDFs, the GUI and ``--json`` show)."""
+    id: int
+    number: str
+    sale_id: str
+    doc_type: str                      # tax_invoice | bill_of_supply
+    issued_at: dt.datetime
+    business_date: dt.date
+    fy: str
+    cashier: str
+    terminal: str
+    customer: CustomerSnapshot | None
+    place_of_supply: str
+    inter_state: bool
+    shop: dict
+    lines: tuple[InvoiceLineInfo, ...]
+    payments: tuple[PaymentInfo, ...]
+    gross_total: Decimal
+    discount_total: Decimal
+    taxable_total: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    round_off: Decimal
+    grand_total: Decimal
+    paid_total: Decimal
+    change: Decimal
+    due: Decimal
+    credits_earned: Decimal
+    credits_redeemed: Decimal
+    credits_balance: Decimal | None    # the customer's credits right after this sale
+    dues_after: Decimal | None         # the customer's dues right after this sale
+    bill_discount: str = ""
+    status: str = "issued"
+    #: True when this call found the sale already recorded (same sale_id) and wrote nothing
+    replayed: bool = field(default=False, compare=False)
+
+    @property
+    def tax_total(self) -> Decimal:
+        return self.cgst + self.sgst + self.igst
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.number, "date": self.issued_at.isoformat(), "cashier": self.cashier,
+            "customer": {"phone": self.customer.phone, "name": self.customer.name, "gstin": self.customer.gstin,
+                         "state_code": self.customer.state_code} if self.customer else None,
+            "lines": [line.to_json() for line in self.lines],
+            "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
+            "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
+            "grand_total": money_str(self.grand_total),
+            "payments": [p.to_json() for p in self.payments],
+            "change": money_str(self.change), "due": money_str(self.due),
+            # more than the contract's minimum:
+            "sale_id": self.sale_id, "doc_type": self.doc_type, "business_date": self.business_date.isoformat(),
+            "fy": self.fy, "terminal": self.terminal, "place_of_supply": self.place_of_supply,
+            "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state,
+            "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
+            "tax_total": money_str(self.tax_total), "paid_total": money_str(self.paid_total),
+            "bill_discount": self.bill_discount,
+            "credits_earned": money_str(self.credits_earned), "credits_redeemed": money_str(self.credits_redeemed),
+            "credits_balance": money_str(self.credits_balance) if self.credits_balance is not None else None,
+            "dues_after": money_str(self.dues_after) if self.dues_after is not None else None,
+            "status": self.status, "replayed": self.replayed, "shop": self.shop,
+        }
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    number: str
+    issued_at: dt.datetime
+    business_date: dt.date
+    doc_type: str
+    cashier: str
+    terminal: str
+    customer_phone: str
+    customer_name: str
+    taxable_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+    paid_total: Decimal
+    due: Decimal
+    status: str
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "date": self.issued_at.isoformat(),
+                "business_date": self.business_date.isoformat(), "doc_type": self.doc_type,
+                "cashier": self.cashier, "terminal": self.terminal,
+                "customer_phone": self.customer_phone or None, "customer_name": self.customer_name or None,
+                "taxable_total": money_str(self.taxable_total), "tax_total": money_str(self.tax_total),
+                "grand_total": money_str(self.grand_total), "paid_total": money_str(self.paid_total),
+                "due": money_str(self.due), "status": self.status}
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    sku: str
+    name: str
+    unit: str
+    qty: Decimal
+    unit_price: Decimal
+    tax_inclusive: bool
+    discount: Decimal
+    taxable: Decimal
+    gst_rate: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    total: Decimal
+    available: Decimal           # stock now (may be less than qty: the GUI can warn)
+
+    def to_json(self) -> dict:
+        return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": qty_str(self.qty),
+                "unit_price": money_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
+                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
+                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
+                "igst": money_str(self.igst), "total": money_str(self.total), "available": qty_str(self.available)}
+
+
+@dataclass(frozen=True)
+class CartPreview:
+    """Running totals of a cart, computed exactly as checkout will (nothing written)."""
+    lines: tuple[PreviewLine, ...]
+    doc_type: str
+    place_of_supply: str
+    inter_state: bool
+    gross_total: Decimal
+    discount_total: Decimal
+    taxable_total: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    round_off: Decimal
+    grand_total: Decimal
+    customer: CustomerSnapshot | None = None
+    customer_credits: Decimal | None = None
+    customer_dues: Decimal | None = None
+
+    def to_json(self) -> dict:
+        return {"lines": [line.to_json() for line in self.lines], "doc_type": self.doc_type,
+                "place_of_supply": self.place_of_supply, "inter_state": self.inter_state,
+                "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
+                "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
+                "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
+                "grand_total": money_str(self.grand_total),
+                "customer": self.customer.to_json() if self.customer else None,
+                "customer_credits": money_str(self.customer_credits) if self.customer_credits is not None else None,
+                "customer_dues": money_str(self.customer_dues) if self.customer_dues is not None else None}
+
+
+def rate_str(rate: Decimal) -> str:
+    """'5', '18', '0.25' (no trailing zeros, never exponent notation)."""
+    return format(rate.normalize(), "f")
+
+
+# ---------------------------------------------------------------- input checks (no database)
+
+@dataclass(frozen=True)
+class _Line:
+    key: str | int
+    qty: Decimal
+    discount: Discount | None
+
+
+def _validation(exc: CartError | MoneyError, default_field: str) -> ValidationError:
+    if isinstance(exc, CartError):
+        return ValidationError(exc.field, exc.message)
+    text = str(exc)
+    fld, _, msg = text.partition(": ")
+    return ValidationError(fld if msg else default_field, msg or text)
+
+
+def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
+    out = []
+    for n, raw in enumerate(items or (), 1):
+        item = raw if isinstance(raw, SaleItem) else SaleItem(*raw)
+        key = item.product
+        if isinstance(key, bool) or key is None or (isinstance(key, str) and not key.strip()):
+            raise ValidationError("item", f"line {n}: which product? (SKU, barcode or id)")
+        if isinstance(key, str):
+            key = key.strip()
+            if len(key) > 40:
+                raise ValidationError("item", f"line {n}: {key[:40]}… is not a SKU or barcode")
+        try:
+            qty = parse_qty(item.qty, field="quantity")
+            disc = parse_discount(item.discount, field="discount")
+        except (CartError, MoneyError) as exc:
+            err = _validation(exc, "quantity")
+            raise ValidationError(err.field, f"line {n} ({key}): {err.message}") from None
+        out.append(_Line(key, qty, disc))
+    if not out:
+        raise ValidationError("items", "the cart is empty")
+    if len(out) > MAX_LINES:
+        raise ValidationError("items", f"at most {MAX_LINES} lines on one bill")
+    return out
+
+
+def _parse_payments(payments: Iterable[PaymentRequest | tuple]) -> list[PaymentInput]:
+    out = []
+    for raw in payments or ():
+        p = raw if isinstance(raw, PaymentRequest) else PaymentRequest(*raw)
+        mode = (p.mode or "").strip().lower()
+        try:
+            amount = None if p.amount in (None, "") else parse_amount(p.amount, field=f"payment {mode}",
+                                                                      allow_zero=False)
+            tendered = None if p.tendered in (None, "") else parse_amount(p.tendered, field=f"tendered {mode}",
+                                                                          allow_zero=False)
+        except MoneyError as exc:
+            raise _validation(exc, "payment") from None
+        ref = (p.reference or "").strip() or None
+        if ref is not None and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
+            raise ValidationError("payment", "a payment reference is at most 64 plain characters")
+        out.append(PaymentInput(mode, amount, tendered, ref))
+    return out
+
+
+def _check_sale_id(sale_id: str) -> str:
+    sid = (sale_id or "").strip() if isinstance(sale_id, str) else ""
+    if not sid or len(sid) > 64 or any(ord(c) < 33 for c in sid):
+        raise ValidationError("sale_id", "a sale id is 1–64 characters without spaces (e.g. a UUID)")
+    return sid
+
+
+def _check_state(code: str | None) -> str:
+    text = (code or "").strip()
+    if not text:
+        return ""
+    text = text.zfill(2)
+    if not is_valid_state_code(text):
+        raise ValidationError("state_code", f"{code!r} is not a GST state code")
+    return text
+
+
+# ---------------------------------------------------------------- products and cart
+
+def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict[str | int, Product]:
+    """Products for the cart keys (SKU, else barcode; ints are ids), row-locked in id order."""
+    ids = {k for k in (line.key for line in lines) if isinstance(k, int)}
+    codes = {k for k in (line.key for line in lines) if isinstance(k, str)}
+    conds = []
+    if ids:
+        conds.append(Product.id.in_(ids))
+    if codes:
+        conds += [Product.sku.in_(codes), Product.barcode.in_(codes)]
+    stmt = select(Product).where(or_(*conds)).order_by(Product.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    rows = session.scalars(stmt.execution_options(populate_existing=True)).all()
+    by_id = {p.id: p for p in rows}
+    by_sku = {p.sku: p for p in rows}
+    by_code = {p.barcode: p for p in rows if p.barcode}
+    found: dict[str | int, Product] = {}
+    for n, line in enumerate(lines, 1):
+        p = by_id.get(line.key) if isinstance(line.key, int) else (by_sku.get(line.key) or by_code.get(line.key))
+        if p is None:
+            raise ValidationError("item", f"line {n}: no product with SKU or barcode {line.key!r}")
+        if not p.active:
+            raise ValidationError("item", f"line {n}: {p.name} ({p.sku}) is no longer sold")
+        if p.unit in WHOLE_UNITS and line.qty != line.qty.to_integral_value():
+            raise ValidationError("quantity", f"line {n}: {p.name} is sold in whole {p.unit}")
+        found[line.key] = p
+    return found
+
+
+def _cart_items(lines: list[_Line], products: dict) -> list[CartItem]:
+    return [CartItem(sku=p.sku, name=p.name, unit_price=p.price, gst_rate=p.gst_rate, qty=line.qty,
+                     tax_inclusive=p.tax_inclusive, discount=line.discount, hsn=p.hsn, unit=p.unit,
+                     product_id=p.id, category_id=p.category_id, cost_price=p.cost_price)
+            for line in lines for p in [products[line.key]]]
+
+
+def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_discount) -> CartTotals:
+    try:
+        disc = parse_discount(bill_discount, field="discount")
+        return compute_cart(items, inter_state=place_of_supply != shop.state_code,
+                            charges_gst=shop.gst_scheme == GstScheme.REGULAR.value, bill_discount=disc,
+                            round_off=bool(shop.round_off))
+    except CartError as exc:
+        raise _validation(exc, "items") from None
+
+
+def shop_snapshot(shop: Shop) -> dict:
+    """What an issued document prints about the shop, frozen at issue time."""
+    return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
+            "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
+            "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
+            "currency": shop.currency, "locale": shop.locale, "has_logo": bool(shop.logo)}
+
+
+# ---------------------------------------------------------------- checkout
+
+class _AlreadyRecorded(Exception):
+    """Raised inside the transaction to roll it back when the sale id is already an invoice."""
+
+    def __init__(self, invoice_id: int):
+        self.invoice_id = invoice_id
+
+
+@requires(Permission.SELL)
+def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
+    """Ring up a sale in one transaction and return the issued invoice.
+
+    Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
+    and what is available; nothing written). The same ``req.sale_id`` again returns the
+    first invoice (``replayed=True``) and writes nothing.
+    """
+    sale_id = _check_sale_id(req.sale_id)
+    lines = _parse_items(req.items)
+    pays = _parse_payments(req.payments)
+    phone = check_phone(req.customer_phone) if req.customer_phone not in (None, "") else None
+    state_code = _check_state(req.customer_state_code)
+    if req.customer_gstin and not phone:
+        raise ValidationError("customer_gstin", "a GSTIN needs the customer's phone to file the customer")
+    try:
+        parse_discount(req.bill_discount, field="discount")
+    except CartError as exc:
+        raise _validation(exc, "discount") from None
+
+    def work(s: Session) -> InvoiceDetail:
+        if (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
+            raise _AlreadyRecorded(found)
+        return _write_sale(s, actor, req, sale_id, lines, pays, phone, state_code)
+
+    for attempt in (1, 2):
+        try:
+            return db.run(work)
+        except _AlreadyRecorded as done:
+            return _replay(db, done.invoice_id)
+        except IntegrityError:
+            # Another terminal wrote this sale id (or created this customer) a moment ago.
+            found = db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
+            if found is not None:
+                return _replay(db, found)
+            if attempt == 2:
+                raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
+    raise AssertionError("unreachable")
+
+
+def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
+    detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
+    return _with_replayed(detail)
+
+
+def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
+    from dataclasses import replace
+    return replace(detail, replayed=True)
+
+
+def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
+                pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
+    shop = get_or_create_shop(s)
+    products = _load_products(s, lines, lock=True)
+    customer: Customer | None = None
+    if phone:
+        customer = find_or_create_in(s, actor, phone, req.customer_name, state_code=state_code or None,
+                                     gstin=req.customer_gstin, lock=True)
+    gstin = customer.gstin if customer else ""
+    if req.customer_gstin:
+        gstin, _ = check_b2b(req.customer_gstin, state_code or None)
+    place = state_code or (customer.state_code if customer else "") or shop.state_code
+    items = _cart_items(lines, products)
+    totals = _compute(items, shop, place, req.bill_discount)
+
+    try:
+        settlement = settle(totals.grand_total, pays)
+    except CartError as exc:
+        raise _validation(exc, "payment") from None
+    redeemed = ZERO
+    if settlement.credits_amount:
+        if customer is None:
+            raise ValidationError("payment", "paying with credits needs the customer's phone")
+        try:
+            redeemed = credits_for(settlement.credits_amount, shop.credit_value)
+        except CartError as exc:
+            raise _validation(exc, "payment") from None
+        if redeemed > customer.credits:
+            raise ValidationError("payment", f"{customer.name} has {money_str(customer.credits)} credits; "
+                                             f"{money_str(redeemed)} needed")
+    if settlement.due and customer is None:
+        raise ValidationError("payment", "putting a bill on account needs the customer's phone")
+    earned = credits_earned(settlement.money_paid, shop.loyalty_rupees_per_credit) if customer else ZERO
+
+    # stock: every product's total quantity on this bill, against what is on the shelf
+    wanted: dict[int, Decimal] = {}
+    for item in items:
+        wanted[item.product_id] = wanted.get(item.product_id, ZERO) + item.qty
+    if not shop.allow_negative_stock:
+        for p in sorted({p.id: p for p in products.values()}.values(), key=lambda p: p.id):
+            if wanted[p.id] > p.stock_qty:
+                raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
+
+    now = clock.now()
+    number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
+    if s.bind.dialect.name != "sqlite":
+        # READ COMMITTED: a twin submit may have committed while we waited for the locks
+        if (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
+            raise _AlreadyRecorded(found)
+    _hook("numbered")
+
+    inv = Invoice(
+        number=number, sale_id=sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+        business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
+        terminal=actor.terminal or "",
+        customer_id=customer.id if customer else None, customer_name=customer.name if customer else "",
+        customer_phone=customer.phone if customer else "", customer_gstin=gstin,
+        customer_address=customer.address if customer else "",
+        customer_state_code=(state_code or (customer.state_code if customer else "")),
+        place_of_supply=place, inter_state=totals.inter_state,
+        shop_snapshot=json.dumps(shop_snapshot(shop), ensure_ascii=False),
+        gross_total=totals.gross_total, discount_total=totals.discount_total,
+        taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
+        round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
+        change_given=settlement.change, due_amount=settlement.due, credits_earned=earned,
+        credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
+        status="issued", print_count=0,
+    )
+    s.add(inv)
+    s.flush()
+    line_rows = [dict(invoice_id=inv.id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
+                      name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
+                      qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
+                      gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate,
+                      cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
+                 for n, lt in enumerate(totals.lines, 1)]
+    s.execute(insert(InvoiceLine), line_rows)
+    _hook("lines")
+    by_id = {p.id: p for p in products.values()}
+    for pid in sorted(wanted):
+        p = by_id[pid]
+        apply_movement(s, p, -wanted[pid], "sale", actor, ref_type="invoice", ref_id=inv.id,
+                       unit_cost=p.cost_price)
+    cust_id = customer.id if customer else None
+    pay_rows = [dict(kind="sale", invoice_id=inv.id, customer_id=cust_id, mode=p.mode, amount=p.amount,
+                     tendered=p.tendered, reference=p.reference, at=now, business_date=now.date(),
+                     user_id=actor.user_id, terminal=actor.terminal or "")
+                for p in settlement.payments]
+    if pay_rows:
+        s.execute(insert(Payment), pay_rows)
+
+    credits_balance = dues_after = None
+    if customer is not None:
+        if redeemed:
+            customer.credits -= redeemed
+            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=-redeemed, reason="redeem",
+                               note=number, invoice_id=inv.id, user_id=actor.user_id,
+                               balance_after=customer.credits))
+        if earned:
+            customer.credits += earned
+            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=earned, reason="earn", note=number,
+                               invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.credits))
+        if settlement.due:
+            customer.dues += settlement.due
+            s.add(DuesEntry(customer_id=customer.id, at=now, delta=settlement.due, reason="sale",
+                            invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.dues,
+                            note=number))
+        customer.visits = (customer.visits or 0) + 1
+        customer.first_visit = customer.first_visit or now
+        customer.last_visit = now
+        customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
+        credits_balance, dues_after = customer.credits, customer.dues
+    audit(s, actor, "sale.checkout", "invoice", inv.id, number=number, total=totals.grand_total,
+          lines=len(line_rows), sale_id=sale_id)
+    _hook("before_commit")
+    s.flush()
+    _hook("flushed")
+
+    return InvoiceDetail(
+        id=inv.id, number=number, sale_id=sale_id, doc_type=inv.doc_type, issued_at=now, business_date=now.date(),
+        fy=fy, cashier=actor.username, terminal=inv.terminal,
+        customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address)
+        if customer else None,
+        place_of_supply=place, inter_state=totals.inter_state, shop=shop_snapshot(shop),
+        lines=tuple(InvoiceLineInfo(r["line_no"], r["product_id"], r["sku"], r["name"], r["hsn"], r["unit"], r["qty"],
+                                    r["unit_price"], r["tax_inclusive"], r["gross"], r["discount"], r["taxable"],
+                                    r["gst_rate"], r["cgst"], r["sgst"], r["igst"], r["total"])
+                    for r in line_rows),
+        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in settlement.payments),
+        gross_total=totals.gross_total, discount_total=totals.discount_total, taxable_total=totals.taxable_total,
+        cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst, round_off=totals.round_off,
+        grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
+        due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
+        dues_after=dues_after, bill_discount=inv.bill_discount_text, status="issued",
+    )
+
+
+# ---------------------------------------------------------------- preview (the GUI's running totals)
+
+@requires(Permission.SELL)
+def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, customer_phone: str | None = None,
+            customer_state_code: str | None = None, bill_discount=None) -> CartPreview:
+    """The cart's figures exactly as :func:`checkout` would compute them; writes nothing.
+
+    Unlike checkout, short stock is not an error here: each line carries ``available``.
+    """
+    lines = _parse_items(items)
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    state_code = _check_state(customer_state_code)
+
+    def work(s: Session) -> CartPreview:
+        shop = s.get(Shop, 1) or get_or_create_shop(s)
+        products = _load_products(s, lines, lock=False)
+        customer = find_by_phone(s, phone) if phone else None
+        place = state_code or (customer.state_code if customer else "") or shop.state_code
+        totals = _compute(_cart_items(lines, products), shop, place, bill_discount)
+        plines = tuple(PreviewLine(lt.item.sku, lt.item.name, lt.item.unit, lt.item.qty, lt.item.unit_price,
+                                   lt.item.tax_inclusive, lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst,
+                                   lt.igst, lt.total, products[line.key].stock_qty)
+                       for lt, line in zip(totals.lines, lines))
+        snap = (CustomerSnapshot(customer.phone, customer.name, customer.gstin, customer.state_code,
+                                 customer.address) if customer else None)
+        return CartPreview(plines, totals.doc_type, place, totals.inter_state, totals.gross_total,
+                           totals.discount_total, totals.taxable_total, totals.cgst, totals.sgst, totals.igst,
+                           totals.round_off, totals.grand_total, snap,
+                           customer.credits if customer else None, customer.dues if customer else None)
+    return db.run(work, readonly=True)
+
+
+# ---------------------------------------------------------------- reading invoices
+
+def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
+    if inv is None:
+        raise NotFound("No such invoice.")
+    returned = dict(s.execute(
+        select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.qty))
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .where(InvoiceLine.invoice_id == inv.id).group_by(CreditNoteLine.invoice_line_id)).all())
+    credits_balance = s.scalar(select(LoyaltyEntry.balance_after).where(LoyaltyEntry.invoice_id == inv.id)
+                               .order_by(LoyaltyEntry.id.desc()).limit(1))
+    dues_after = s.scalar(select(DuesEntry.balance_after).where(DuesEntry.invoice_id == inv.id,
+                                                                DuesEntry.reason == "sale")
+                          .order_by(DuesEntry.id.desc()).limit(1))
+    if inv.customer_id is not None and credits_balance is None:
+        credits_balance = s.scalar(select(LoyaltyEntry.balance_after)
+                                   .where(LoyaltyEntry.customer_id == inv.customer_id, LoyaltyEntry.at <= inv.issued_at)
+                                   .order_by(LoyaltyEntry.id.desc()).limit(1)) or ZERO
+    if inv.customer_id is not None and dues_after is None:
+        dues_after = s.scalar(select(DuesEntry.balance_after)
+                              .where(DuesEntry.customer_id == inv.customer_id, DuesEntry.at <= inv.issued_at)
+                              .order_by(DuesEntry.id.desc()).limit(1)) or ZERO
+    try:
+        shop = json.loads(inv.shop_snapshot or "{}")
+    except ValueError:
+        shop = {}
+    customer = (CustomerSnapshot(inv.customer_phone, inv.customer_name, inv.customer_gstin, inv.customer_state_code,
+                                 inv.customer_address) if inv.customer_id is not None else None)
+    sale_pays = [p for p in inv.payments if p.kind == "sale"]
+    return InvoiceDetail(
+        id=inv.id, number=inv.number, sale_id=inv.sale_id, doc_type=inv.doc_type, issued_at=inv.issued_at,
+        business_date=inv.business_date, fy=inv.fy, cashier=inv.cashier_name, terminal=inv.terminal,
+        customer=customer, place_of_supply=inv.place_of_supply, inter_state=inv.inter_state, shop=shop,
+        lines=tuple(InvoiceLineInfo(ln.line_no, ln.product_id, ln.sku, ln.name, ln.hsn, ln.unit, ln.qty,
+                                    ln.unit_price, ln.tax_inclusive, ln.gross, ln.discount, ln.taxable,
+                                    ln.gst_rate, ln.cgst, ln.sgst, ln.igst, ln.total,
+                                    returned.get(ln.id) or ZERO) for ln in inv.lines),
+        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in sale_pays),
+        gross_total=inv.gross_total, discount_total=inv.discount_total, taxable_total=inv.taxable_total,
+        cgst=inv.cgst, sgst=inv.sgst, igst=inv.igst, round_off=inv.round_off, grand_total=inv.grand_total,
+        paid_total=inv.paid_total, change=inv.change_given, due=inv.due_amount,
+        credits_earned=inv.credits_earned, credits_redeemed=inv.credits_redeemed,
+        credits_balance=credits_balance, dues_after=dues_after, bill_discount=inv.bill_discount_text,
+        status=inv.status,
+    )
+
+
+def load_invoice_detail(s: Session, number: str) -> InvoiceDetail:
+    """The invoice ``number`` as an InvoiceDetail, in the caller's session (for documents, reports)."""
+    inv = s.scalars(select(Invoice).where(Invoice.number == (number or "").strip().upper())).one_or_none()
+    if inv is None:
+        raise NotFound(f"No invoice {number!r}.")
+    return _detail(s, inv)
+
+
+@requires(Permission.VIEW_INVOICES)
+def get_invoice(db: Database, actor: Actor, number: str) -> InvoiceDetail:
+    """One issued invoice with all its figures, lines (with quantities returned) and payments."""
+    return db.run(lambda s: load_invoice_detail(s, number), readonly=True)
+
+
+@requires(Permission.VIEW_INVOICES)
+def get_invoice_by_sale_id(db: Database, actor: Actor, sale_id: str) -> InvoiceDetail | None:
+    """The invoice made from client sale id ``sale_id``, or None (a terminal checking a retry)."""
+    def work(s: Session):
+        inv = s.scalars(select(Invoice).where(Invoice.sale_id == (sale_id or "").strip())).one_or_none()
+        return _detail(s, inv) if inv is not None else None
+    return db.run(work, readonly=True)
+
+
+def _as_date(value, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a date like 2026-11-24") from None
+
+
+@requires(Permission.VIEW_INVOICES)
+def list_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
+                  search: str | None = None, limit: int = 200, offset: int = 0) -> list[InvoiceSummary]:
+    """Invoices newest first, filtered by business date range, customer phone, or text in the
+    number / customer name / phone."""
+    d_from, d_to = _as_date(date_from, "from"), _as_date(date_to, "to")
+    if d_from and d_to and d_from > d_to:
+        raise ValidationError("from", "the start date is after the end date")
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    limit = max(1, min(int(limit or 200), 10000))
+    offset = max(0, int(offset or 0))
+
+    def work(s: Session) -> list[InvoiceSummary]:
+        stmt = select(Invoice)
+        if d_from:
+            stmt = stmt.where(Invoice.business_date >= d_from)
+        if d_to:
+            stmt = stmt.where(Invoice.business_date <= d_to)
+        if phone:
+            stmt = stmt.where(Invoice.customer_phone == phone)
+        if search and search.strip():
+            like = f"%{search.strip().lower()}%"
+            stmt = stmt.where(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
+                                  Invoice.customer_phone.like(like)))
+        stmt = stmt.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit).offset(offset)
+        return [InvoiceSummary(i.number, i.issued_at, i.business_date, i.doc_type, i.cashier_name, i.terminal,
+                               i.customer_phone, i.customer_name, i.taxable_total, i.cgst + i.sgst + i.igst,
+                               i.grand_total, i.paid_total, i.due_amount, i.status)
+                for i in s.scalars(stmt)]
+    return db.run(work, readonly=True)
