@@ -1,0 +1,114 @@
+"""Settings screen: an admin saves the shop profile and manages users; bad input shows at
+the field and changes nothing; a cashier gets no settings at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from billbook.gui.screens.settings import SettingsScreen, probe_database
+from billbook.services import shop as shop_service
+from billbook.services import users as user_service
+from tests.builders import snapshot
+from tests.gui.backoffice_support import *  # noqa: F403
+
+pytestmark = pytest.mark.gui
+
+
+def test_admin_saves_the_shop_profile(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    form = screen.shop_form
+    assert form["name"].get() == shop_service.get_shop(admin_ctx.db).name
+    form["name"].set("Sharma General Store")
+    form["gstin"].set("27AAPFU0939F1ZV")
+    form["state_code"].set("27 — Maharashtra")
+    screen.save_shop_btn.invoke()
+    pump_until_idle(admin_ctx)
+    assert form.status.text == "Shop profile saved."
+    info = shop_service.get_shop(admin_ctx.db)
+    assert (info.name, info.gstin) == ("Sharma General Store", "27AAPFU0939F1ZV")
+
+
+def test_a_bad_gstin_is_shown_at_its_field_and_nothing_changes(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    before = snapshot(admin_ctx.db)
+    screen.shop_form["gstin"].set("27AAPFU0939F1ZX")   # wrong check character
+    screen.save_shop_btn.invoke()
+    pump_until_idle(admin_ctx)
+    assert "check character" in screen.shop_form["gstin"].error_text
+    assert screen.shop_form["name"].error_text == ""
+    assert snapshot(admin_ctx.db) == before
+
+
+def test_billing_rules_refuse_an_invoice_prefix_at_the_field(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    before = snapshot(admin_ctx.db)
+    screen.billing_form["invoice_prefix"].set("CN")
+    screen.save_billing()
+    pump_until_idle(admin_ctx)
+    assert "not CN" in screen.billing_form["invoice_prefix"].error_text
+    assert snapshot(admin_ctx.db) == before
+    screen.billing_form["invoice_prefix"].set("SGS")
+    screen.billing_form["print_format"].set("80 mm receipt")
+    screen.save_billing()
+    pump_until_idle(admin_ctx)
+    info = shop_service.get_shop(admin_ctx.db)
+    assert (info.invoice_prefix, info.print_format) == ("SGS", "receipt")
+
+
+def test_admin_adds_a_cashier_then_deactivates_them(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    form = screen.add_user_form
+    form["username"].set("ravi")
+    form["full_name"].set("Ravi Kumar")
+    form["password"].set("counter-pass-9")
+    screen.add_user()
+    pump_until_idle(admin_ctx)
+    assert "ravi added as cashier" in form.status.text
+    assert "ravi" in screen.users_table.rows
+    screen.users_table.select("ravi")
+    admin_ctx.root.update()
+    screen.toggle_active()
+    pump_until_idle(admin_ctx)
+    users = {u.username: u for u in user_service.list_users(admin_ctx.db, admin_ctx.actor)}
+    assert users["ravi"].active is False
+    assert screen.users_table.values_of("ravi")["active"] == "no"
+
+
+def test_a_duplicate_user_name_and_a_short_password_show_at_their_fields(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    before = snapshot(admin_ctx.db)
+    form = screen.add_user_form
+    form["username"].set("owner")
+    form["password"].set("long-enough-pass")
+    screen.add_user()
+    pump_until_idle(admin_ctx)
+    assert "already exists" in form["username"].error_text
+    form["username"].set("newbie")
+    form["password"].set("short")
+    screen.add_user()
+    pump_until_idle(admin_ctx)
+    assert form["password"].error_text
+    assert form["username"].error_text == ""
+    assert snapshot(admin_ctx.db) == before
+
+
+def test_the_last_admin_cannot_be_deactivated_from_the_screen(admin_ctx):
+    screen = mount(admin_ctx, SettingsScreen)
+    screen.users_table.select("owner")
+    admin_ctx.root.update()
+    screen.toggle_active()
+    pump_until_idle(admin_ctx)
+    assert "last active admin" in screen.users_status.text
+
+
+def test_a_cashier_gets_no_settings(cashier_ctx):
+    screen = mount(cashier_ctx, SettingsScreen)
+    assert not hasattr(screen, "tabs")
+    assert "for admins" in screen.refusal.cget("text")
+
+
+def test_test_connection_reports_a_good_file_and_an_unreachable_server(tmp_path, gui_db):
+    good = probe_database(str(gui_db.engine.url.database))
+    assert good.ok and "up to date" in good.message
+    bad = probe_database("mysql+mysqlconnector://nobody:secret@127.0.0.1:1/none")
+    assert not bad.ok and "secret" not in bad.message
