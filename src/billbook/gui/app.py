@@ -1,56 +1,384 @@
-"""Desktop entry point: open (and migrate) the database, then show the login window."""
+"""Desktop entry point: open (and migrate) the database, then the first-run wizard or the login.
+
+One window (:class:`App`) swaps three faces: the first-run wizard (no users yet), the login
+form (also the lock screen), and the shell with its screens. The role comes from the
+account; there is one login form for everybody.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
+import tkinter as tk
+from pathlib import Path
 
 import customtkinter as ctk
 
+from billbook import config
+from billbook.db.uow import Database
+from billbook.domain.gst import STATES
+from billbook.gui import theme
+from billbook.gui.context import AppContext, plain_error
 from billbook.services import shop as shop_service
 from billbook.services import users as user_service
-from billbook.services.errors import BillbookError
+from billbook.services.base import Actor
+from billbook.services.errors import BillbookError, ValidationError
+
+log = logging.getLogger("billbook.gui")
+
+DEFAULT_GEOMETRY = "1366x768"
+MIN_SIZE = (1100, 660)
 
 
-class LoginWindow(ctk.CTk):
-    """Placeholder login window (the full shell comes with the counter GUI)."""
+def _state_choices() -> list[str]:
+    return [f"{code} — {name}" for code, name in sorted(STATES.items())]
 
-    def __init__(self, db):
+
+class Field(ctk.CTkFrame):
+    """A labelled entry with a line for its own error message."""
+
+    def __init__(self, master, label: str, *, show: str | None = None, placeholder: str = "", width: int = 300):
+        super().__init__(master, fg_color="transparent")
+        ctk.CTkLabel(self, text=label, anchor="w", font=theme.font(12), height=20).pack(fill="x")
+        kw = {"show": show} if show else {}
+        self.entry = ctk.CTkEntry(self, width=width, height=34, placeholder_text=placeholder or None,
+                                  font=theme.font(13), **kw)
+        self.entry.pack(fill="x")
+        self.error = ctk.CTkLabel(self, text="", anchor="w", text_color=theme.ERROR, font=theme.font(11),
+                                  height=16)
+        self.error.pack(fill="x")
+
+    def get(self) -> str:
+        return self.entry.get()
+
+    def set(self, text: str) -> None:
+        self.entry.delete(0, "end")
+        if text:
+            self.entry.insert(0, text)
+
+    def set_error(self, text: str) -> None:
+        self.error.configure(text=text)
+        self.entry.configure(border_color=theme.ERROR if text else ctk.ThemeManager.theme["CTkEntry"]["border_color"])
+
+
+class FirstRunWizard(ctk.CTkFrame):
+    """Create the first admin and the shop profile, then log straight in."""
+
+    def __init__(self, master: App):
+        super().__init__(master, fg_color="transparent")
+        self.app = master
+        self.ctx = master.ctx
+        self._actor: Actor | None = None
+        self._logo: bytes | None = None
+        card = ctk.CTkFrame(self, corner_radius=14)
+        card.place(relx=0.5, rely=0.5, anchor="center")
+        ctk.CTkLabel(card, text="Welcome to billbook", font=theme.font(24, "bold")).grid(
+            row=0, column=0, columnspan=2, padx=28, pady=(22, 0), sticky="w")
+        ctk.CTkLabel(card, text="Set up your shop and its first admin account. You can change all of this "
+                     "later in Settings.", font=theme.font(13), text_color=theme.MUTED).grid(
+            row=1, column=0, columnspan=2, padx=28, pady=(2, 12), sticky="w")
+        left = ctk.CTkFrame(card, fg_color="transparent")
+        right = ctk.CTkFrame(card, fg_color="transparent")
+        left.grid(row=2, column=0, padx=(28, 14), sticky="n")
+        right.grid(row=2, column=1, padx=(14, 28), sticky="n")
+        ctk.CTkLabel(left, text="Admin account", font=theme.font(15, "bold"), anchor="w").pack(fill="x", pady=(0, 4))
+        self.username = Field(left, "User name", placeholder="e.g. owner")
+        self.full_name = Field(left, "Full name (optional)")
+        self.password = Field(left, "Password", show="•", placeholder="at least 8 characters")
+        self.confirm = Field(left, "Password again", show="•")
+        for f in (self.username, self.full_name, self.password, self.confirm):
+            f.pack(fill="x")
+        ctk.CTkLabel(right, text="Shop", font=theme.font(15, "bold"), anchor="w").pack(fill="x", pady=(0, 4))
+        self.shop_name = Field(right, "Shop name", placeholder="as printed on invoices")
+        self.shop_name.pack(fill="x")
+        ctk.CTkLabel(right, text="State", anchor="w", font=theme.font(12), height=20).pack(fill="x")
+        self.state = ctk.CTkOptionMenu(right, values=_state_choices(), width=300, height=32, font=theme.font(13),
+                                       dynamic_resizing=False)
+        current = self.ctx.shop.state_code or "27"
+        self.state.set(next(c for c in _state_choices() if c.startswith(current)))
+        self.state.pack(fill="x", pady=(0, 16))
+        self.gstin = Field(right, "GSTIN (leave empty if unregistered)", placeholder="27ABCDE1234F1Z5")
+        self.upi = Field(right, "UPI id for QR payments (optional)", placeholder="shopname@bank")
+        self.prefix = Field(right, "Invoice prefix", placeholder="INV")
+        self.prefix.set(self.ctx.shop.invoice_prefix or "INV")
+        for f in (self.gstin, self.upi, self.prefix):
+            f.pack(fill="x")
+        logo_row = ctk.CTkFrame(right, fg_color="transparent")
+        logo_row.pack(fill="x", pady=(0, 6))
+        ctk.CTkButton(logo_row, text="Choose logo…", width=120, command=self._choose_logo,
+                      fg_color="transparent", border_width=1, text_color=("gray10", "gray90")).pack(side="left")
+        self.logo_label = ctk.CTkLabel(logo_row, text="No logo (optional)", text_color=theme.MUTED,
+                                       font=theme.font(12), anchor="w")
+        self.logo_label.pack(side="left", padx=10, fill="x", expand=True)
+        self.message = ctk.CTkLabel(card, text="", text_color=theme.ERROR, font=theme.font(13), wraplength=640,
+                                    anchor="w", justify="left")
+        self.message.grid(row=3, column=0, columnspan=2, padx=28, sticky="we")
+        self.submit = ctk.CTkButton(card, text="Create shop and log in", height=40, font=theme.font(15, "bold"),
+                                    command=self.save)
+        self.submit.grid(row=4, column=0, columnspan=2, padx=28, pady=(6, 24), sticky="we")
+        self._fields = {"username": self.username, "password": self.password, "new_password": self.password,
+                        "name": self.shop_name, "gstin": self.gstin, "upi_vpa": self.upi,
+                        "invoice_prefix": self.prefix, "full_name": self.full_name}
+        for f in (self.username, self.full_name, self.password, self.confirm, self.shop_name, self.gstin,
+                  self.upi, self.prefix):
+            f.entry.bind("<Return>", lambda _e: self.save())
+        self.after(50, self.username.entry.focus_set)
+
+    def _choose_logo(self) -> None:
+        from tkinter import filedialog
+        path = filedialog.askopenfilename(parent=self, title="Shop logo",
+                                          filetypes=[("Images", "*.png *.jpg *.jpeg"), ("All files", "*")])
+        if path:
+            self.set_logo(Path(path))
+
+    def set_logo(self, path: Path) -> None:
+        try:
+            self._logo = path.read_bytes()
+        except OSError as exc:
+            self.message.configure(text=f"Cannot read {path.name}: {exc.strerror}")
+            return
+        self.logo_label.configure(text=path.name, text_color=("gray10", "gray90"))
+
+    def _clear_errors(self) -> None:
+        for f in set(self._fields.values()) | {self.confirm}:
+            f.set_error("")
+        self.message.configure(text="")
+
+    def save(self) -> None:
+        self._clear_errors()
+        if self.password.get() != self.confirm.get():
+            self.confirm.set_error("the two passwords differ")
+            return
+        if not self.shop_name.get().strip():
+            self.shop_name.set_error("the shop needs a name")
+            return
+        values = dict(username=self.username.get(), password=self.password.get(), full_name=self.full_name.get())
+        shop = dict(name=self.shop_name.get(), state_code=self.state.get()[:2], gstin=self.gstin.get(),
+                    upi_vpa=self.upi.get(), invoice_prefix=self.prefix.get() or "INV", logo=self._logo)
+        db, terminal, actor = self.ctx.db, self.ctx.terminal, self._actor
+
+        def work():
+            nonlocal actor
+            if actor is None:
+                user_service.create_first_admin(db, values["username"], values["password"], values["full_name"])
+                actor = user_service.login(db, values["username"], values["password"], terminal)
+            try:
+                info = shop_service.update_shop(db, actor, **shop)
+            except BillbookError as exc:
+                exc.actor = actor  # the admin exists now: a retry only fixes the shop
+                raise
+            return actor, info
+
+        self.submit.configure(state="disabled")
+        self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…")
+
+    def _done(self, result) -> None:
+        actor, info = result
+        self.ctx.shop = info
+        self.app.start_session(actor)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.submit.configure(state="normal")
+        self._actor = getattr(exc, "actor", None) or self._actor
+        if self._actor is not None:
+            self.username.entry.configure(state="disabled")
+            self.password.entry.configure(state="disabled")
+            self.confirm.entry.configure(state="disabled")
+            self.submit.configure(text="Save shop and log in")
+        field = getattr(exc, "field", None)
+        if isinstance(exc, ValidationError) and field in self._fields:
+            self._fields[field].set_error(exc.message)
+            self._fields[field].entry.focus_set()
+        else:
+            self.message.configure(text=plain_error(exc))
+
+
+class LoginForm(ctk.CTkFrame):
+    """The one login form; with ``locked_user`` it is the lock screen for that user."""
+
+    def __init__(self, master: App, *, locked_user: str | None = None):
+        super().__init__(master, fg_color="transparent")
+        self.app = master
+        self.ctx = master.ctx
+        self.locked_user = locked_user
+        card = ctk.CTkFrame(self, corner_radius=14, width=420)
+        card.place(relx=0.5, rely=0.45, anchor="center")
+        ctk.CTkLabel(card, text=self.ctx.shop.name, font=theme.font(24, "bold")).pack(padx=40, pady=(28, 0))
+        sub = (f"Locked — {locked_user}, enter your password to continue" if locked_user
+               else "Log in to start billing")
+        ctk.CTkLabel(card, text=sub, text_color=theme.MUTED, font=theme.font(13)).pack(padx=40, pady=(2, 16))
+        self.user = ctk.CTkEntry(card, placeholder_text="User name", width=320, height=38, font=theme.font(14))
+        self.user.pack(padx=40, pady=6)
+        self.password = ctk.CTkEntry(card, placeholder_text="Password", show="•", width=320, height=38,
+                                     font=theme.font(14))
+        self.password.pack(padx=40, pady=6)
+        self.message = ctk.CTkLabel(card, text="", text_color=theme.ERROR, font=theme.font(13), wraplength=320,
+                                    height=24)
+        self.message.pack(padx=40, pady=(4, 0))
+        self.button = ctk.CTkButton(card, text="Unlock" if locked_user else "Log in", width=320, height=40,
+                                    font=theme.font(15, "bold"), command=self.submit)
+        self.button.pack(padx=40, pady=(6, 8))
+        if locked_user:
+            self.user.insert(0, locked_user)
+            self.user.configure(state="disabled")
+            ctk.CTkButton(card, text="Log out instead", width=320, fg_color="transparent",
+                          text_color=theme.ACCENT, hover_color=theme.PANEL,
+                          command=self.app.logout).pack(padx=40, pady=(0, 6))
+        ctk.CTkLabel(card, text=f"Terminal {self.ctx.terminal}  ·  {self.ctx.db.display_name}",
+                     text_color=theme.MUTED, font=theme.font(11), wraplength=340).pack(padx=40, pady=(4, 22))
+        self.user.bind("<Return>", lambda _e: self.password.focus_set())
+        self.password.bind("<Return>", lambda _e: self.submit())
+        self.after(30, (self.password if locked_user else self.user).focus_set)
+
+    def submit(self) -> None:
+        username = self.locked_user or self.user.get()
+        password = self.password.get()
+        if not username.strip() or not password:
+            self.message.configure(text="Enter your user name and password.")
+            return
+        self.button.configure(state="disabled")
+        self.message.configure(text="")
+        db, terminal = self.ctx.db, self.ctx.terminal
+        self.ctx.run_in_background(lambda: user_service.login(db, username, password, terminal),
+                                   on_done=self._ok, on_error=self._refused, busy="Checking your password…")
+
+    def _ok(self, actor: Actor) -> None:
+        if self.locked_user:
+            self.app.unlock(actor)
+        else:
+            self.app.start_session(actor)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.button.configure(state="normal")
+        self.password.delete(0, "end")
+        self.message.configure(text=plain_error(exc))
+        self.password.focus_set()
+
+
+class App(ctk.CTk):
+    """The billbook window."""
+
+    def __init__(self, db: Database, *, geometry: str | None = None, theme_mode: str | None = None):
+        cfg = config.read_config()
+        self.theme_mode = theme_mode or cfg.get("gui_theme", "system")
+        theme.set_theme(self.theme_mode)
         super().__init__()
+        self.withdraw()
         self.db = db
         info = shop_service.get_shop(db)
-        self.title(f"billbook — {info.name}")
-        self.geometry("420x320")
-        frame = ctk.CTkFrame(self)
-        frame.pack(expand=True, fill="both", padx=24, pady=24)
-        ctk.CTkLabel(frame, text=info.name, font=ctk.CTkFont(size=20, weight="bold")).pack(pady=(16, 8))
-        self.user = ctk.CTkEntry(frame, placeholder_text="User name", width=240)
-        self.user.pack(pady=6)
-        self.password = ctk.CTkEntry(frame, placeholder_text="Password", show="•", width=240)
-        self.password.pack(pady=6)
-        self.message = ctk.CTkLabel(frame, text="", text_color="#c0392b")
-        self.message.pack(pady=4)
-        ctk.CTkButton(frame, text="Log in", command=self._login, width=240).pack(pady=6)
-        self.password.bind("<Return>", lambda _e: self._login())
-        self.user.focus_set()
+        self.ctx = AppContext(self, db, info, terminal=config.terminal_name())
+        self.minsize(*MIN_SIZE)
+        self.geometry(geometry or cfg.get("gui_geometry") or DEFAULT_GEOMETRY)
+        self.set_title()
+        self.face: ctk.CTkFrame | None = None
+        self.shell = None
+        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.last_activity = time.monotonic()
+        for seq in ("<KeyPress>", "<Motion>", "<ButtonPress>"):
+            self.bind_all(seq, self._activity, add="+")
+        if user_service.has_users(db):
+            self.show(LoginForm(self))
+        else:
+            self.show(FirstRunWizard(self))
+        self.deiconify()
 
-    def _login(self) -> None:
-        from billbook.config import terminal_name
-        try:
-            actor = user_service.login(self.db, self.user.get(), self.password.get(), terminal_name())
-        except BillbookError as exc:
-            self.message.configure(text=str(exc))
+    def _activity(self, _event=None) -> None:
+        self.last_activity = time.monotonic()
+
+    def set_title(self) -> None:
+        self.title(f"billbook — {self.ctx.shop.name}")
+
+    def show(self, frame: ctk.CTkFrame) -> None:
+        if self.face is not None and self.face is not self.shell:
+            self.face.destroy()
+        elif self.face is self.shell and self.shell is not None:
+            self.shell.pack_forget()
+        self.face = frame
+        frame.pack(fill="both", expand=True)
+
+    def start_session(self, actor: Actor) -> None:
+        from billbook.gui.shell import Shell
+        self.ctx.actor = actor
+        self.set_title()
+        if self.shell is not None:
+            self.shell.destroy()
+        self.shell = Shell(self, self.ctx)
+        self.show(self.shell)
+        self.shell.start()
+
+    def lock(self) -> None:
+        """Hide the shell (its screens and the cart are kept) behind the lock screen."""
+        if self.ctx.actor is None or self.face is not self.shell:
             return
-        self.message.configure(text=f"Welcome, {actor.username}", text_color="#27ae60")
+        self.show(LoginForm(self, locked_user=self.ctx.actor.username))
+
+    def unlock(self, actor: Actor) -> None:
+        self.ctx.actor = actor
+        self.show(self.shell)
+        self.shell.resume()
+
+    def logout(self) -> None:
+        actor = self.ctx.actor
+        self.ctx.actor = None
+        self.save_window()
+        if self.shell is not None:
+            self.shell.stop()
+            if self.face is self.shell:
+                self.face = None
+            self.shell.destroy()
+            self.shell = None
+        if actor is not None:
+            db = self.db
+            self.ctx.run_in_background(lambda: user_service.logout(db, actor))
+        self.show(LoginForm(self))
+
+    def save_window(self) -> None:
+        try:
+            config.write_config({"gui_geometry": self.geometry(), "gui_theme": self.theme_mode})
+        except OSError as exc:  # a read-only home must not stop the app
+            log.warning("cannot save window settings: %s", exc)
+
+    def set_theme_mode(self, mode: str) -> None:
+        """light, dark or system; remembered in the config file."""
+        self.theme_mode = mode if mode in theme.THEMES else "system"
+        theme.set_theme(self.theme_mode)
+        self.save_window()
+
+    def close(self) -> None:
+        self.save_window()
+        actor = self.ctx.actor
+        if actor is not None:
+            try:
+                user_service.logout(self.db, actor)
+            except BillbookError:
+                pass
+        if self.shell is not None:
+            self.shell.stop()
+        self.ctx.shutdown()
+        self.destroy()
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``billbook-gui [--db URL]``."""
+    import argparse
     from billbook.db.bootstrap import open_database
+    parser = argparse.ArgumentParser(prog="billbook-gui", description="billbook desktop app")
+    parser.add_argument("--db", help="database URL (default: BILLBOOK_DATABASE_URL, config file, or SQLite)")
+    parser.add_argument("--theme", choices=theme.THEMES, help="light, dark or system")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
     try:
-        db = open_database(None)
+        db = open_database(args.db)
     except BillbookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    LoginWindow(db).mainloop()
+    try:
+        app = App(db, theme_mode=args.theme)
+    except tk.TclError as exc:
+        print(f"error: cannot open a window ({exc}). Is a display available?", file=sys.stderr)
+        sys.exit(1)
+    app.mainloop()
 
 
 if __name__ == "__main__":

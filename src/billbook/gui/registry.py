@@ -12,6 +12,11 @@ The shell imports every module in ``gui/screens``, shows in the sidebar only the
 whose permission the logged-in role holds (services enforce it again), and builds each
 screen lazily on first show. ``ctx`` (see gui/context.py) carries the Database, the Actor,
 the shop info and helpers to run work off the Tk thread.
+
+Keys. Screen shortcuts switch screens (``<F1>`` Billing, ``<F3>`` Invoices; back-office
+screens should use ``<Control-…>`` letters or digits). Keys a screen binds for itself with
+``ctx.bind_key(self, "<F8>", handler)`` fire only while it is shown and win over screen
+shortcuts. Billing uses F2, F4–F10 and F12 for its own work, Ctrl+L locks.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class ScreenSpec:
 
 
 SCREENS: dict[str, ScreenSpec] = {}
+#: screen modules that failed to import: name -> error (the shell still starts without them)
+LOAD_ERRORS: dict[str, BaseException] = {}
 
 
 def screen(*, key: str, title: str, permission: Permission, order: int = 100,
@@ -51,5 +58,10 @@ def load_all() -> list[ScreenSpec]:
     from billbook.gui import screens
     for info in pkgutil.iter_modules(screens.__path__):
         if not info.name.startswith("_"):
-            importlib.import_module(f"billbook.gui.screens.{info.name}")
+            try:
+                importlib.import_module(f"billbook.gui.screens.{info.name}")
+            except Exception as exc:  # noqa: BLE001 - one broken screen must not stop the app
+                import logging
+                logging.getLogger("billbook.gui").exception("screen module %s failed to import", info.name)
+                LOAD_ERRORS[info.name] = exc
     return sorted(SCREENS.values(), key=lambda s: (s.order, s.title))

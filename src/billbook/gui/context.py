@@ -1,0 +1,233 @@
+"""What every screen receives: the database, the logged-in user, the shop, and helpers.
+
+Nothing slow runs on the Tk thread. A screen calls::
+
+    ctx.run_in_background(lambda: sales.checkout(ctx.db, ctx.actor, request),
+                          on_done=self._saved, on_error=self._refused, busy="Saving the sale…")
+
+``fn`` runs in a worker thread; ``on_done(result)`` / ``on_error(exc)`` run later on the Tk
+thread (results are collected by ``after()`` polling). Without ``on_error`` the error is shown
+in plain words in the shell's message bar. While jobs with a ``busy`` text run, the shell
+shows a progress indicator.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import tkinter as tk
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from billbook.db.uow import Database
+from billbook.domain.permissions import Permission
+from billbook.services.base import Actor
+from billbook.services.errors import BillbookError, DatabaseUnavailable
+from billbook.services.shop import ShopInfo
+
+log = logging.getLogger("billbook.gui")
+
+POLL_MS = 25
+
+
+def plain_error(exc: BaseException) -> str:
+    """A message for a person: the service's own words, never a traceback."""
+    if isinstance(exc, BillbookError):
+        return str(exc)
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return "The database could not be reached. Nothing was saved; check the connection and try again."
+    return f"Something went wrong ({type(exc).__name__}: {exc}). Nothing was lost; please try again."
+
+
+@dataclass
+class _Job:
+    id: int
+    busy: str | None
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    started: float = field(default_factory=time.monotonic)
+
+
+class AppContext:
+    """Shared state and services for the shell and its screens (one per window)."""
+
+    def __init__(self, root: tk.Misc, db: Database, shop: ShopInfo, *, terminal: str = "",
+                 workers: int = 4):
+        self.root = root
+        self.db = db
+        self.shop = shop
+        self.terminal = terminal
+        self.actor: Actor | None = None
+        #: set False in tests/screenshots: PDFs are written but not handed to a viewer
+        self.open_documents = True
+        #: paths handed to the viewer/printer (tests read this)
+        self.opened: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="billbook-worker")
+        self._results: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: dict[int, _Job] = {}
+        self._next_id = 0
+        self._polling = False
+        self._lock = threading.Lock()
+        self._sales_listeners: list[Callable[[], None]] = []
+        self._busy_listeners: list[Callable[[str | None], None]] = []
+        self._message_listeners: list[Callable[[str, str], None]] = []
+        self._health_listeners: list[Callable[[bool, str], None]] = []
+        self.healthy = True
+        self.closed = False
+        #: set by the shell: the Shell object and its per-screen key binder
+        self.shell = None
+        self.bind_key: Callable[[object, str, Callable[[], object]], None] = lambda owner, seq, fn: None
+
+    # ------------------------------------------------------------------ permissions
+    def can(self, permission: Permission) -> bool:
+        return self.actor is not None and self.actor.can(permission)
+
+    # ------------------------------------------------------------------ background work
+    def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                          on_error: Callable[[BaseException], None] | None = None, *,
+                          busy: str | None = None) -> int:
+        """Run ``fn()`` in a worker thread; call back on the Tk thread. Returns a job id."""
+        with self._lock:
+            self._next_id += 1
+            job = _Job(self._next_id, busy, on_done, on_error)
+            self._jobs[job.id] = job
+        self._pool.submit(self._work, job.id, fn)
+        self._update_busy()
+        if not self._polling:
+            self._polling = True
+            self.root.after(POLL_MS, self._poll)
+        return job.id
+
+    def _work(self, job_id: int, fn: Callable[[], Any]) -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the Tk thread
+            self._results.put((job_id, False, exc))
+        else:
+            self._results.put((job_id, True, result))
+
+    def _poll(self) -> None:
+        if self.closed:
+            return
+        while True:
+            try:
+                job_id, ok, value = self._results.get_nowait()
+            except queue.Empty:
+                break
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                continue
+            try:
+                if ok:
+                    self._set_health(True)
+                    if job.on_done:
+                        job.on_done(value)
+                else:
+                    if isinstance(value, DatabaseUnavailable):
+                        self._set_health(False, str(value))
+                    if not isinstance(value, BillbookError):
+                        log.error("background job failed", exc_info=value)
+                    if job.on_error:
+                        job.on_error(value)
+                    else:
+                        self.notify(plain_error(value), "error")
+            except Exception as exc:  # noqa: BLE001 - a callback bug must not kill the poller
+                log.exception("callback failed")
+                self.notify(plain_error(exc), "error")
+        self._update_busy()
+        if self._jobs:
+            self.root.after(POLL_MS, self._poll)
+        else:
+            self._polling = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._jobs)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Pump the Tk loop until every background job has called back (tests, screenshots)."""
+        end = time.monotonic() + timeout
+        while (self._jobs or not self._results.empty()) and time.monotonic() < end:
+            self.root.update()
+            time.sleep(0.005)
+        self.root.update()
+        if self._jobs:
+            raise TimeoutError(f"{len(self._jobs)} background job(s) still running after {timeout}s")
+
+    def _update_busy(self) -> None:
+        texts = [j.busy for j in self._jobs.values() if j.busy]
+        text = texts[-1] if texts else None
+        for cb in list(self._busy_listeners):
+            cb(text)
+
+    def shutdown(self) -> None:
+        self.closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ hooks
+    def on_busy(self, callback: Callable[[str | None], None]) -> None:
+        self._busy_listeners.append(callback)
+
+    def on_message(self, callback: Callable[[str, str], None]) -> None:
+        self._message_listeners.append(callback)
+
+    def notify(self, text: str, kind: str = "info") -> None:
+        """Show a message in the shell's message bar; kind is info, ok, warn or error."""
+        for cb in list(self._message_listeners):
+            cb(text, kind)
+
+    def on_sales_changed(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Subscribe (e.g. the dashboard) to 'a sale, return or held cart changed'. Returns an unsubscribe."""
+        self._sales_listeners.append(callback)
+        return lambda: self._sales_listeners.remove(callback) if callback in self._sales_listeners else None
+
+    def notify_sales_changed(self, invoice=None) -> None:
+        """Tell subscribers a sale, return or held cart changed (call on the Tk thread)."""
+        self.sale_completed(invoice)
+
+    # the names the back-office screens use for the same hook
+    def on_sale_completed(self, callback: Callable[..., None]) -> Callable[[], None]:
+        """Like :meth:`on_sales_changed`; the callback gets the invoice (or None)."""
+        self._sales_listeners.append(callback)
+        return lambda: self._sales_listeners.remove(callback) if callback in self._sales_listeners else None
+
+    def sale_completed(self, invoice=None) -> None:
+        for cb in list(self._sales_listeners):
+            try:
+                try:
+                    cb(invoice)
+                except TypeError:
+                    cb()
+            except Exception:  # noqa: BLE001
+                log.exception("sales listener failed")
+
+    def on_health(self, callback: Callable[[bool, str], None]) -> None:
+        self._health_listeners.append(callback)
+
+    def _set_health(self, ok: bool, detail: str = "") -> None:
+        if ok == self.healthy and ok:
+            return
+        self.healthy = ok
+        for cb in list(self._health_listeners):
+            cb(ok, detail)
+
+    # ------------------------------------------------------------------ documents
+    def open_document(self, path, *, print_it: bool = False) -> None:
+        """Hand a PDF to the system viewer (or printer); off in tests and screenshots."""
+        self.opened.append(str(path))
+        if not self.open_documents:
+            return
+        try:
+            from billbook.documents import files
+            if print_it and hasattr(files, "print_file"):
+                files.print_file(path)
+            elif hasattr(files, "open_file"):
+                files.open_file(path)
+        except BillbookError as exc:
+            self.notify(str(exc), "warn")
+        except Exception as exc:  # noqa: BLE001 - no viewer installed etc.
+            self.notify(f"The PDF was saved to {path} but could not be opened: {exc}", "warn")
