@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from billbook.db.engine import is_mysql, is_sqlite, make_engine, safe_url, sqlite_begin_mode
 from billbook.services.errors import DatabaseUnavailable
+from billbook.db import append_only  # noqa: F401,E402 - installs the append-only guard on every Session
 
 T = TypeVar("T")
 
