@@ -62,3 +62,8 @@ def report_group() -> None:
 @app.group("audit")
 def audit_group() -> None:
     """Audit log (admin)."""
+
+
+@app.group("credit-note")
+def credit_note_group() -> None:
+    """Credit notes (returns)."""

@@ -1,0 +1,98 @@
+"""Document commands: ``invoice pdf``, ``invoice export``, ``credit-note pdf``, ``po pdf``."""
+
+from __future__ import annotations
+
+import click
+
+from billbook.cli.app import STATE, emit
+from billbook.cli.groups import credit_note_group, invoice_group, po_group
+from billbook.documents import files
+from billbook.services import documents as doc_service
+
+
+def _after(result, open_it: bool, print_it: bool, printer: str | None) -> dict:
+    data = result.to_json()
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if print_it:
+        data["printed"] = files.print_file(result.path, printer)
+    if open_it:
+        files.open_file(result.path)
+    return data
+
+
+def _human(result, what: str) -> str:
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    return f"{what} written to {result.path} ({pages}{', DUPLICATE' if result.duplicate else ''})"
+
+
+_open_opt = click.option("--open", "open_it", is_flag=True, help="Open the PDF in the system viewer")
+_print_opt = click.option("--print", "print_it", is_flag=True, help="Send the PDF to the printer (lp/lpr/Windows)")
+_printer_opt = click.option("--printer", default=None, help="Printer name (default: the system's default)")
+
+
+@invoice_group.command("pdf")
+@click.argument("number")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: data dir invoices/YYYY/MM/<number>.pdf)")
+@click.option("--receipt", is_flag=True, help="80 mm thermal receipt instead of the A4 tax invoice")
+@_open_opt
+@_print_opt
+@_printer_opt
+def invoice_pdf(number, out, receipt, open_it, print_it, printer) -> None:
+    """Write invoice NUMBER as a PDF (a reprint is marked DUPLICATE)."""
+    result = doc_service.invoice_pdf_result(STATE.db(), STATE.actor(), number, receipt=receipt, out=out)
+    data = _after(result, open_it, print_it, printer)
+    emit(data, _human(result, "Receipt" if receipt else "Invoice"))
+
+
+@invoice_group.command("export")
+@click.option("--from", "date_from", required=True, help="First business date, e.g. 2026-11-01")
+@click.option("--to", "date_to", required=True, help="Last business date, e.g. 2026-11-30")
+@click.option("--receipt", is_flag=True, help="80 mm receipts instead of A4 invoices")
+@click.argument("directory", type=click.Path(file_okay=False))
+def invoice_export(date_from, date_to, receipt, directory) -> None:
+    """Write every invoice of a date range as PDFs into DIRECTORY (with a progress bar)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    db, actor = STATE.db(), STATE.actor()
+    console = Console(stderr=True)
+    with Progress(TextColumn("Exporting invoices"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=STATE.json, disable=not console.is_terminal) as bar:
+        task = bar.add_task("export", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = doc_service.export_invoices(db, actor, date_from, date_to, directory, progress, receipt=receipt)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    data = result.to_json()
+    emit(data, f"Exported {result.count} invoice{'s' if result.count != 1 else ''} to {result.directory}")
+
+
+@credit_note_group.command("pdf")
+@click.argument("number")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: data dir credit_notes/YYYY/MM/<number>.pdf)")
+@_open_opt
+@_print_opt
+@_printer_opt
+def credit_note_pdf(number, out, open_it, print_it, printer) -> None:
+    """Write credit note NUMBER as a PDF."""
+    result = doc_service.credit_note_pdf_result(STATE.db(), STATE.actor(), number, out=out)
+    emit(_after(result, open_it, print_it, printer), _human(result, "Credit note"))
+
+
+@po_group.command("pdf")
+@click.argument("number")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: data dir purchase_orders/YYYY/MM/<number>.pdf)")
+@_open_opt
+@_print_opt
+@_printer_opt
+def po_pdf(number, out, open_it, print_it, printer) -> None:
+    """Write purchase order NUMBER as a PDF."""
+    result = doc_service.purchase_order_pdf_result(STATE.db(), STATE.actor(), number, out=out)
+    emit(_after(result, open_it, print_it, printer), _human(result, "Purchase order"))

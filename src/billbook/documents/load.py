@@ -1,0 +1,157 @@
+"""Build document models from stored rows, inside the caller's session.
+
+An issued invoice or credit note renders only from its own stored figures and the shop
+snapshot taken when the invoice was issued — never from today's products, prices or shop
+profile. The one exception is the logo, which lives only in the shop row. A purchase order
+is not a tax document: it shows the current supplier and product names.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billbook.db.models import (
+    CreditNote, Invoice, InvoiceLine, Payment, Product, PurchaseOrder, Shop, User,
+)
+from billbook.documents.model import (
+    CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party, PaymentDoc, PurchaseLineDoc,
+    PurchaseOrderDoc, ShopHeader,
+)
+from billbook.domain.money import round_money
+from billbook.services.errors import NotFound
+
+ZERO = Decimal("0.00")
+
+
+def shop_logo(s: Session) -> bytes | None:
+    shop = s.get(Shop, 1)
+    return shop.logo if shop is not None else None
+
+
+def shop_from_snapshot(snapshot: dict | str | None, logo: bytes | None) -> ShopHeader:
+    """The supplier block from an invoice's frozen shop snapshot (JSON text or dict)."""
+    if isinstance(snapshot, str):
+        try:
+            snapshot = json.loads(snapshot or "{}")
+        except ValueError:
+            snapshot = {}
+    snap = snapshot or {}
+    return ShopHeader(
+        name=snap.get("name") or "", address=snap.get("address") or "", phone=snap.get("phone") or "",
+        email=snap.get("email") or "", gstin=snap.get("gstin") or "", state_code=snap.get("state_code") or "",
+        gst_scheme=snap.get("gst_scheme") or "regular", upi_vpa=snap.get("upi_vpa") or "",
+        footer_text=snap.get("footer_text") or "", logo=logo, currency=snap.get("currency") or "INR",
+        locale=snap.get("locale") or "en_IN",
+    )
+
+
+def shop_from_row(shop: Shop | None) -> ShopHeader:
+    """The current shop profile (for purchase orders, which are not frozen)."""
+    if shop is None:
+        return ShopHeader(name="My Shop")
+    return ShopHeader(
+        name=shop.name, address=shop.address, phone=shop.phone, email=shop.email, gstin=shop.gstin,
+        state_code=shop.state_code, gst_scheme=shop.gst_scheme, upi_vpa=shop.upi_vpa,
+        footer_text=shop.footer_text, logo=shop.logo, currency=shop.currency, locale=shop.locale,
+    )
+
+
+def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = False) -> InvoiceDoc:
+    """An :class:`InvoiceDoc` from ``services.sales.InvoiceDetail`` (its stored figures, as is)."""
+    cust = detail.customer
+    party = (Party(name=cust.name, phone=cust.phone, address=cust.address, gstin=cust.gstin,
+                   state_code=cust.state_code) if cust is not None else None)
+    lines = tuple(
+        InvoiceLineDoc(no=ln.line_no, name=ln.name, hsn=ln.hsn, qty=ln.qty, unit=ln.unit, unit_price=ln.unit_price,
+                       gross=ln.gross, discount=ln.discount, taxable=ln.taxable, gst_rate=ln.gst_rate, cgst=ln.cgst,
+                       sgst=ln.sgst, igst=ln.igst, total=ln.total, sku=ln.sku, tax_inclusive=ln.tax_inclusive)
+        for ln in detail.lines)
+    return InvoiceDoc(
+        shop=shop_from_snapshot(detail.shop, logo), number=detail.number, issued_at=detail.issued_at,
+        cashier=detail.cashier, lines=lines, gross_total=detail.gross_total,
+        discount_total=detail.discount_total, taxable_total=detail.taxable_total, cgst=detail.cgst,
+        sgst=detail.sgst, igst=detail.igst, round_off=detail.round_off, grand_total=detail.grand_total,
+        place_of_supply=detail.place_of_supply, inter_state=detail.inter_state, doc_type=detail.doc_type,
+        customer=party, payments=tuple(PaymentDoc(p.mode, p.amount, p.tendered, p.reference) for p in detail.payments),
+        paid_total=detail.paid_total, change=detail.change, due_amount=detail.due,
+        dues_after=detail.dues_after if cust is not None else None,
+        credits_earned=detail.credits_earned, credits_redeemed=detail.credits_redeemed,
+        credits_balance=detail.credits_balance if cust is not None else None,
+        bill_discount_text=detail.bill_discount or "", terminal=detail.terminal or "", status=detail.status,
+        duplicate=duplicate,
+    )
+
+
+def load_invoice_doc(s: Session, number: str, *, duplicate: bool = False, logo: bytes | None = None) -> InvoiceDoc:
+    """The invoice ``number`` as a document model (raises NotFound)."""
+    from billbook.services.sales import load_invoice_detail
+    detail = load_invoice_detail(s, number)
+    return invoice_doc_from_detail(detail, logo if logo is not None else shop_logo(s), duplicate=duplicate)
+
+
+def find_credit_note(s: Session, number: str) -> CreditNote:
+    cn = s.scalars(select(CreditNote).where(CreditNote.number == (number or "").strip().upper())).one_or_none()
+    if cn is None:
+        raise NotFound(f"No credit note {number!r}.")
+    return cn
+
+
+def load_credit_note_doc(s: Session, number: str, *, logo: bytes | None = None) -> CreditNoteDoc:
+    """The credit note ``number`` from its stored figures; the supplier as on the original invoice."""
+    cn = find_credit_note(s, number)
+    inv = s.get(Invoice, cn.invoice_id)
+    inv_lines = {ln.id: ln for ln in s.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id))}
+    lines = []
+    for i, ln in enumerate(cn.lines, start=1):
+        src = inv_lines.get(ln.invoice_line_id)
+        lines.append(CreditNoteLineDoc(
+            no=i, name=ln.name, hsn=src.hsn if src is not None else "", qty=ln.qty,
+            unit=src.unit if src is not None else "", taxable=ln.taxable, gst_rate=ln.gst_rate, cgst=ln.cgst,
+            sgst=ln.sgst, igst=ln.igst, total=ln.total, sku=ln.sku))
+    refunds = tuple(PaymentDoc(p.mode, -p.amount if p.amount < 0 else p.amount, p.tendered, p.reference)
+                    for p in s.scalars(select(Payment).where(Payment.credit_note_id == cn.id).order_by(Payment.id)))
+    party = (Party(name=inv.customer_name, phone=inv.customer_phone, address=inv.customer_address,
+                   gstin=inv.customer_gstin, state_code=inv.customer_state_code)
+             if inv.customer_id is not None else None)
+    return CreditNoteDoc(
+        shop=shop_from_snapshot(inv.shop_snapshot, logo if logo is not None else shop_logo(s)),
+        number=cn.number, issued_at=cn.issued_at, user=cn.user_name, invoice_number=inv.number,
+        invoice_date=inv.issued_at, lines=tuple(lines), taxable_total=cn.taxable_total, cgst=cn.cgst, sgst=cn.sgst,
+        igst=cn.igst, round_off=cn.round_off or ZERO, total=cn.total, place_of_supply=inv.place_of_supply,
+        inter_state=inv.inter_state, doc_type=inv.doc_type, customer=party, reason=cn.reason,
+        refund_mode=cn.refund_mode, refunds=refunds,
+    )
+
+
+def find_purchase_order(s: Session, number: str) -> PurchaseOrder:
+    po = s.scalars(select(PurchaseOrder).where(PurchaseOrder.number == (number or "").strip().upper())).one_or_none()
+    if po is None:
+        raise NotFound(f"No purchase order {number!r}.")
+    return po
+
+
+def load_purchase_order_doc(s: Session, number: str) -> PurchaseOrderDoc:
+    po = find_purchase_order(s, number)
+    ids = [ln.product_id for ln in po.lines]
+    products = {p.id: p for p in s.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    lines = []
+    for i, ln in enumerate(po.lines, start=1):
+        p = products.get(ln.product_id)
+        lines.append(PurchaseLineDoc(
+            no=i, name=p.name if p else f"product {ln.product_id}", sku=p.sku if p else "",
+            hsn=p.hsn if p else "", unit=p.unit if p else "", qty=ln.qty, unit_cost=ln.unit_cost,
+            amount=round_money(ln.qty * ln.unit_cost), received_qty=ln.received_qty or ZERO))
+    sup = po.supplier
+    creator = s.get(User, po.created_by)
+    total = po.total if po.total else sum((ln.amount for ln in lines), ZERO)
+    return PurchaseOrderDoc(
+        shop=shop_from_row(s.get(Shop, 1)), number=po.number, created_at=po.created_at,
+        supplier=Party(name=sup.name, phone=sup.phone, address=sup.address, gstin=sup.gstin,
+                       state_code=sup.state_code, email=sup.email),
+        lines=tuple(lines), total=total, status=po.status, ordered_at=po.ordered_at,
+        created_by=creator.username if creator is not None else "", notes=po.notes or "",
+    )
