@@ -38,7 +38,7 @@ def ensure_display() -> subprocess.Popen | None:
 
 def settle(root, ctx, seconds: float = 0.6) -> None:
     end = time.monotonic() + seconds
-    while time.monotonic() < end or ctx.run_in_background.pending:
+    while time.monotonic() < end or ctx.pending:
         root.update()
         time.sleep(0.01)
 
@@ -56,9 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         import customtkinter as ctk
 
         from billbook.db.bootstrap import open_database
-        from billbook.gui.forms import ThreadRunner
+        from billbook.gui.forms import make_context
         from billbook.gui.registry import load_all
-        from billbook.services import shop as shop_service
         from billbook.services.base import Actor
         from billbook.domain.permissions import Role
         from billbook.services import users as user_service
@@ -79,13 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 user = next((u for u in users if u.username == args.user), users[0])
                 actor = Actor(user.id, user.username, Role.ADMIN, "T1")
 
-                class Ctx:
-                    pass
-                ctx = Ctx()
-                ctx.root, ctx.db, ctx.actor = root, db, actor
-                ctx.shop = shop_service.get_shop(db)
-                ctx.run_in_background = ThreadRunner(root)
-                ctx.on_sale_completed = lambda cb: (lambda: None)
+                ctx = make_context(root, db, actor)
                 frame = spec.factory(root, ctx)
                 frame.pack(fill="both", expand=True)
                 if hasattr(frame, "on_show"):
@@ -98,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run(["import", "-window", str(root.winfo_id()), str(path)], check=True)
                 # import -window <frame id> captures the client area only; use the wm frame if any
                 print(path)
+                ctx.shutdown()
                 root.destroy()
         db.dispose()
     finally:

@@ -20,7 +20,7 @@ from tests import builders
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-__all__ = ["display", "tk_root", "make_ctx", "pump", "pump_until_idle", "BackofficeContext", "mount",
+__all__ = ["display", "tk_root", "make_ctx", "pump", "pump_until_idle", "mount",
            "admin_ctx", "cashier_ctx", "gui_db"]
 
 
@@ -99,30 +99,9 @@ def tk_root(display):
         pass
 
 
-class BackofficeContext:
-    """The attributes of the shell's AppContext that back-office screens use."""
-
-    def __init__(self, root, db, actor):
-        from billbook.gui.forms import ThreadRunner
-        from billbook.services import shop as shop_service
-        self.root = root
-        self.db = db
-        self.actor = actor
-        self.shop = shop_service.get_shop(db)
-        self.run_in_background = ThreadRunner(root)
-        self._sale_listeners = []
-
-    def on_sale_completed(self, callback):
-        self._sale_listeners.append(callback)
-        return lambda: self._sale_listeners.remove(callback)
-
-    def sale_completed(self, invoice=None):
-        for cb in list(self._sale_listeners):
-            cb(invoice)
-
-
 def make_ctx(root, db, actor):
-    return BackofficeContext(root, db, actor)
+    from billbook.gui.forms import make_context
+    return make_context(root, db, actor)
 
 
 def pump(root, until, timeout: float = 15.0) -> None:
@@ -141,10 +120,10 @@ def pump_until_idle(ctx, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         ctx.root.update()
-        if ctx.run_in_background.pending == 0:
+        if ctx.pending == 0:
             for _ in range(3):
                 ctx.root.update()
-            if ctx.run_in_background.pending == 0:
+            if ctx.pending == 0:
                 return
         time.sleep(0.005)
     raise AssertionError("background work did not finish in time")
@@ -173,9 +152,13 @@ def gui_db(tmp_path, sqlite_template):
 
 @pytest.fixture
 def admin_ctx(tk_root, gui_db):
-    return make_ctx(tk_root, gui_db, builders.make_user(gui_db, "owner", "admin"))
+    ctx = make_ctx(tk_root, gui_db, builders.make_user(gui_db, "owner", "admin"))
+    yield ctx
+    ctx.shutdown()
 
 
 @pytest.fixture
 def cashier_ctx(tk_root, gui_db):
-    return make_ctx(tk_root, gui_db, builders.make_user(gui_db, "asha", "cashier"))
+    ctx = make_ctx(tk_root, gui_db, builders.make_user(gui_db, "asha", "cashier"))
+    yield ctx
+    ctx.shutdown()

@@ -58,9 +58,15 @@ def title_font(size: int = 20) -> ctk.CTkFont:
 # ---------------------------------------------------------------- background work
 
 def run_bg(ctx: Any, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-           on_error: Callable[[BaseException], None] | None = None) -> None:
-    """Run ``fn`` off the Tk thread through the app context; callbacks run on the Tk thread."""
-    ctx.run_in_background(fn, on_done or (lambda _r: None), on_error or (lambda _e: None))
+           on_error: Callable[[BaseException], None] | None = None, *, busy: str | None = None) -> None:
+    """Run ``fn`` off the Tk thread through the app context; callbacks run on the Tk thread.
+
+    ``busy``: text for the shell's progress indicator while the work runs (slow work only).
+    """
+    if busy:
+        ctx.run_in_background(fn, on_done or (lambda _r: None), on_error or (lambda _e: None), busy=busy)
+    else:
+        ctx.run_in_background(fn, on_done or (lambda _r: None), on_error or (lambda _e: None))
 
 
 class ThreadRunner:
@@ -77,7 +83,8 @@ class ThreadRunner:
         self.pending = 0
         self._polling = False
 
-    def __call__(self, fn, on_done, on_error=None) -> None:
+    def __call__(self, fn, on_done=None, on_error=None, *, busy: str | None = None) -> None:
+        on_done = on_done or (lambda _r: None)
         self.pending += 1
 
         def work():
@@ -106,6 +113,60 @@ class ThreadRunner:
             self.root.after(self.poll_ms, self._poll)
         else:
             self._polling = False
+
+
+# ---------------------------------------------------------------- a context without the shell
+
+class StandaloneContext:
+    """Stand-in with the attributes of the shell's AppContext, used when gui/context.py is absent."""
+
+    def __init__(self, root, db, actor):
+        from billbook.services import shop as shop_service
+        self.root = root
+        self.db = db
+        self.actor = actor
+        self.shop = shop_service.get_shop(db)
+        self.run_in_background = ThreadRunner(root)
+        self.open_documents = False
+        self.opened: list[str] = []
+        self._sales_listeners = []
+
+    @property
+    def pending(self) -> int:
+        return self.run_in_background.pending
+
+    def can(self, permission) -> bool:
+        return self.actor is not None and self.actor.can(permission)
+
+    def notify(self, text, kind="info"):
+        pass
+
+    def open_document(self, path, *, print_it=False):
+        self.opened.append(str(path))
+
+    def on_sales_changed(self, callback):
+        self._sales_listeners.append(callback)
+        return lambda: self._sales_listeners.remove(callback) if callback in self._sales_listeners else None
+
+    def notify_sales_changed(self):
+        for cb in list(self._sales_listeners):
+            cb()
+
+    def shutdown(self):
+        pass
+
+
+def make_context(root, db, actor):
+    """The shell's AppContext when it exists (else the stand-in), logged in as ``actor``."""
+    from billbook.services import shop as shop_service
+    try:
+        from billbook.gui.context import AppContext
+    except ImportError:
+        return StandaloneContext(root, db, actor)
+    ctx = AppContext(root, db, shop_service.get_shop(db), terminal=actor.terminal)
+    ctx.actor = actor
+    ctx.open_documents = False
+    return ctx
 
 
 # ---------------------------------------------------------------- status line
@@ -379,14 +440,18 @@ class Table(ctk.CTkFrame):
 class PagedTable(Table):
     """A table over a big list: shows one page, fetched off the Tk thread.
 
-    ``fetch(offset, limit)`` runs in the background and returns ``(rows, total)`` where
-    ``rows`` is what :meth:`Table.set_rows` takes; ``total`` may be ``None`` if unknown.
+    ``query()`` runs on the Tk thread and reads the screen's inputs (search text, filters);
+    ``fetch(query, offset, limit)`` runs in the background and returns ``(rows, total[, tags])``
+    where ``rows`` is what :meth:`Table.set_rows` takes; ``total`` may be ``None`` if unknown.
+    Worker code must never touch a widget.
     """
 
-    def __init__(self, master, ctx, columns: Sequence[Column], fetch, *, page_size: int = 50, **kw):
+    def __init__(self, master, ctx, columns: Sequence[Column], fetch, *, query=lambda: None, page_size: int = 50,
+                 **kw):
         super().__init__(master, columns, **kw)
         self.ctx = ctx
         self.fetch = fetch
+        self.query = query
         self.page_size = page_size
         self.offset = 0
         self.total: int | None = None
@@ -411,6 +476,7 @@ class PagedTable(Table):
         self.loading = True
         self.page_label.configure(text="Loading…")
         offset, limit = self.offset, self.page_size
+        params = self.query()
 
         def done(result):
             if generation != self._generation:
@@ -438,7 +504,7 @@ class PagedTable(Table):
             if self.on_error:
                 self.on_error(exc)
 
-        run_bg(self.ctx, lambda: self.fetch(offset, limit), done, failed)
+        run_bg(self.ctx, lambda: self.fetch(params, offset, limit), done, failed)
 
     def next_page(self) -> None:
         self.offset += self.page_size
