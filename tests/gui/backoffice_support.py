@@ -2,88 +2,25 @@
 
 Import them into a test module with ``from tests.gui.backoffice_support import *``.
 
-Display: an existing ``DISPLAY`` is used; otherwise a private Xvfb is started (one per
-xdist worker, ``-displayfd`` picks a free number). Without either, the tests fail under
-``CI=true`` and skip with the reason elsewhere.
+The display comes from ``gui_display`` in ``tests/gui/conftest.py`` ($DISPLAY or a private
+Xvfb; fails under ``CI=true`` and skips elsewhere when there is none).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import time
 
 import pytest
 
 from tests import builders
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-__all__ = ["display", "tk_root", "make_ctx", "pump", "pump_until_idle", "mount",
+__all__ = ["tk_root", "make_ctx", "pump", "pump_until_idle", "mount",
            "admin_ctx", "cashier_ctx", "gui_db"]
 
 
-def _no_display(reason: str):
-    if IN_CI:
-        pytest.fail(f"GUI tests must run in CI but: {reason}", pytrace=False)
-    pytest.skip(f"GUI tests skipped: {reason}")
-
-
-def _display_works() -> bool:
-    try:
-        import tkinter
-        root = tkinter.Tk()
-        root.destroy()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-@pytest.fixture(scope="session")
-def display():
-    """A working X display for this test process (Xvfb if none)."""
-    try:
-        import tkinter  # noqa: F401
-    except ImportError as exc:
-        _no_display(f"tkinter is not installed ({exc})")
-    if os.environ.get("DISPLAY") and _display_works():
-        yield os.environ["DISPLAY"]
-        return
-    xvfb = shutil.which("Xvfb")
-    if not xvfb:
-        _no_display("no DISPLAY and no Xvfb on PATH")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not number.endswith(b"\n"):
-        chunk = os.read(read_fd, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    if not number.strip():
-        proc.kill()
-        _no_display("Xvfb did not start")
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{number.decode().strip()}"
-    if not _display_works():
-        proc.kill()
-        _no_display("Tk cannot open the Xvfb display")
-    yield os.environ["DISPLAY"]
-    proc.terminate()
-    proc.wait(timeout=5)
-    if old is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = old
-
-
 @pytest.fixture
-def tk_root(display):
+def tk_root(gui_display):
     import customtkinter as ctk
     ctk.set_appearance_mode("light")
     root = ctk.CTk()

@@ -112,3 +112,40 @@ def test_test_connection_reports_a_good_file_and_an_unreachable_server(tmp_path,
     assert good.ok and "up to date" in good.message
     bad = probe_database("mysql+mysqlconnector://nobody:secret@127.0.0.1:1/none")
     assert not bad.ok and "secret" not in bad.message
+
+
+def test_a_cashier_cannot_open_settings_even_by_its_shortcut(gui_db):
+    from billbook.gui.registry import SCREENS
+    from tests import builders
+    from tests.gui.counter_support import close_app, log_in, make_app, settle
+    builders.make_user(gui_db, "owner", "admin")
+    builders.make_user(gui_db, "asha", "cashier")
+    app = make_app(gui_db)
+    try:
+        shell = log_in(app, "asha")
+        assert "settings" not in shell.nav
+        before = shell.current
+        app.focus_force()
+        app.event_generate(SCREENS["settings"].shortcut)
+        settle(app)
+        assert shell.current == before and "settings" not in shell.screens
+        assert "not available to cashier" in shell.messages.text
+    finally:
+        close_app(app)
+
+
+def test_an_admin_opens_settings_by_its_shortcut(gui_db):
+    from billbook.gui.registry import SCREENS
+    from tests import builders
+    from tests.gui.counter_support import close_app, log_in, make_app, settle
+    builders.make_user(gui_db, "owner", "admin")
+    app = make_app(gui_db)
+    try:
+        shell = log_in(app, "owner")
+        app.focus_force()
+        app.event_generate(SCREENS["settings"].shortcut)
+        settle(app)
+        assert shell.current == "settings"
+        assert shell.screens["settings"].shop_form["name"].get() == app.ctx.shop.name
+    finally:
+        close_app(app)
