@@ -291,9 +291,10 @@ def settle(grand_total: Decimal, payments: Iterable[PaymentInput]) -> Settlement
         i = rest[0]
         if remaining < 0:
             raise CartError("payment", f"the other payments ({fixed}) are more than the bill ({grand_total})")
-        pays[i] = replace(pays[i], amount=remaining)
-        if remaining == 0 and pays[i].tendered is None:
-            del pays[i]
+        if remaining == 0:
+            del pays[i]          # nothing left to pay this way
+        else:
+            pays[i] = replace(pays[i], amount=remaining)
     if not pays and grand_total != 0:
         raise CartError("payment", f"no payment given for a bill of {grand_total}")
     total = sum((p.amount for p in pays), ZERO)

@@ -352,12 +352,11 @@ def _parse_payments(payments: Iterable[PaymentRequest | tuple]) -> list[PaymentI
         p = raw if isinstance(raw, PaymentRequest) else PaymentRequest(*raw)
         mode = (p.mode or "").strip().lower()
         try:
-            amount = None if p.amount in (None, "") else parse_amount(p.amount, field=f"payment {mode}",
-                                                                      allow_zero=False)
-            tendered = None if p.tendered in (None, "") else parse_amount(p.tendered, field=f"tendered {mode}",
+            amount = None if p.amount in (None, "") else parse_amount(p.amount, field="amount", allow_zero=False)
+            tendered = None if p.tendered in (None, "") else parse_amount(p.tendered, field="tendered",
                                                                           allow_zero=False)
         except MoneyError as exc:
-            raise _validation(exc, "payment") from None
+            raise ValidationError("payment", f"{mode or '?'} {str(exc).split(': ', 1)[-1]}") from None
         ref = (p.reference or "").strip() or None
         if ref is not None and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
             raise ValidationError("payment", "a payment reference is at most 64 plain characters")
