@@ -1,0 +1,390 @@
+"""Analytics dashboard (admin): KPI cards and every chart of ``billbook.charts``, for a chosen
+period, refreshed live without freezing the window.
+
+How it stays responsive:
+
+- the data (``services/analytics.dashboard`` plus today's and this month's sales) is read in
+  a worker thread, and so are the matplotlib ``Figure`` objects built from it (plain
+  ``Figure``, no pyplot: nothing touches Tk);
+- on the Tk thread only the cheap part runs, in small steps: KPI labels first, then one chart
+  per ``after()`` tick (attach to its ``FigureCanvasTkAgg`` and draw), so the event loop
+  gets control back between charts;
+- refreshes come from a timer (other terminals' sales) and from the AppContext's
+  ``on_sales_changed`` hook (this terminal's sales), debounced; a refresh asked for while one
+  is running is queued, never run twice at once.
+
+``python -m billbook.bench.dashboard`` measures the longest gap of a 50 ms heartbeat during
+opening and refreshing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import customtkinter as ctk
+
+from billbook import clock
+from billbook.domain.money import ZERO, round_money
+from billbook.domain.permissions import Permission
+from billbook.gui import theme
+from billbook.gui.forms import MUTED, Dialogs, StatusLine, error_text, rupees, run_bg
+from billbook.gui.registry import screen
+from billbook.services import analytics
+
+REFRESH_MS = 60_000          # pick up other terminals' sales
+SALE_DEBOUNCE_MS = 1_500     # after this terminal sells
+CHART_STEP_MS = 1            # between drawing two charts (lets Tk handle events)
+
+PERIODS = ("Today", "Last 7 days", "Last 30 days", "This month", "Last 12 months", "This financial year",
+           "Last 2 years")
+
+
+def period_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Inclusive date range of a named period ending today."""
+    if name == "Today":
+        return today, today
+    if name == "Last 7 days":
+        return today - dt.timedelta(days=6), today
+    if name == "Last 30 days":
+        return today - dt.timedelta(days=29), today
+    if name == "This month":
+        return today.replace(day=1), today
+    if name == "Last 12 months":
+        year, month = today.year, today.month - 11
+        if month <= 0:
+            year, month = year - 1, month + 12
+        return dt.date(year, month, 1), today
+    if name == "This financial year":
+        return dt.date(today.year if today.month >= 4 else today.year - 1, 4, 1), today
+    if name == "Last 2 years":
+        return dt.date(today.year - 2, today.month, 1), today
+    raise ValueError(name)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    today_sales: Decimal
+    today_invoices: int
+    month_sales: Decimal
+    month_invoices: int
+    period_sales: Decimal
+    period_invoices: int
+    average_bill: Decimal
+    dues_outstanding: Decimal
+    low_stock: int
+    low_stock_capped: bool
+
+
+@dataclass
+class Snapshot:
+    """What one refresh fetched: the analytics, the KPIs and the charts' figures."""
+    period: str
+    start: dt.date
+    end: dt.date
+    data: Any
+    kpis: Kpis
+    figures: list[tuple[str, str, Any]] = field(default_factory=list)   # (key, title, Figure)
+    fetch_seconds: float = 0.0
+
+
+def _sum_sales(buckets) -> tuple[Decimal, int]:
+    return sum((b.gross for b in buckets), ZERO), sum(b.invoices for b in buckets)
+
+
+def compute_kpis(data, today_buckets, month_buckets) -> Kpis:
+    today_sales, today_invoices = _sum_sales(today_buckets)
+    month_sales, month_invoices = _sum_sales(month_buckets)
+    period_sales, period_invoices = _sum_sales(data.sales)
+    average = round_money(period_sales / period_invoices) if period_invoices else ZERO
+    low = len(data.stock.low)
+    return Kpis(today_sales, today_invoices, month_sales, month_invoices, period_sales, period_invoices, average,
+                data.dues.total, low, low >= 50)
+
+
+# ---------------------------------------------------------------- charts
+
+def chart_specs() -> list[tuple[str, str, Callable[[Any, bool], Any]]]:
+    """(key, title, build(dashboard_data, dark) -> Figure) for every chart of ``billbook.charts``."""
+    from billbook import charts
+    return list(charts.dashboard_charts())
+
+
+def build_figures(data, dark: bool) -> list[tuple[str, str, Any]]:
+    out = []
+    for key, title, build in chart_specs():
+        try:
+            out.append((key, title, build(data, dark)))
+        except Exception as exc:  # noqa: BLE001 - one broken chart must not hide the others
+            out.append((key, title, exc))
+    return out
+
+
+def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = True) -> Snapshot:
+    """Everything one refresh needs; runs in a worker thread (no Tk here)."""
+    started = time.perf_counter()
+    today = clock.today()
+    start, end = period_range(period, today)
+    data = analytics.dashboard(db, actor, start, end)
+    today_buckets = analytics.sales_over_time(db, actor, today, today, "day")
+    month_buckets = analytics.sales_over_time(db, actor, today.replace(day=1), today, "month")
+    snap = Snapshot(period, start, end, data, compute_kpis(data, today_buckets, month_buckets))
+    if with_figures:
+        snap.figures = build_figures(data, dark)
+    snap.fetch_seconds = time.perf_counter() - started
+    return snap
+
+
+# ---------------------------------------------------------------- widgets
+
+class KpiCard(ctk.CTkFrame):
+    def __init__(self, master, title: str):
+        super().__init__(master, corner_radius=10)
+        ctk.CTkLabel(self, text=title, text_color=MUTED, anchor="w", font=theme.font(12)).pack(
+            fill="x", padx=14, pady=(10, 0))
+        self.value = ctk.CTkLabel(self, text="—", anchor="w", font=theme.font(22, "bold"))
+        self.value.pack(fill="x", padx=14)
+        self.detail = ctk.CTkLabel(self, text="", anchor="w", text_color=MUTED, font=theme.font(11), height=18)
+        self.detail.pack(fill="x", padx=14, pady=(0, 10))
+
+    def set(self, value: str, detail: str = "") -> None:
+        self.value.configure(text=value)
+        self.detail.configure(text=detail)
+
+
+class ChartCard(ctk.CTkFrame):
+    """One chart: title, PNG export button and the matplotlib canvas."""
+
+    def __init__(self, master, key: str, title: str, on_export: Callable[[str], None]):
+        super().__init__(master, corner_radius=10)
+        self.key = key
+        self.figure = None
+        self.canvas = None
+        top = ctk.CTkFrame(self, fg_color="transparent")
+        top.pack(fill="x", padx=10, pady=(8, 0))
+        ctk.CTkLabel(top, text=title, anchor="w", font=theme.font(13, "bold")).pack(side="left")
+        ctk.CTkButton(top, text="Save PNG", width=80, height=24, font=theme.font(11),
+                      command=lambda: on_export(key)).pack(side="right")
+        self.body = ctk.CTkFrame(self, fg_color="transparent", height=300)
+        self.body.pack(fill="both", expand=True, padx=8, pady=8)
+        self.placeholder = ctk.CTkLabel(self.body, text="Loading…", text_color=MUTED)
+        self.placeholder.pack(expand=True, pady=120)
+
+    def show_figure(self, figure) -> None:
+        """Attach ``figure`` to this card's Tk canvas and draw it (Tk thread)."""
+        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
+        if isinstance(figure, Exception):
+            self._clear()
+            self.placeholder = ctk.CTkLabel(self.body, text=f"Chart unavailable: {error_text(figure)}",
+                                            text_color=theme.ERROR, wraplength=500)
+            self.placeholder.pack(expand=True, pady=120)
+            return
+        self._clear()
+        self.figure = figure
+        self.canvas = FigureCanvasTkAgg(figure, master=self.body)
+        self.canvas.draw()
+        self.canvas.get_tk_widget().pack(fill="both", expand=True)
+
+    def _clear(self) -> None:
+        if self.placeholder is not None:
+            self.placeholder.destroy()
+            self.placeholder = None
+        if self.canvas is not None:
+            self.canvas.get_tk_widget().destroy()
+            self.canvas = None
+        if self.figure is not None:
+            self.figure = None
+
+
+@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=20, shortcut="<F6>")
+class DashboardScreen(ctk.CTkFrame):
+    """KPIs and charts for a period; live."""
+
+    KPI_TITLES = ("Today", "This month", "Invoices", "Average bill", "Dues outstanding", "Low stock")
+
+    def __init__(self, master, ctx):
+        super().__init__(master, fg_color="transparent")
+        self.ctx = ctx
+        self.snapshot: Snapshot | None = None
+        self.refreshing = False
+        self._again = False
+        self._timer = None
+        self._debounce = None
+        self._draw_queue: list = []
+        self._unsubscribe = None
+        self.refresh_count = 0
+        self.on_refreshed: Callable[[], None] | None = None     # tests and the benchmark listen here
+        self.visible = False
+        self.refresh_ms = REFRESH_MS
+        self.allowed = ctx.actor.can(Permission.VIEW_ANALYTICS)
+        if not self.allowed:
+            ctk.CTkLabel(self, text="Dashboard", font=theme.font(20, "bold"), anchor="w").pack(
+                fill="x", padx=20, pady=(16, 8))
+            self.refusal = ctk.CTkLabel(self, text="The dashboard is for admins.", text_color=MUTED)
+            self.refusal.pack(pady=40)
+            return
+
+        top = ctk.CTkFrame(self, fg_color="transparent")
+        top.pack(fill="x", padx=20, pady=(16, 8))
+        ctk.CTkLabel(top, text="Dashboard", font=theme.font(20, "bold"), anchor="w").pack(side="left")
+        self.period = ctk.CTkOptionMenu(top, values=list(PERIODS), width=180, command=lambda _v: self.refresh())
+        self.period.set("Last 30 days")
+        self.period.pack(side="left", padx=(20, 8))
+        self.refresh_btn = ctk.CTkButton(top, text="Refresh", width=90, command=self.refresh)
+        self.refresh_btn.pack(side="left")
+        self.status = StatusLine(top)
+        self.status.pack(side="left", padx=12)
+
+        self.body = ctk.CTkScrollableFrame(self, fg_color="transparent")
+        self.body.pack(fill="both", expand=True, padx=12, pady=(0, 12))
+        kpis = ctk.CTkFrame(self.body, fg_color="transparent")
+        kpis.pack(fill="x", padx=4, pady=(0, 8))
+        self.kpis: dict[str, KpiCard] = {}
+        for i, title in enumerate(self.KPI_TITLES):
+            card = KpiCard(kpis, title)
+            card.grid(row=0, column=i, sticky="nsew", padx=4)
+            kpis.grid_columnconfigure(i, weight=1, uniform="kpi")
+            self.kpis[title] = card
+        self.grid_frame = ctk.CTkFrame(self.body, fg_color="transparent")
+        self.grid_frame.pack(fill="both", expand=True)
+        self.grid_frame.grid_columnconfigure((0, 1), weight=1, uniform="chart")
+        self.cards: dict[str, ChartCard] = {}
+        try:
+            specs = chart_specs()
+        except Exception as exc:  # noqa: BLE001 - no charts module: KPIs still work
+            specs = []
+            self.status.error(f"Charts unavailable: {error_text(exc)}")
+        for i, (key, title, _build) in enumerate(specs):
+            card = ChartCard(self.grid_frame, key, title, self.export_png)
+            card.grid(row=i // 2, column=i % 2, sticky="nsew", padx=4, pady=4)
+            self.cards[key] = card
+        self._unsubscribe = ctx.on_sales_changed(self._sales_changed) if hasattr(ctx, "on_sales_changed") else None
+
+    # ------------------------------------------------------------ life cycle
+
+    def on_show(self) -> None:
+        if not self.allowed:
+            return
+        self.visible = True
+        if self.snapshot is None or not self.refreshing:
+            self.refresh()
+        self._arm_timer()
+
+    def on_hide(self) -> None:
+        self.visible = False
+        if self._debounce is not None:
+            self.after_cancel(self._debounce)
+            self._debounce = None
+        if self._timer is not None:
+            self.after_cancel(self._timer)
+            self._timer = None
+
+    def destroy(self):
+        if self._unsubscribe:
+            self._unsubscribe()
+        super().destroy()
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self.after_cancel(self._timer)
+        self._timer = self.after(self.refresh_ms, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self.visible:
+            self.refresh()
+            self._arm_timer()
+
+    def _sales_changed(self) -> None:
+        if self._debounce is not None:
+            self.after_cancel(self._debounce)
+        self._debounce = self.after(SALE_DEBOUNCE_MS, self._after_sale)
+
+    def _after_sale(self) -> None:
+        self._debounce = None
+        self.refresh()
+
+    # ------------------------------------------------------------ refresh
+
+    def refresh(self) -> None:
+        """Fetch in the background, then draw in small steps; never two at once."""
+        if self.refreshing:
+            self._again = True
+            return
+        self.refreshing = True
+        self._again = False
+        self.refresh_btn.configure(state="disabled")
+        self.status.info("Updating…")
+        period = self.period.get()
+        dark = theme.is_dark()
+        db, actor = self.ctx.db, self.ctx.actor
+        with_figures = bool(self.cards)
+        run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, dark, with_figures=with_figures),
+               self._fetched, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.refreshing = False
+        self.refresh_btn.configure(state="normal")
+        self.status.error(error_text(exc))
+        self._maybe_again()
+
+    def _fetched(self, snap: Snapshot) -> None:
+        if not self.winfo_exists():
+            return
+        self.snapshot = snap
+        self._show_kpis(snap.kpis, snap)
+        self._draw_queue = list(snap.figures)
+        self.after(CHART_STEP_MS, self._draw_next)
+
+    def _draw_next(self) -> None:
+        if not self.winfo_exists():
+            return
+        if self._draw_queue:
+            key, _title, figure = self._draw_queue.pop(0)
+            card = self.cards.get(key)
+            if card is not None:
+                card.show_figure(figure)
+            self.after(CHART_STEP_MS, self._draw_next)
+            return
+        self.refreshing = False
+        self.refresh_count += 1
+        self.refresh_btn.configure(state="normal")
+        snap = self.snapshot
+        self.status.info(f"{snap.start:%d %b %Y} – {snap.end:%d %b %Y} · updated {clock.now():%H:%M:%S}")
+        if self.on_refreshed:
+            self.on_refreshed()
+        self._maybe_again()
+
+    def _maybe_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.after(10, self.refresh)
+
+    def _show_kpis(self, k: Kpis, snap: Snapshot) -> None:
+        self.kpis["Today"].set(rupees(k.today_sales), f"{k.today_invoices:,} invoices")
+        self.kpis["This month"].set(rupees(k.month_sales), f"{k.month_invoices:,} invoices")
+        self.kpis["Invoices"].set(f"{k.period_invoices:,}", f"{rupees(k.period_sales)} in period")
+        self.kpis["Average bill"].set(rupees(k.average_bill), snap.period.lower())
+        self.kpis["Dues outstanding"].set(rupees(k.dues_outstanding), "all customers")
+        self.kpis["Low stock"].set(f"{k.low_stock}+" if k.low_stock_capped else f"{k.low_stock}",
+                                   "at or below reorder level")
+
+    # ------------------------------------------------------------ export
+
+    def export_png(self, key: str) -> None:
+        card = self.cards.get(key)
+        if card is None or card.figure is None:
+            self.status.error("That chart has not been drawn yet.")
+            return
+        path = Dialogs.save_path(self, title="Save chart as PNG", default=f"{key}.png", types=[("PNG image", "*.png")])
+        if path:
+            self.save_png(key, path)
+
+    def save_png(self, key: str, path: str) -> None:
+        card = self.cards[key]
+        card.figure.savefig(path, dpi=150, facecolor=card.figure.get_facecolor())
+        self.status.ok(f"Saved {path}")
