@@ -137,6 +137,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("price >= 0", name="ck_products_price"),
         CheckConstraint("cost_price >= 0", name="ck_products_cost"),
+        Index("ix_products_active_search_name", "active", "search_name"),
     )
 
 
@@ -181,10 +182,14 @@ class SearchTermSuffix(Base):
 
 
 class ProductTerm(Base):
-    """Which products' names contain which term."""
+    """Which products' names contain which term, with the product's lower-case name and active
+    flag copied in, so a search reads, filters and sorts one index without touching products."""
     __tablename__ = "product_terms"
     term_id: Mapped[int] = mapped_column(ForeignKey("search_terms.id"), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
+    search_name: Mapped[str] = mapped_column(_SearchText(160))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (Index("ix_product_terms_sorted", "term_id", "active", "search_name", "product_id"),)
 
 
 # ---------------------------------------------------------------- parties
