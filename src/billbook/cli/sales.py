@@ -1,0 +1,216 @@
+"""Counter commands: sale, invoice show/list, return, dues pay/show, held park/list/resume/discard."""
+
+from __future__ import annotations
+
+import uuid
+
+import click
+
+from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.groups import dues_group, held_group, invoice_group
+from billbook.domain.gst import state_name
+from billbook.domain.money import format_money, money_str, qty_str
+from billbook.services import dues as dues_service
+from billbook.services import held as held_service
+from billbook.services import returns as returns_service
+from billbook.services import sales as sales_service
+from billbook.services.errors import ValidationError
+from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+
+
+def parse_item(text: str, *, allow_discount: bool = True) -> SaleItem:
+    """``SKU=QTY`` or ``SKU=QTY:DISCOUNT`` (discount ``10`` rupees or ``5%``)."""
+    sku, sep, rest = (text or "").partition("=")
+    if not sep or not sku.strip() or not rest.strip():
+        raise ValidationError("--item", f"{text!r}: write SKU=QTY, e.g. RICE5=2"
+                              + (" or RICE5=2:5%" if allow_discount else ""))
+    qty, _, disc = rest.partition(":")
+    if disc and not allow_discount:
+        raise ValidationError("--item", f"{text!r}: write SKU=QTY")
+    return SaleItem(sku.strip(), qty.strip(), disc.strip() or None)
+
+
+def parse_pay(text: str) -> PaymentRequest:
+    """``MODE`` (the rest of the bill), ``MODE=AMOUNT`` or ``MODE=AMOUNT:REFERENCE``."""
+    mode, sep, rest = (text or "").partition("=")
+    if sep:
+        amount, _, ref = rest.partition(":")
+    else:
+        mode, _, ref = mode.partition(":")
+        amount = ""
+    if not mode.strip():
+        raise ValidationError("--pay", f"{text!r}: write MODE=AMOUNT[:REF], e.g. cash=800 or upi=500:UTR123")
+    return PaymentRequest(mode.strip().lower(), amount.strip() or None, None, ref.strip() or None)
+
+
+def render_invoice(inv: sales_service.InvoiceDetail) -> str:
+    """The invoice as plain text for the terminal."""
+    title = "TAX INVOICE" if inv.doc_type == "tax_invoice" else "BILL OF SUPPLY"
+    head = [f"{inv.shop.get('name', '')}  —  {title}", f"{inv.number}   {inv.issued_at:%d-%m-%Y %H:%M}   "
+            f"cashier {inv.cashier}" + (f" @ {inv.terminal}" if inv.terminal else "")]
+    if inv.customer:
+        head.append(f"Customer: {inv.customer.name} ({inv.customer.phone})"
+                    + (f"  GSTIN {inv.customer.gstin}" if inv.customer.gstin else ""))
+    if inv.inter_state:
+        head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)} (IGST)")
+    rows = [{"#": ln.line_no, "item": f"{ln.name} ({ln.sku})", "qty": qty_str(ln.qty),
+             "price": money_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
+             "gst%": sales_service.rate_str(ln.gst_rate), "tax": money_str(ln.cgst + ln.sgst + ln.igst),
+             "total": money_str(ln.total)} for ln in inv.lines]
+    body = table(rows, ["#", "item", "qty", "price", "disc", "taxable", "gst%", "tax", "total"])
+    tail = [f"Taxable {money_str(inv.taxable_total)}"
+            + (f"   CGST {money_str(inv.cgst)}   SGST {money_str(inv.sgst)}" if not inv.inter_state else "")
+            + (f"   IGST {money_str(inv.igst)}" if inv.inter_state else "")
+            + f"   Round off {money_str(inv.round_off)}",
+            f"GRAND TOTAL {format_money(inv.grand_total)}"]
+    for p in inv.payments:
+        tail.append(f"  paid {p.mode} {money_str(p.amount)}" + (f" (tendered {money_str(p.tendered)})"
+                                                                if p.tendered is not None else "")
+                    + (f" ref {p.reference}" if p.reference else ""))
+    if inv.change:
+        tail.append(f"  change {money_str(inv.change)}")
+    if inv.due:
+        tail.append(f"  on account {money_str(inv.due)}; dues now {money_str(inv.dues_after or 0)}")
+    if inv.credits_earned or inv.credits_redeemed:
+        tail.append(f"  credits earned {money_str(inv.credits_earned)}, redeemed {money_str(inv.credits_redeemed)}"
+                    + (f", balance {money_str(inv.credits_balance)}" if inv.credits_balance is not None else ""))
+    if inv.replayed:
+        tail.append("(this sale id was already recorded: nothing new was written)")
+    return "\n".join(head + [body] + tail)
+
+
+@app.command("sale")
+@click.option("--item", "items", multiple=True, required=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%)")
+@click.option("--pay", "pays", multiple=True, help="MODE[=AMOUNT[:REF]]; modes cash upi card netbanking credits "
+              "account; without an amount: the rest of the bill (default: cash for everything)")
+@click.option("--customer-phone", default=None)
+@click.option("--customer-name", default=None)
+@click.option("--customer-state", default=None, help="Two-digit GST state code (place of supply)")
+@click.option("--customer-gstin", default=None)
+@click.option("--discount", default=None, help="Bill discount: AMOUNT or PCT%")
+@click.option("--sale-id", default=None, help="Client-made id; the same id again returns the same invoice")
+def sale_cmd(items, pays, customer_phone, customer_name, customer_state, customer_gstin, discount, sale_id) -> None:
+    """Ring up a sale in one transaction and print the invoice."""
+    req = SaleRequest(
+        sale_id=sale_id or uuid.uuid4().hex, items=[parse_item(i) for i in items],
+        payments=[parse_pay(p) for p in pays] or [PaymentRequest("cash")], customer_phone=customer_phone,
+        customer_name=customer_name, customer_state_code=customer_state, customer_gstin=customer_gstin,
+        bill_discount=discount)
+    inv = sales_service.checkout(STATE.db(), STATE.actor(), req)
+    emit(inv.to_json(), render_invoice(inv))
+
+
+@invoice_group.command("show")
+@click.argument("number")
+def invoice_show(number) -> None:
+    """Show one issued invoice."""
+    inv = sales_service.get_invoice(STATE.db(), STATE.actor(), number)
+    emit(inv.to_json(), render_invoice(inv))
+
+
+@invoice_group.command("list")
+@click.option("--from", "date_from", default=None, help="First business date (YYYY-MM-DD)")
+@click.option("--to", "date_to", default=None, help="Last business date (YYYY-MM-DD)")
+@click.option("--customer-phone", default=None)
+@click.option("--search", default=None, help="Text in the number or the customer's name/phone")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--offset", default=0, type=click.IntRange(0))
+def invoice_list(date_from, date_to, customer_phone, search, limit, offset) -> None:
+    """List invoices, newest first."""
+    rows = [i.to_json() for i in sales_service.list_invoices(
+        STATE.db(), STATE.actor(), date_from=date_from, date_to=date_to, customer_phone=customer_phone,
+        search=search, limit=limit, offset=offset)]
+    emit(rows, table(rows, ["number", "date", "customer_name", "customer_phone", "grand_total", "due", "status",
+                            "cashier", "terminal"]) if rows else "No invoices.")
+
+
+@app.command("return")
+@click.argument("number")
+@click.option("--item", "items", multiple=True, required=True, help="SKU=QTY coming back")
+@click.option("--refund", "refund", default="cash", show_default=True,
+              type=click.Choice(list(returns_service.REFUND_MODES)))
+@click.option("--reason", default="")
+@click.option("--request-id", default=None, help="Client-made id; the same id again returns the same credit note")
+def return_cmd(number, items, refund, reason, request_id) -> None:
+    """Take goods back against invoice NUMBER: issue a credit note and restock."""
+    parsed = [parse_item(i, allow_discount=False) for i in items]
+    cn = returns_service.create_return(STATE.db(), STATE.actor(), number, [(i.product, i.qty) for i in parsed],
+                                       refund_mode=refund, request_id=request_id, reason=reason)
+    rows = [ln.to_json() for ln in cn.lines]
+    human = "\n".join([
+        f"Credit note {cn.number} against {cn.invoice_number}",
+        table(rows, ["sku", "name", "qty", "taxable", "gst_rate", "cgst", "sgst", "igst", "total"]),
+        f"Total {format_money(cn.total)} (round off {money_str(cn.round_off)}); refunded "
+        + ", ".join(f"{r.mode} {money_str(r.amount)}" for r in cn.refunds)]
+        + ([f"credits reversed {money_str(cn.credits_reversed)}"] if cn.credits_reversed else [])
+        + (["(this request id was already recorded: nothing new was written)"] if cn.replayed else []))
+    emit(cn.to_json(), human)
+
+
+@dues_group.command("pay")
+@click.argument("phone")
+@click.argument("amount")
+@click.option("--mode", default="cash", show_default=True, type=click.Choice(["cash", "upi", "card", "netbanking"]))
+@click.option("--reference", default=None)
+def dues_pay(phone, amount, mode, reference) -> None:
+    """Receive AMOUNT from the customer with PHONE against their dues (oldest invoice first)."""
+    r = dues_service.pay_dues(STATE.db(), STATE.actor(), phone, amount, mode=mode, reference=reference)
+    emit(r.to_json(), f"Received {format_money(r.amount)} ({r.mode}) from {r.name}; dues "
+                      f"{money_str(r.dues_before)} → {money_str(r.dues_after)}"
+         + "".join(f"\n  {a.invoice_number}: {money_str(a.amount)}" for a in r.allocations))
+
+
+@dues_group.command("show")
+@click.argument("phone")
+def dues_show(phone) -> None:
+    """A customer's dues: balance, open invoices, ledger."""
+    st = dues_service.dues_statement(STATE.db(), STATE.actor(), phone)
+    data = st.to_json()
+    human = f"{st.name} ({st.phone}) owes {format_money(st.balance)}"
+    if data["open_invoices"]:
+        human += "\n" + table(data["open_invoices"], ["number", "date", "due", "settled", "outstanding"])
+    if data["entries"]:
+        human += "\n" + table(data["entries"], ["date", "reason", "reference", "delta", "balance_after"])
+    emit(data, human)
+
+
+@held_group.command("park")
+@click.argument("label")
+@click.option("--item", "items", multiple=True, required=True, help="SKU=QTY or SKU=QTY:DISCOUNT")
+@click.option("--customer-phone", default=None)
+@click.option("--customer-name", default=None)
+@click.option("--discount", default=None)
+def held_park(label, items, customer_phone, customer_name, discount) -> None:
+    """Park a cart under LABEL (reserves no stock)."""
+    h = held_service.hold_sale(STATE.db(), STATE.actor(), label, [parse_item(i) for i in items],
+                               customer_phone=customer_phone, customer_name=customer_name, bill_discount=discount)
+    emit(h.to_json(), f"Held cart {h.id}: {h.label}")
+
+
+@held_group.command("list")
+def held_list() -> None:
+    """Held carts from every terminal."""
+    rows = [h.to_json() for h in held_service.list_held(STATE.db(), STATE.actor())]
+    for r in rows:
+        r["lines"] = len(r["items"])
+    emit(rows, table(rows, ["id", "label", "lines", "customer_phone", "user", "terminal", "created_at"])
+         if rows else "No held carts.")
+
+
+@held_group.command("resume")
+@click.argument("held_id", type=int)
+def held_resume(held_id) -> None:
+    """Take a held cart back (prints it; it leaves the held list)."""
+    h = held_service.resume_held(STATE.db(), STATE.actor(), held_id)
+    items = " ".join(f"--item {i.product}={i.qty}" + (f":{i.discount}" if i.discount else "") for i in h.items)
+    emit(h.to_json(), f"Resumed {h.label}: {items}"
+         + (f" --customer-phone {h.customer_phone}" if h.customer_phone else "")
+         + (f" --discount {h.bill_discount}" if h.bill_discount else ""))
+
+
+@held_group.command("discard")
+@click.argument("held_id", type=int)
+def held_discard(held_id) -> None:
+    """Throw a held cart away."""
+    h = held_service.discard_held(STATE.db(), STATE.actor(), held_id)
+    emit(h.to_json(), f"Discarded held cart {h.id}: {h.label}")
