@@ -15,14 +15,16 @@ from sqlalchemy import func, select
 from billbook.db import models as m
 from billbook.db.models import Base
 from billbook.db.uow import Database
+from billbook.domain.permissions import Role
+from billbook.services.base import Actor
 
 T0 = dt.datetime(2026, 11, 24, 10, 15, 0)
 BIG = Decimal("9999999999.99")
 ODD_TEXT = "चावल 5kg — ‘quoted’ \"double\" \\ back; DROP TABLE x; -- 😀 \n new line\t tab"
 
 
-def fill_shop(db: Database, *, invoices: int = 3) -> None:
-    """Add one of everything (and a few invoices) to a migrated, empty-ish database."""
+def fill_shop(db: Database, *, invoices: int = 3) -> Actor:
+    """Add one of everything (and a few invoices) to a migrated, empty database; returns the admin."""
 
     def work(s):
         shop = s.get(m.Shop, 1)
@@ -133,8 +135,9 @@ def fill_shop(db: Database, *, invoices: int = 3) -> None:
                          difference=None, report_json="{}"))
         s.add(m.AuditEntry(at=T0, user_id=owner.id, username="owner", terminal="T1", action="test.fill",
                            entity="shop", entity_id="1", details=json.dumps({"note": ODD_TEXT}, ensure_ascii=False)))
+        return owner.id
 
-    db.run(work)
+    return Actor(db.run(work), "owner", Role.ADMIN, "T1")
 
 
 def counts(db: Database) -> dict[str, int]:
