@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from billbook import clock
 from billbook.db.models import (
@@ -429,12 +429,13 @@ def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_disco
         raise _validation(exc, "items") from None
 
 
-def shop_snapshot(shop: Shop) -> dict:
+def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
     """What an issued document prints about the shop, frozen at issue time."""
     return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
             "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
             "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
-            "currency": shop.currency, "locale": shop.locale, "has_logo": bool(shop.logo)}
+            "currency": shop.currency, "locale": shop.locale,
+            "has_logo": bool(shop.logo) if has_logo is None else has_logo}
 
 
 # ---------------------------------------------------------------- checkout
@@ -467,7 +468,10 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         raise _validation(exc, "discount") from None
 
     def work(s: Session) -> InvoiceDetail:
-        if (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
+        # SQLite: BEGIN IMMEDIATE already serialises writers, so this one look is conclusive.
+        # MySQL: _write_sale looks again once it holds the counter lock (a twin may commit
+        # while we wait), so a look here too would only cost a round trip.
+        if db.is_sqlite and (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
             raise _AlreadyRecorded(found)
         return _write_sale(s, actor, req, sale_id, lines, pays, phone, state_code)
 
@@ -496,9 +500,18 @@ def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
     return replace(detail, replayed=True)
 
 
+def _shop_for_sale(s: Session) -> tuple[Shop, bool]:
+    """The shop row without its logo (a sale only needs to know whether there is one)."""
+    row = s.execute(select(Shop, Shop.logo.is_not(None)).where(Shop.id == 1).options(defer(Shop.logo))).first()
+    if row is None:
+        shop = get_or_create_shop(s)
+        return shop, bool(shop.logo)
+    return row[0], bool(row[1])
+
+
 def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
                 pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
-    shop = get_or_create_shop(s)
+    shop, has_logo = _shop_for_sale(s)
     products = _load_products(s, lines, lock=True)
     customer: Customer | None = None
     if phone:
@@ -543,6 +556,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
     number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
     if s.bind.dialect.name != "sqlite":
         # READ COMMITTED: a twin submit may have committed while we waited for the locks
+        # (the unique sale_id is the last line of defence; see checkout)
         if (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
             raise _AlreadyRecorded(found)
     _hook("numbered")
@@ -556,7 +570,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer_address=customer.address if customer else "",
         customer_state_code=(state_code or (customer.state_code if customer else "")),
         place_of_supply=place, inter_state=totals.inter_state,
-        shop_snapshot=json.dumps(shop_snapshot(shop), ensure_ascii=False),
+        shop_snapshot=json.dumps(snap := shop_snapshot(shop, has_logo), ensure_ascii=False),
         gross_total=totals.gross_total, discount_total=totals.discount_total,
         taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
         round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
@@ -619,7 +633,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         fy=fy, cashier=actor.username, terminal=inv.terminal,
         customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address)
         if customer else None,
-        place_of_supply=place, inter_state=totals.inter_state, shop=shop_snapshot(shop),
+        place_of_supply=place, inter_state=totals.inter_state, shop=snap,
         lines=tuple(InvoiceLineInfo(r["line_no"], r["product_id"], r["sku"], r["name"], r["hsn"], r["unit"], r["qty"],
                                     r["unit_price"], r["tax_inclusive"], r["gross"], r["discount"], r["taxable"],
                                     r["gst_rate"], r["cgst"], r["sgst"], r["igst"], r["total"])
