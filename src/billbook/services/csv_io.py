@@ -345,13 +345,12 @@ def export_products(db: Database, actor: Actor, dest, *, bom: bool = False, incl
 @requires(Permission.MANAGE_CUSTOMERS)
 def export_customers(db: Database, actor: Actor, dest, *, bom: bool = False) -> int:
     """Write every customer with credits, dues, visits and spend."""
-    def work(s: Session) -> list[Customer]:
-        return list(s.scalars(select(Customer).order_by(Customer.id)))
-    rows = db.run(work, readonly=True)
-    return _write(dest, CUSTOMER_COLUMNS, (
-        (c.phone, c.name, c.email, c.gstin, c.state_code, c.address, money_str(c.credits), money_str(c.dues),
-         c.visits, money_str(c.total_spent), c.first_visit.isoformat() if c.first_visit else "",
-         c.last_visit.isoformat() if c.last_visit else "", "yes" if c.active else "no") for c in rows), bom)
+    def work(s: Session) -> list[tuple]:
+        return [(c.phone, c.name, c.email, c.gstin, c.state_code, c.address, money_str(c.credits), money_str(c.dues),
+                 c.visits, money_str(c.total_spent), c.first_visit.isoformat() if c.first_visit else "",
+                 c.last_visit.isoformat() if c.last_visit else "", "yes" if c.active else "no")
+                for c in s.scalars(select(Customer).order_by(Customer.id))]
+    return _write(dest, CUSTOMER_COLUMNS, db.run(work, readonly=True), bom)
 
 
 @requires(Permission.MANAGE_STOCK)
