@@ -184,8 +184,9 @@ def build_spec(doc: InvoiceDoc, warnings: list[str]) -> PageSpec:
         Columns([Stack(left, gap=8), Stack(right, gap=10)], [0.6, 0.4], gap=16),
         Columns([TextBlock(notes) if notes else Spacer(1), Signature(shop.name)], [0.6, 0.4], gap=16),
     ]
+    label = "Bill of Supply" if doc.is_bill_of_supply else "Tax Invoice"
     return PageSpec(header=header, intro=intro, table=line_table(doc), closing=closing,
-                    footer_left=f"{doc.title.title()} {doc.number}", title=f"{doc.title.title()} {doc.number}",
+                    footer_left=f"{label} {doc.number}", title=f"{label} {doc.number}",
                     subject=f"{shop.name} {doc.title.lower()} {doc.number}")
 
 

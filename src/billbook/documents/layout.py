@@ -11,6 +11,7 @@ y of the block's upper edge; reportlab's y grows upwards).
 
 from __future__ import annotations
 
+import os
 import io
 import logging
 from collections.abc import Sequence
@@ -638,6 +639,8 @@ def render_pages(spec: PageSpec, out) -> int:
     width = PAGE_W - 2 * MARGIN
     pages = _plan(spec, width)
     total = len(pages)
+    if isinstance(out, os.PathLike):
+        out = os.fspath(out)
     c = Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(spec.title)
     c.setAuthor(spec.author)

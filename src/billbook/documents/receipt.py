@@ -8,6 +8,7 @@ another page of the same width.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
@@ -143,7 +144,7 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
     for ln in doc.lines:
         detail = [f"HSN {ln.hsn}" if ln.hsn else ""]
         if ln.discount:
-            detail.append(f"disc {num(ln.discount, loc)}")
+            detail.append(f"value {num(ln.gross, loc)} disc {num(ln.discount, loc)}")
         if not bos:
             detail.append(f"taxable {num(ln.taxable, loc)}")
             tax = (f"GST {rate(ln.gst_rate)}: IGST {num(ln.igst, loc)}" if doc.inter_state else
@@ -230,6 +231,8 @@ def render_receipt(doc: InvoiceDoc, out) -> RenderResult:
             used = 0.0
         pages[-1].append(i)
         used += h + gap
+    if isinstance(out, os.PathLike):
+        out = os.fspath(out)
     c = Canvas(out, pagesize=(PAPER_W, 100), pageCompression=1)
     c.setTitle(f"Receipt {doc.number}")
     c.setCreator("billbook")
