@@ -12,7 +12,7 @@ from billbook.cli.groups import (
 )
 from billbook.domain.money import money_str, qty_str
 from billbook.services import catalog, csv_io, customers, inventory, purchasing, suppliers
-from billbook.services.errors import ValidationError
+from billbook.services.errors import BillbookError, ValidationError
 
 NEG = {"ignore_unknown_options": True}  # lets "-3" through as an argument
 
@@ -150,7 +150,8 @@ def product_import(file, dry_run) -> None:
                    else f"Imported {report.imported} products")
         click.echo(verdict)
     if report.errors:
-        raise click.exceptions.Exit(1)
+        # a BillbookError gives exit status 1 with one line (click's Exit is swallowed by main)
+        raise BillbookError(f"{len(report.errors)} bad row(s) in {file}; nothing imported")
 
 
 def _import_with_progress(db, actor, file):
@@ -497,7 +498,7 @@ def stock_verify() -> None:
                    title="Stock differs from the ledger"))
     emit(r.to_json(), human)
     if not r.ok:
-        raise click.exceptions.Exit(1)
+        raise BillbookError(f"stock differs from the ledger for {len(r.mismatches)} product(s)")
 
 
 @stock_group.command("export")
