@@ -334,3 +334,18 @@ def test_wrap_never_exceeds_the_width_and_keeps_every_character(text, width):
     for ln in lines:
         assert width_of(ln, "DejaVuSans", 8) <= width or len(ln) == 1
     assert "".join("".join(lines).split()) == "".join(text.split())
+
+
+@given(st.text(min_size=1, max_size=120))
+@settings(max_examples=25, deadline=None)
+def test_qr_rectangles_cover_exactly_the_dark_modules(payload):
+    from billbook.documents.qr import qr_rects
+    matrix = qr_matrix(payload)
+    n = len(matrix)
+    grid = [[False] * n for _ in range(n)]
+    for col, row, w, h in qr_rects(matrix):
+        for r in range(row, row + h):
+            for c in range(col, col + w):
+                assert not grid[r][c]
+                grid[r][c] = True
+    assert grid == [[bool(v) for v in row] for row in matrix]

@@ -12,6 +12,7 @@ y of the block's upper edge; reportlab's y grows upwards).
 from __future__ import annotations
 
 import os
+import functools
 import io
 import logging
 from collections.abc import Sequence
@@ -37,11 +38,13 @@ BLACK = (0, 0, 0)
 
 # ---------------------------------------------------------------- formatting
 
+@functools.lru_cache(maxsize=4096)
 def num(value: Decimal, locale: str = "en_IN") -> str:
     """Table figure: grouped, two decimals, no symbol (1,23,456.50)."""
     return format_number(value, locale)
 
 
+@functools.lru_cache(maxsize=1024)
 def money(value: Decimal, currency: str = "INR", locale: str = "en_IN") -> str:
     """Amount with the currency sign (₹1,23,456.50)."""
     return format_money(value, currency, locale)
@@ -104,8 +107,12 @@ def fit(text: str, face: str, size: float, width: float) -> str:
 
 def draw_text(c, text: str, x: float, y: float, face: str = REGULAR, size: float = 8,
               align: str = "L", color=BLACK) -> None:
-    c.setFont(font(face), size)
-    c.setFillColorRGB(*color)
+    fname = font(face)
+    # only emit font/colour operators when they change (reportlab keeps the current state)
+    if c._fontname != fname or c._fontsize != size:
+        c.setFont(fname, size)
+    if tuple(c._fillColorObj) != tuple(color):
+        c.setFillColorRGB(*color)
     if align == "R":
         c.drawRightString(x, y, text)
     elif align == "C":
@@ -175,10 +182,14 @@ class TextBlock(Block):
     leading: float = 1.25
 
     def _wrapped(self, width: float):
+        cache = self.__dict__.setdefault("_wrap_cache", {})
+        if width in cache:
+            return cache[width]
         out = []
         for ln in self.lines:
             for i, part in enumerate(wrap(ln.text, ln.face, ln.size, width)):
                 out.append((ln, part, ln.space_before if i == 0 else 0.0))
+        cache[width] = out
         return out
 
     def measure(self, width: float) -> float:

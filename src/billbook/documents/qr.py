@@ -34,10 +34,41 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, box_size=1)
+    # a fixed mask: any of the 8 is valid, and trying all of them is most of qrcode's time
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, box_size=1, mask_pattern=2)
     code.add_data(payload)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
+
+
+def qr_rects(matrix: list[list[bool]]) -> list[tuple[int, int, int, int]]:
+    """Dark modules as rectangles (col, row, width, height) in module units, top row 0.
+
+    Horizontal runs, merged downwards while the next row has exactly the same run: far
+    fewer shapes than one square per module, which keeps the PDF small and fast to write.
+    """
+    open_runs: dict[tuple[int, int], int] = {}   # (start, end) -> first row
+    rects: list[tuple[int, int, int, int]] = []
+    n = len(matrix)
+    for r in range(n + 1):
+        runs = set()
+        if r < n:
+            row, c = matrix[r], 0
+            while c < n:
+                if row[c]:
+                    start = c
+                    while c < n and row[c]:
+                        c += 1
+                    runs.add((start, c))
+                else:
+                    c += 1
+        for key in list(open_runs):
+            if key not in runs:
+                first = open_runs.pop(key)
+                rects.append((key[0], first, key[1] - key[0], r - first))
+        for key in runs:
+            open_runs.setdefault(key, r)
+    return rects
 
 
 def draw_qr(canvas, payload: str, x: float, y: float, size: float) -> None:
@@ -53,18 +84,11 @@ def draw_qr(canvas, payload: str, x: float, y: float, size: float) -> None:
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
+    # draw in module units (integers), top-left origin of the code
+    canvas.translate(x + quiet * module, y + size - quiet * module)
+    canvas.scale(module, -module)
     path = canvas.beginPath()
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                # one rectangle per horizontal run of dark modules: fewer, larger shapes
-                path.rect(x + (quiet + start) * module, y + size - (quiet + r + 1) * module,
-                          (c - start) * module, module)
-            else:
-                c += 1
+    for col, row, w, h in qr_rects(matrix):
+        path.rect(col, row, w, h)
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
