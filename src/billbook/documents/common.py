@@ -82,3 +82,8 @@ def kv_left(rows: list[tuple[str, str]], label_width: float = 78.0, size: float 
 
 def m(value: Decimal, shop: ShopHeader) -> str:
     return money(value, shop.currency, shop.locale)
+
+
+def signed(value: Decimal, shop: ShopHeader) -> str:
+    """+₹0.47 / −₹0.13 (a true minus sign, like the discount line)."""
+    return ("+" if value > 0 else "−" if value < 0 else "") + m(abs(value), shop)

@@ -9,7 +9,7 @@ refunded, and the signatory line.
 from __future__ import annotations
 
 from billbook.documents.common import (
-    caption, date_text, kv_left, m, mode_label, party_block, shop_lines, time_text,
+    caption, date_text, kv_left, m, mode_label, party_block, shop_lines, signed, time_text,
 )
 from billbook.documents.fonts import REGULAR
 from billbook.documents.layout import (
@@ -89,7 +89,7 @@ def build_spec(doc: CreditNoteDoc, warnings: list[str]) -> PageSpec:
     else:
         totals.append(("Value", m(doc.taxable_total, shop)))
     if doc.round_off:
-        totals.append(("Round off", ("+" if doc.round_off > 0 else "") + m(doc.round_off, shop)))
+        totals.append(("Round off", signed(doc.round_off, shop)))
     totals.append(("Credit total", m(doc.total, shop)))
     last = len(totals) - 1
     right = [KeyValues(totals, size=8.5, bold_rows={last}, big_rows={last: 12}, rule_before={last})]

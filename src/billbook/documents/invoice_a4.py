@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from billbook.documents.common import (
     RULE46_UNREGISTERED_LIMIT, caption, date_text, declaration, kv_left, m, mode_label, party_block,
-    shop_lines, time_text,
+    shop_lines, signed, time_text,
 )
 from billbook.documents.fonts import BOLD, REGULAR
 from billbook.documents.layout import (
@@ -131,7 +131,7 @@ def totals_block(doc: InvoiceDoc) -> KeyValues:
             rows.append(("CGST", m(doc.cgst, shop)))
             rows.append(("SGST", m(doc.sgst, shop)))
     if doc.round_off:
-        rows.append(("Round off", ("+" if doc.round_off > 0 else "") + m(doc.round_off, shop)))
+        rows.append(("Round off", signed(doc.round_off, shop)))
     rows.append(("Grand total", m(doc.grand_total, shop)))
     last = len(rows) - 1
     return KeyValues(rows, size=8.5, bold_rows={last}, big_rows={last: 12}, rule_before={last})

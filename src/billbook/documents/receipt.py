@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 
 from billbook.documents.common import (
-    date_text, declaration, m, mode_label, shop_lines, time_text,
+    date_text, declaration, m, mode_label, shop_lines, signed, time_text,
 )
 from billbook.documents.fonts import BOLD, REGULAR, register_fonts
 from billbook.documents.invoice_a4 import invoice_badge, upi_for
@@ -73,13 +73,13 @@ class ItemBlock(Block):
     name: str
     left: str
     right: str
-    detail: str
+    detail: list[str]
 
     def _name_lines(self, width: float) -> list[str]:
         return wrap(self.name, BOLD, 8, width)
 
     def _detail_lines(self, width: float) -> list[str]:
-        return wrap(self.detail, REGULAR, 7, width) if self.detail else []
+        return [part for d in self.detail if d for part in wrap(d, REGULAR, 7, width)]
 
     def measure(self, width: float) -> float:
         return len(self._name_lines(width)) * 10 + 10 + len(self._detail_lines(width - 6)) * 8.8 + 2
@@ -142,17 +142,17 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
     blocks.append(Dashes())
     blocks.append(_kv([("Item", "Amount ₹")], size=8, bold_last=True))
     for ln in doc.lines:
-        detail = [f"HSN {ln.hsn}" if ln.hsn else ""]
+        first = [f"HSN {ln.hsn}" if ln.hsn else ""]
         if ln.discount:
-            detail.append(f"value {num(ln.gross, loc)} disc {num(ln.discount, loc)}")
+            first.append(f"value {num(ln.gross, loc)}  disc {num(ln.discount, loc)}")
+        detail = []
         if not bos:
-            detail.append(f"taxable {num(ln.taxable, loc)}")
-            tax = (f"GST {rate(ln.gst_rate)}: IGST {num(ln.igst, loc)}" if doc.inter_state else
-                   f"GST {rate(ln.gst_rate)}: CGST {num(ln.cgst, loc)} + SGST {num(ln.sgst, loc)}")
-            detail.append(tax)
+            first.append(f"taxable {num(ln.taxable, loc)}")
+            detail.append(f"GST {rate(ln.gst_rate)}: IGST {num(ln.igst, loc)}" if doc.inter_state else
+                          f"GST {rate(ln.gst_rate)}: CGST {num(ln.cgst, loc)} + SGST {num(ln.sgst, loc)}")
         blocks.append(ItemBlock(f"{ln.no}. {ln.name}", f"{qty(ln.qty, ln.unit)} × {num(ln.unit_price, loc)}"
                                 + ("*" if ln.tax_inclusive and not bos else ""),
-                                num(ln.total, loc), "  ".join(d for d in detail if d)))
+                                num(ln.total, loc), ["  ".join(d for d in first if d)] + detail))
     blocks.append(Dashes())
     totals = [("Total value", m(doc.gross_total, shop))]
     if doc.discount_total:
@@ -165,7 +165,7 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
         else:
             totals += [("CGST", m(doc.cgst, shop)), ("SGST", m(doc.sgst, shop))]
     if doc.round_off:
-        totals.append(("Round off", ("+" if doc.round_off > 0 else "") + m(doc.round_off, shop)))
+        totals.append(("Round off", signed(doc.round_off, shop)))
     totals.append(("TOTAL", m(doc.grand_total, shop)))
     blocks.append(_kv(totals, bold_last=True, big_last=11))
     blocks.append(TextBlock([Line(amount_in_words(doc.grand_total, shop.currency), REGULAR, 7.5)], leading=1.22))

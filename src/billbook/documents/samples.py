@@ -149,3 +149,56 @@ def sample_purchase_order(n_lines: int = 8) -> PurchaseOrderDoc:
         ordered_at=dt.datetime(2026, 11, 20, 9, 45), created_by="owner",
         notes="Deliver before 30-11-2026. Payment 30 days from delivery.",
     )
+
+
+def sample_logo() -> bytes:
+    """A small made-up shop logo (PNG with transparency)."""
+    import io
+
+    from PIL import Image, ImageDraw
+    img = Image.new("RGBA", (480, 240), (255, 255, 255, 0))
+    d = ImageDraw.Draw(img)
+    d.ellipse((10, 10, 230, 230), fill=(196, 64, 40, 255))
+    d.ellipse((60, 60, 180, 180), fill=(255, 255, 255, 255))
+    d.rectangle((250, 70, 470, 110), fill=(34, 69, 128, 255))
+    d.rectangle((250, 130, 420, 170), fill=(34, 69, 128, 180))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def write_examples(directory) -> list:
+    """Render one of each document into ``directory``; returns the PDF paths.
+
+    ``python -m billbook.documents.samples DIR`` — used for the images in docs/documents.
+    """
+    from pathlib import Path
+
+    from billbook.documents.credit_note import render_credit_note
+    from billbook.documents.invoice_a4 import render_invoice_a4
+    from billbook.documents.purchase_order import render_purchase_order
+    from billbook.documents.receipt import render_receipt
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    logo = sample_logo()
+    jobs = [
+        ("invoice-a4.pdf", render_invoice_a4, sample_invoice(12, logo=logo, big=True)),
+        ("receipt-80mm.pdf", render_receipt, sample_invoice(5, logo=logo)),
+        ("credit-note.pdf", render_credit_note, sample_credit_note()),
+        ("purchase-order.pdf", render_purchase_order, sample_purchase_order(10)),
+        ("bill-of-supply.pdf", render_invoice_a4, sample_invoice(6, scheme="composition", on_account=False,
+                                                                 number="INV/26-27/000124")),
+        ("invoice-120-lines.pdf", render_invoice_a4, sample_invoice(120, inter_state=True, duplicate=True)),
+    ]
+    paths = []
+    for name, fn, doc in jobs:
+        fn(doc, out / name)
+        paths.append(out / name)
+    return paths
+
+
+if __name__ == "__main__":
+    import sys
+    for p in write_examples(sys.argv[1] if len(sys.argv) > 1 else "."):
+        print(p)
