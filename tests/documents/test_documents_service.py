@@ -231,3 +231,30 @@ def test_purchase_order_pdf(store, admin, tmp_path):
     assert format_money(Decimal("3575")) in found
     with pytest.raises(NotFound):
         documents.purchase_order_pdf(store, admin, "PO/26-27/000404")
+
+
+def test_credit_note_from_a_real_return_shows_its_figures(store, admin, cashier):
+    from billbook.services import returns
+    inv = ring(store, cashier, "rr-1", [("RICE5", "3"), ("SOAP", "2")], customer_phone="9876543210",
+               customer_name="Ravi")
+    cn = returns.create_return(store, admin, inv.number, [("RICE5", "1")], refund_mode="cash",
+                               reason="Torn bag")
+    found = cells(text_of(documents.credit_note_pdf(store, admin, cn.number)))
+    assert "CREDIT NOTE" in found and cn.number in found and inv.number in found and "Torn bag" in found
+    assert format_number(cn.taxable_total) in found and format_number(cn.cgst) in found
+    assert format_money(cn.total) in found
+    assert amount_in_words(cn.total) in " ".join(found)
+    assert "Rice 5 kg" in found and "Soap 100 g" not in found
+
+
+def test_purchase_order_from_the_purchasing_service(store, admin, tmp_path):
+    from billbook.services import purchasing, suppliers
+    suppliers.add_supplier(store, admin, "Deccan Traders", phone="02024441234", state_code="27")
+    po = purchasing.create_po(store, admin, "Deccan Traders", [("RICE5", "10", "300"), ("SOAP", "24", "23.50")],
+                              notes="Call before delivery", order=True)
+    purchasing.receive_po(store, admin, po.number, [("RICE5", "4")])
+    found = cells(text_of(documents.purchase_order_pdf(store, admin, po.number)))
+    assert "PURCHASE ORDER" in found and po.number in found and "Deccan Traders" in found
+    for fig in ("300.00", "3,000.00", "23.50", "564.00"):
+        assert fig in found
+    assert format_money(Decimal("3564")) in found and "Received" in found and "4 pcs" in found
