@@ -32,6 +32,8 @@ def D(value: str | int | Decimal) -> Decimal:
     if isinstance(value, bool):
         raise TypeError("money must not be built from bool")
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise MoneyError(f"not a finite number: {value!r}")
         return value
     if isinstance(value, int):
         return Decimal(value)

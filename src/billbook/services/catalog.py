@@ -141,6 +141,8 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
                             barcode=None, unit=None, stock=None, reorder_level=None, tax_inclusive=False,
                             category=None, cost_price=None) -> ProductFields:
     """Check every field of a new product; raises ValidationError naming the field."""
+    sku, name, hsn, barcode, unit, category = (
+        None if v is None else str(v) for v in (sku, name, hsn, barcode, unit, category))
     sku = (sku or "").strip()
     if not _SKU_RE.match(sku):
         raise ValidationError("sku", "1–40 letters, digits, '.', '_', '/' or '-'")

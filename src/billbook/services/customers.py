@@ -239,6 +239,9 @@ class CustomerHistory:
 @requires(Permission.VIEW_CUSTOMERS)
 def customer_history(db: Database, actor: Actor, phone: str, *, limit: int = 50) -> CustomerHistory:
     """Purchase history: visits, first/last visit, days since, total spent, latest invoices."""
+    from billbook.services.catalog import _check_paging
+    limit, _ = _check_paging(limit, 0)
+
     def work(s: Session) -> CustomerHistory:
         c = _find(s, phone)
         invs = s.scalars(select(Invoice).where(Invoice.customer_id == c.id)
@@ -272,6 +275,9 @@ class LoyaltyRow:
 @requires(Permission.VIEW_CUSTOMERS)
 def loyalty_ledger(db: Database, actor: Actor, phone: str, *, limit: int = 200) -> list[LoyaltyRow]:
     """A customer's credit movements, oldest first (the last ``limit``)."""
+    from billbook.services.catalog import _check_paging
+    limit, _ = _check_paging(limit, 0)
+
     def work(s: Session) -> list[LoyaltyRow]:
         c = _find(s, phone)
         rows = s.scalars(select(LoyaltyEntry).where(LoyaltyEntry.customer_id == c.id)
@@ -350,8 +356,8 @@ def set_reward_rule(db: Database, actor: Actor, *, enabled: bool = True, period:
     visits = None
     if min_visits not in (None, ""):
         try:
-            visits = int(min_visits)
-        except (TypeError, ValueError):
+            visits = int(str(min_visits).strip())
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError("min_visits", "a whole number") from None
         if not 1 <= visits <= 10000:
             raise ValidationError("min_visits", "between 1 and 10000")

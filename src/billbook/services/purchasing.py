@@ -112,8 +112,12 @@ def _find(s: Session, number: str, *, lock: bool = False) -> PurchaseOrder:
 def _parse_items(items, *, with_cost: bool) -> list[tuple]:
     if not items:
         raise ValidationError("items", "at least one item is needed")
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise ValidationError("items", "a list of items is needed")
     out, seen = [], set()
     for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != (3 if with_cost else 2):
+            raise ValidationError("items", f"each item is SKU, quantity{', unit cost' if with_cost else ''}")
         sku = str(item[0] or "").strip()
         if not sku:
             raise ValidationError("items", "an item needs a SKU")
@@ -260,6 +264,8 @@ def get_po(db: Database, actor: Actor, number: str) -> POInfo:
 def list_pos(db: Database, actor: Actor, *, status: str | None = None, supplier: str | None = None,
              limit: int = 200) -> list[POInfo]:
     """Most recent first."""
+    from billbook.services.catalog import _check_paging
+    limit, _ = _check_paging(limit, 0)
     if status is not None and status not in STATES:
         raise ValidationError("status", f"one of {', '.join(STATES)}")
 
