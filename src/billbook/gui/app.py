@@ -123,7 +123,10 @@ class FirstRunWizard(ctk.CTkFrame):
         for f in (self.username, self.full_name, self.password, self.confirm, self.shop_name, self.gstin,
                   self.upi, self.prefix):
             f.entry.bind("<Return>", lambda _e: self.save())
-        self.after(50, self.username.entry.focus_set)
+        self.after(50, self.focus_first)
+
+    def focus_first(self) -> None:
+        self.username.entry.focus_set()
 
     def _choose_logo(self) -> None:
         from tkinter import filedialog
@@ -229,7 +232,10 @@ class LoginForm(ctk.CTkFrame):
                      text_color=theme.MUTED, font=theme.font(11), wraplength=340).pack(padx=40, pady=(4, 22))
         self.user.bind("<Return>", lambda _e: self.password.focus_set())
         self.password.bind("<Return>", lambda _e: self.submit())
-        self.after(30, (self.password if locked_user else self.user).focus_set)
+        self.after(30, self.focus_first)
+
+    def focus_first(self) -> None:
+        (self.password if self.locked_user else self.user).focus_set()
 
     def submit(self) -> None:
         username = self.locked_user or self.user.get()
@@ -357,6 +363,8 @@ class App(ctk.CTk):
             self.shell.stop()
         self.ctx.shutdown()
         self.destroy()
+        import gc
+        gc.collect()   # free Tk objects on the Tk thread, not later in some worker thread
 
 
 def main(argv: list[str] | None = None) -> None:

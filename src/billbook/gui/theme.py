@@ -24,6 +24,7 @@ SIDEBAR = ("gray88", "gray12")
 PANEL = ("gray97", "gray17")
 STATUS = ("gray85", "gray10")
 TOTAL = ("#0b3d66", "#cfe6ff")
+TABLE_BG = ("#ffffff", "#242424")
 
 FAMILY = "DejaVu Sans"      # has the ₹ sign on every Linux box; Tk falls back elsewhere
 
@@ -48,7 +49,7 @@ def pick(pair: tuple[str, str]) -> str:
 def style_tables(root: tk.Misc) -> None:
     """Style ttk.Treeview (our tables) to match the current appearance mode."""
     dark = is_dark()
-    bg = "#242424" if dark else "#ffffff"
+    bg = pick(TABLE_BG)
     fg = "#e6e6e6" if dark else "#1a1a1a"
     head_bg = "#333333" if dark else "#e4e7eb"
     sel = "#1f538d" if dark else "#cfe3f7"

@@ -23,9 +23,13 @@ class MessageBar(ctk.CTkFrame):
         self._timer = None
         self.text = ""
         self.kind = "info"
+        #: every message shown, oldest first (the last 200)
+        self.history: list[tuple[str, str]] = []
 
     def show(self, text: str, kind: str = "info") -> None:
         self.text, self.kind = text, kind
+        if text:
+            self.history = (self.history + [(kind, text)])[-200:]
         self._label.configure(text=f"{_ICONS.get(kind, '')}  {text}" if text else "",
                               text_color=_COLOURS.get(kind, theme.MUTED))
         if self._timer is not None:

@@ -23,7 +23,10 @@ class MoneyEntry(ctk.CTkEntry):
         super().__init__(master, placeholder_text=placeholder, **kwargs)
         self.allow_percent = allow_percent
         allowed = "0123456789.," + ("%" if allow_percent else "")
-        vcmd = (self.register(lambda text, new: all(c in allowed for c in text) or new == placeholder), "%S", "%P")
+        def ok(action: str, text: str, new: str) -> bool:
+            # deletions are always fine; insertions only of allowed characters (or the placeholder)
+            return action != "1" or all(c in allowed for c in text) or new == placeholder
+        vcmd = (self.register(ok), "%d", "%S", "%P")
         self._entry.configure(validate="key", validatecommand=vcmd)
 
     def get_text(self) -> str:
@@ -38,6 +41,15 @@ class MoneyEntry(ctk.CTkEntry):
         return parse_amount(text, field=field)
 
     def set_amount(self, value: Decimal | str | None) -> None:
-        self.delete(0, "end")
+        clear_entry(self)
         if value not in (None, ""):
             self.insert(0, str(value))
+
+
+def clear_entry(entry: ctk.CTkEntry) -> None:
+    """Empty an entry without losing its placeholder (CTkEntry.delete on an entry that never
+    had focus removes the placeholder text for good)."""
+    if entry.get():
+        entry.delete(0, "end")
+        if entry.focus_get() is not entry._entry:
+            entry._activate_placeholder()

@@ -18,6 +18,7 @@ import customtkinter as ctk
 
 from billbook.domain.money import MoneyError, format_number, parse_qty, qty_str
 from billbook.gui import theme
+from billbook.gui.widgets.money_entry import clear_entry
 from billbook.gui.widgets.table import Column, Table
 
 _QTY_PREFIX = re.compile(r"^\s*(\d+(?:\.\d{1,3})?)\s*\*\s*(.+)$")
@@ -73,7 +74,7 @@ class ProductSearchBox(ctk.CTkFrame):
         return self.entry.get()
 
     def clear(self) -> None:
-        self.entry.delete(0, "end")
+        clear_entry(self.entry)
         self.hide_popup()
 
     @property
@@ -145,7 +146,7 @@ class ProductSearchBox(ctk.CTkFrame):
                 self._message(f"No product matches “{text}”.", "error")
                 self.hide_popup()
                 return
-            self.entry.delete(0, "end")
+            clear_entry(self.entry)
             self.entry.insert(0, text)
             self._message(f"{len(rows)}{'+' if self._has_more else ''} products match — "
                           "use ↑ ↓ and Enter to pick one.", "info")
@@ -206,7 +207,7 @@ class ProductSearchBox(ctk.CTkFrame):
         except MoneyError:
             qty = Decimal("1")
         product = self._rows[int(iid)]
-        self.entry.delete(0, "end")
+        clear_entry(self.entry)
         self.hide_popup()
         self._text = ""
         self._on_pick(product, qty)
@@ -229,7 +230,7 @@ class ProductSearchBox(ctk.CTkFrame):
             self._message(str(exc), "error")
             return "break"
         # a scanner types the next code right away: clear now, queue the code
-        self.entry.delete(0, "end")
+        clear_entry(self.entry)
         self.hide_popup()
         self._codes.append((code, qty, text))
         self._next_code()

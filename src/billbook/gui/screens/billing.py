@@ -1,0 +1,774 @@
+"""The counter: keyboard-first billing.
+
+Focus starts in the scan box. A scanner's code + Enter adds the item (again: +1); typing
+shows live matches (↑ ↓ Enter). ``+``/``-`` change the selected line's quantity, F3 edits
+it, Del removes it. F4 customer by phone, F9 bill discount, F12 payment, Enter (in the
+payment panel) or F10 completes: the invoice is saved first, then printed or opened as
+the shop prefers, and the cart clears. F8 holds the cart, F5 resumes a held one, F7
+reprints the last invoice, F6 starts a return. Every figure on screen comes from
+``sales.preview`` (exactly what checkout will charge); the screen holds no tax rules.
+
+A cart keeps one ``sale_id`` until it is billed, so a retry after an error (connection
+lost, stock refused, payments not adding up) can never bill twice; the cart survives
+every error.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import customtkinter as ctk
+
+from billbook.domain.money import MoneyError, format_number, parse_amount, parse_qty, qty_str
+from billbook.domain.permissions import Permission
+from billbook.gui import theme
+from billbook.gui.context import AppContext, plain_error
+from billbook.gui.registry import screen
+from billbook.gui.widgets.cart_table import CartTable
+from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
+from billbook.gui.widgets.payment_panel import PaymentPanel
+from billbook.gui.widgets.search_box import ProductSearchBox
+from billbook.gui.widgets.table import Column, Table
+from billbook.services.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
+
+log = logging.getLogger("billbook.gui")
+
+HINTS = ("F2 Search  ·  Enter Add  ·  +/− Qty  ·  F3 Edit line  ·  Del Remove  ·  F4 Customer  ·  "
+         "F9 Bill discount  ·  F12 Pay  ·  F10 Complete  ·  F8 Hold  ·  F5 Resume  ·  F7 Reprint last  ·  "
+         "F6 Return  ·  Esc Back")
+
+
+def rupees(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = format_number(value)
+    return f"−₹{text[1:]}" if text.startswith("-") else f"₹{text}"
+
+
+@dataclass
+class CartLine:
+    product: Any                 # catalog.ProductInfo
+    qty: Decimal
+    discount: str = ""
+
+
+@dataclass
+class Cart:
+    lines: list[CartLine] = field(default_factory=list)
+    customer_phone: str = ""
+    customer_name: str = ""
+    bill_discount: str = ""
+    sale_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def copy(self) -> Cart:
+        return Cart([CartLine(ln.product, ln.qty, ln.discount) for ln in self.lines], self.customer_phone,
+                    self.customer_name, self.bill_discount, self.sale_id)
+
+
+
+class Overlay(ctk.CTkFrame):
+    """A card placed over the cart (line editor, held carts, print choice)."""
+
+    def __init__(self, master, title: str, **kwargs):
+        super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT, **kwargs)
+        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=16, pady=(12, 4))
+
+    def show(self, **place) -> None:
+        self.place(**(place or {"relx": 0.5, "rely": 0.4, "anchor": "center"}))
+        self.lift()
+
+
+@screen(key="billing", title="Billing", permission=Permission.SELL, order=10, shortcut="<F1>")
+class BillingScreen(ctk.CTkFrame):
+    def __init__(self, master, ctx: AppContext):
+        super().__init__(master, fg_color="transparent")
+        self.ctx = ctx
+        self.cart = Cart()
+        self.preview = None
+        self._preview_seq = 0
+        self._saving = False
+        self._uncertain = False
+        self.last_invoice = None
+        self.overlay: Overlay | None = None
+        self._short: list[str] = []
+        self._build()
+        self._bind_keys()
+        self._render()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        self.grid_columnconfigure(0, weight=1)
+        self.grid_columnconfigure(1, weight=0, minsize=360)
+        self.grid_rowconfigure(1, weight=1)
+        from billbook.services import catalog
+        ctx = self.ctx
+        self.body = ctk.CTkFrame(self, fg_color="transparent")
+        self.body.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
+        self.search = ProductSearchBox(
+            self, popup_parent=self, runner=ctx.run_in_background,
+            lookup=lambda code: catalog.lookup_code(ctx.db, ctx.actor, code),
+            search=lambda text, limit, offset: _page_items(
+                catalog.search_products(ctx.db, ctx.actor, text, limit=limit, offset=offset)),
+            on_pick=self.add_product, on_message=ctx.notify)
+        self.search.grid(row=0, column=0, sticky="ew")
+        self.cart_table = CartTable(self.body, on_activate=lambda _iid: self.edit_line())
+        self.cart_table.pack(fill="both", expand=True)
+        self.cart_table.tree.bind("<plus>", lambda _e: self.change_qty(+1) or "break")
+        self.cart_table.tree.bind("<minus>", lambda _e: self.change_qty(-1) or "break")
+        self.cart_table.tree.bind("<Delete>", lambda _e: self.remove_line() or "break")
+        self.empty_label = ctk.CTkLabel(self.body, text="Scan a barcode or type a product name to start a bill.",
+                                        text_color=theme.MUTED, font=theme.font(14), fg_color=theme.TABLE_BG)
+        self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
+
+        right = ctk.CTkFrame(self, fg_color="transparent", width=360)
+        right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
+        self.right = right
+        # customer
+        cust = ctk.CTkFrame(right, corner_radius=10)
+        cust.pack(fill="x")
+        ctk.CTkLabel(cust, text="Customer  (F4)", font=theme.font(12, "bold"), anchor="w", height=20).pack(
+            fill="x", padx=12, pady=(8, 0))
+        row = ctk.CTkFrame(cust, fg_color="transparent")
+        row.pack(fill="x", padx=12, pady=(2, 0))
+        self.phone = ctk.CTkEntry(row, placeholder_text="Mobile number", width=150, height=34, font=theme.font(14))
+        self.phone.pack(side="left")
+        self.cust_name = ctk.CTkEntry(row, placeholder_text="Walk-in", height=34, font=theme.font(14))
+        self.cust_name.pack(side="left", fill="x", expand=True, padx=(8, 0))
+        self.cust_info = ctk.CTkLabel(cust, text="Walk-in customer", anchor="w", font=theme.font(12),
+                                      text_color=theme.MUTED, height=22)
+        self.cust_info.pack(fill="x", padx=12, pady=(2, 8))
+        # totals
+        tot = ctk.CTkFrame(right, corner_radius=10)
+        tot.pack(fill="x", pady=(10, 0))
+        tot.grid_columnconfigure(1, weight=1)
+        self.total_labels: dict[str, ctk.CTkLabel] = {}
+        self.total_names: dict[str, ctk.CTkLabel] = {}
+        rows = [("items", "Items"), ("gross", "Gross"), ("discount", "Discount"), ("taxable", "Taxable value"),
+                ("cgst", "CGST"), ("sgst", "SGST"), ("round_off", "Round off")]
+        for i, (key, label) in enumerate(rows):
+            name = ctk.CTkLabel(tot, text=label, anchor="w", font=theme.font(13), height=24)
+            name.grid(row=i, column=0, sticky="w", padx=(14, 6), pady=(8 if i == 0 else 0, 0))
+            value = ctk.CTkLabel(tot, text="—", anchor="e", font=theme.font(13), height=24)
+            value.grid(row=i, column=1, sticky="e", padx=(6, 14), pady=(8 if i == 0 else 0, 0))
+            self.total_labels[key], self.total_names[key] = value, name
+        disc = ctk.CTkFrame(tot, fg_color="transparent")
+        disc.grid(row=len(rows), column=0, columnspan=2, sticky="ew", padx=14, pady=(4, 0))
+        ctk.CTkLabel(disc, text="Bill discount (F9)", anchor="w", font=theme.font(12), height=24).pack(side="left")
+        self.bill_disc = MoneyEntry(disc, allow_percent=True, width=110, height=28, font=theme.font(13),
+                                    placeholder="0")
+        self.bill_disc.pack(side="right")
+        ctk.CTkFrame(tot, height=2, fg_color=("gray75", "gray30")).grid(
+            row=len(rows) + 1, column=0, columnspan=2, sticky="ew", padx=14, pady=(8, 4))
+        ctk.CTkLabel(tot, text="Total", anchor="w", font=theme.font(18, "bold")).grid(
+            row=len(rows) + 2, column=0, sticky="w", padx=14, pady=(0, 10))
+        self.grand = ctk.CTkLabel(tot, text="₹0.00", anchor="e", font=theme.font(28, "bold"), text_color=theme.TOTAL)
+        self.grand.grid(row=len(rows) + 2, column=1, sticky="e", padx=14, pady=(0, 10))
+        # actions
+        act = ctk.CTkFrame(right, fg_color="transparent")
+        act.pack(fill="x", pady=(10, 0))
+        act.grid_columnconfigure((0, 1), weight=1)
+        self.pay_button = ctk.CTkButton(act, text="Pay  F12", height=44, font=theme.font(16, "bold"),
+                                        command=self.open_payment)
+        self.pay_button.grid(row=0, column=0, columnspan=2, sticky="ew")
+        for i, (text, cmd) in enumerate((("Hold  F8", self.hold), ("Resume  F5", self.show_held),
+                                         ("Reprint last  F7", self.reprint_last), ("Return  F6", self.start_return))):
+            ctk.CTkButton(act, text=text, height=32, font=theme.font(12), fg_color="transparent", border_width=1,
+                          text_color=("gray10", "gray90"), command=cmd).grid(
+                row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
+                pady=(6, 0))
+        self.hints = ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED, anchor="w",
+                                  justify="left", wraplength=1080, height=20)
+        self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+        self.payment = PaymentPanel(self.body, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment)
+
+    def _bind_keys(self) -> None:
+        e = self.search.entry
+        for seq, fn in (("<plus>", lambda: self.change_qty(+1)), ("<KP_Add>", lambda: self.change_qty(+1)),
+                        ("<minus>", lambda: self.change_qty(-1)), ("<KP_Subtract>", lambda: self.change_qty(-1)),
+                        ("<Delete>", self.remove_line), ("<Up>", lambda: self.cart_table.move(-1)),
+                        ("<Down>", lambda: self.cart_table.move(+1))):
+            e.bind(seq, lambda _e, fn=fn: self._when_scan_empty(fn))
+        self.phone.bind("<Return>", lambda _e: self.find_customer())
+        self.phone.bind("<Escape>", lambda _e: self.walk_in() or "break")
+        self.cust_name.bind("<Return>", lambda _e: self.set_customer_name())
+        self.cust_name.bind("<Escape>", lambda _e: self.focus_scan())
+        self.bill_disc.bind("<Return>", lambda _e: self.apply_bill_discount())
+        self.bill_disc.bind("<Escape>", lambda _e: self.focus_scan())
+        keys = {"<F2>": self.focus_scan, "<F3>": self.edit_line, "<F4>": self.focus_customer,
+                "<F5>": self.show_held, "<F6>": self.start_return, "<F7>": self.reprint_last, "<F8>": self.hold,
+                "<F9>": self.focus_discount, "<F10>": self.complete, "<F12>": self.open_payment,
+                "<Escape>": self.escape}
+        for i, mode in enumerate(PaymentPanel.MODES, 1):
+            keys[f"<Alt-Key-{i}>"] = lambda m=mode: self.open_payment(mode=m)
+        for seq, fn in keys.items():
+            self.ctx.bind_key(self, seq, fn)
+
+    def _when_scan_empty(self, fn) -> str | None:
+        if self.search.get().strip() or self.search.popup_visible:
+            return None
+        fn()
+        return "break"
+
+    # ------------------------------------------------------------------ shell hooks
+    def on_show(self) -> None:
+        self.focus_scan()
+
+    def focus_scan(self) -> None:
+        self.close_overlay()
+        self.search.focus()
+
+    def escape(self) -> None:
+        if self.overlay is not None:
+            self.close_overlay()
+        elif self.payment.visible:
+            self.close_payment()
+        self.focus_scan()
+
+    # ------------------------------------------------------------------ cart changes
+    def _mutate(self, change) -> None:
+        """Apply ``change(cart)``; the preview re-prices it, and a refused change is undone."""
+        before = self.cart.copy()
+        change(self.cart)
+        self._refresh(undo=before)
+
+    def add_product(self, product, qty: Decimal = Decimal("1")) -> None:
+        if not getattr(product, "active", True):
+            self.ctx.notify(f"{product.name} ({product.sku}) is no longer sold.", "error")
+            return
+
+        def change(cart: Cart) -> None:
+            for ln in cart.lines:
+                if ln.product.id == product.id:
+                    ln.qty += qty
+                    ln.product = product
+                    return
+            cart.lines.append(CartLine(product, qty))
+        self._mutate(change)
+        self.cart_table.select(str(product.id))
+
+    def selected_line(self) -> CartLine | None:
+        iid = self.cart_table.selected()
+        if iid is None and self.cart.lines:
+            iid = str(self.cart.lines[-1].product.id)
+        return next((ln for ln in self.cart.lines if str(ln.product.id) == iid), None)
+
+    def change_qty(self, step: int) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        pid = line.product.id
+
+        def change(cart: Cart) -> None:
+            for ln in list(cart.lines):
+                if ln.product.id == pid:
+                    ln.qty += step
+                    if ln.qty <= 0:
+                        cart.lines.remove(ln)
+        self._mutate(change)
+        if any(ln.product.id == pid for ln in self.cart.lines):
+            self.cart_table.select(str(pid))
+
+    def set_line(self, pid: int, qty: Decimal, discount: str) -> None:
+        def change(cart: Cart) -> None:
+            for ln in cart.lines:
+                if ln.product.id == pid:
+                    ln.qty, ln.discount = qty, discount
+        self._mutate(change)
+        self.cart_table.select(str(pid))
+
+    def remove_line(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        rows = self.cart_table.rows()
+        idx = rows.index(str(line.product.id)) if str(line.product.id) in rows else 0
+        self._mutate(lambda cart: cart.lines.remove(next(ln for ln in cart.lines if ln.product.id == line.product.id)))
+        rows = self.cart_table.rows()
+        if rows:
+            self.cart_table.select(rows[min(idx, len(rows) - 1)])
+        self.ctx.notify(f"Removed {line.product.name}.", "info")
+
+    def clear_cart(self) -> None:
+        self.cart = Cart()
+        self.preview = None
+        self._uncertain = False
+        clear_entry(self.phone)
+        self.cust_name.configure(state="normal")
+        clear_entry(self.cust_name)
+        clear_entry(self.bill_disc)
+        self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
+        self.payment.reset()
+        self.close_payment()
+        self._render()
+
+    # ------------------------------------------------------------------ preview
+    def _refresh(self, undo: Cart | None = None) -> None:
+        self._render()
+        if not self.cart.lines:
+            self.preview = None
+            self._preview_seq += 1
+            self._render()
+            return
+        from billbook.services import sales
+        self._preview_seq += 1
+        seq = self._preview_seq
+        cart = self.cart.copy()
+        ctx = self.ctx
+        items = [sales.SaleItem(ln.product.id, ln.qty, ln.discount or None) for ln in cart.lines]
+
+        def work():
+            return sales.preview(ctx.db, ctx.actor, items, customer_phone=cart.customer_phone or None,
+                                 bill_discount=cart.bill_discount or None)
+
+        def done(pv) -> None:
+            if seq != self._preview_seq:
+                return
+            self.preview = pv
+            self._render()
+
+        def failed(exc) -> None:
+            if seq != self._preview_seq:
+                return
+            if undo is not None and isinstance(exc, BillbookError) and not isinstance(exc, DatabaseUnavailable):
+                self.cart = undo
+                self.bill_disc.set_amount(undo.bill_discount)
+                self.ctx.notify(plain_error(exc), "error")
+                self._refresh()
+            else:
+                self.ctx.notify(plain_error(exc), "error")
+                self._render()
+
+        ctx.run_in_background(work, on_done=done, on_error=failed)
+
+    def _render(self) -> None:
+        pv = self.preview
+        fresh = pv is not None and len(pv.lines) == len(self.cart.lines)
+        rows, short = [], []
+        for i, ln in enumerate(self.cart.lines):
+            p = pv.lines[i] if fresh else None
+            if p is not None and p.available < ln.qty and not self.ctx.shop.allow_negative_stock:
+                short.append(f"{ln.product.name}: only {qty_str(p.available)} in stock")
+            rows.append((str(ln.product.id), (
+                i + 1, ln.product.name, qty_str(ln.qty), format_number(ln.product.price),
+                format_number(p.discount) if p and p.discount else (ln.discount or ""),
+                f"{format(p.gst_rate.normalize(), 'f')}%" if p else f"{format(ln.product.gst_rate.normalize(), 'f')}%",
+                format_number(p.cgst + p.sgst + p.igst) if p else "…",
+                format_number(p.total) if p else "…",
+            ), p is not None and p.available < ln.qty and not self.ctx.shop.allow_negative_stock))
+        self.cart_table.set_lines(rows)
+        if self.cart.lines:
+            self.empty_label.place_forget()
+        else:
+            self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
+        count = sum((ln.qty for ln in self.cart.lines), Decimal("0"))
+        self.total_labels["items"].configure(text=f"{len(self.cart.lines)} lines · {qty_str(count)} qty")
+        inter = bool(pv and pv.inter_state)
+        self.total_names["cgst"].configure(text="IGST" if inter else "CGST")
+        self.total_names["sgst"].configure(text="" if inter else "SGST")
+        if pv is not None and fresh:
+            self.total_labels["gross"].configure(text=rupees(pv.gross_total))
+            self.total_labels["discount"].configure(text=rupees(-pv.discount_total) if pv.discount_total else rupees(pv.discount_total))
+            self.total_labels["taxable"].configure(text=rupees(pv.taxable_total))
+            self.total_labels["cgst"].configure(text=rupees(pv.igst if inter else pv.cgst))
+            self.total_labels["sgst"].configure(text="" if inter else rupees(pv.sgst))
+            self.total_labels["round_off"].configure(text=rupees(pv.round_off))
+            self.grand.configure(text=rupees(pv.grand_total))
+            self.payment.set_due(pv.grand_total)
+            if pv.customer is not None:
+                self._show_customer(pv.customer.name, pv.customer_credits, pv.customer_dues)
+        elif not self.cart.lines:
+            for key in ("gross", "discount", "taxable", "cgst", "sgst", "round_off"):
+                self.total_labels[key].configure(text=rupees(Decimal("0")) if key != "sgst" or not inter else "")
+            self.grand.configure(text=rupees(Decimal("0")))
+            self.payment.set_due(Decimal("0"))
+        if short and short != self._short:
+            self.ctx.notify("Not enough stock — " + "; ".join(short), "warn")
+        self._short = short
+
+    @property
+    def grand_total(self) -> Decimal | None:
+        return self.preview.grand_total if self.preview is not None else None
+
+    # ------------------------------------------------------------------ line editor
+    def edit_line(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            self.ctx.notify("The cart is empty: scan or search a product first.", "info")
+            return
+        self.close_overlay()
+        ov = Overlay(self.body, f"Edit line — {line.product.name}")
+        form = ctk.CTkFrame(ov, fg_color="transparent")
+        form.pack(fill="x", padx=16, pady=4)
+        ctk.CTkLabel(form, text="Quantity", anchor="w", font=theme.font(12)).grid(row=0, column=0, sticky="w")
+        ctk.CTkLabel(form, text="Line discount (₹ or %)", anchor="w", font=theme.font(12)).grid(
+            row=0, column=1, sticky="w", padx=(12, 0))
+        qty = ctk.CTkEntry(form, width=140, height=34, justify="right", font=theme.font(15))
+        qty.grid(row=1, column=0)
+        qty.insert(0, qty_str(line.qty))
+        disc = MoneyEntry(form, allow_percent=True, width=180, height=34, placeholder="0")
+        disc.grid(row=1, column=1, padx=(12, 0))
+        disc.set_amount(line.discount)
+        err = ctk.CTkLabel(ov, text="", text_color=theme.ERROR, anchor="w", font=theme.font(12), height=20)
+        err.pack(fill="x", padx=16)
+        ctk.CTkLabel(ov, text="Enter save  ·  Tab next field  ·  Esc cancel", text_color=theme.MUTED,
+                     font=theme.font(11), anchor="w").pack(fill="x", padx=16, pady=(0, 12))
+
+        def save(_e=None) -> str:
+            try:
+                new_qty = parse_qty(qty.get(), field="quantity")
+            except MoneyError as exc:
+                err.configure(text=str(exc))
+                return "break"
+            text = disc.get_text()
+            if text and not text.endswith("%"):
+                try:
+                    parse_amount(text, field="discount")
+                except MoneyError as exc:
+                    err.configure(text=str(exc))
+                    return "break"
+            self.close_overlay()
+            self.set_line(line.product.id, new_qty, text)
+            self.focus_scan()
+            return "break"
+
+        for w in (qty, disc):
+            w.bind("<Return>", save)
+            w.bind("<Escape>", lambda _e: (self.focus_scan(), "break")[1])
+        self.overlay = ov
+        ov.show(relx=0.5, rely=0.35, anchor="center")
+        qty.focus_set()
+        qty.select_range(0, "end")
+
+    def close_overlay(self) -> None:
+        if self.overlay is not None:
+            self.overlay.destroy()
+            self.overlay = None
+
+    # ------------------------------------------------------------------ customer
+    def focus_customer(self) -> None:
+        self.close_overlay()
+        self.phone.focus_set()
+        self.phone.select_range(0, "end")
+
+    def walk_in(self) -> None:
+        clear_entry(self.phone)
+        self.cust_name.configure(state="normal")
+        clear_entry(self.cust_name)
+        self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
+        self._mutate(lambda cart: (setattr(cart, "customer_phone", ""), setattr(cart, "customer_name", "")))
+        self.focus_scan()
+
+    def find_customer(self) -> str:
+        phone = self.phone.get().strip()
+        if not phone:
+            self.walk_in()
+            return "break"
+        from billbook.services import customers
+        ctx = self.ctx
+
+        def found(info) -> None:
+            self.cart.customer_phone = info.phone
+            self.cart.customer_name = info.name
+            clear_entry(self.phone)
+            self.phone.insert(0, info.phone)
+            self.cust_name.configure(state="normal")
+            clear_entry(self.cust_name)
+            self.cust_name.insert(0, info.name)
+            self._show_customer(info.name, info.credits, info.dues)
+            self._refresh()
+            self.focus_scan()
+
+        def missing(exc) -> None:
+            if isinstance(exc, NotFound):
+                self.cart.customer_phone = phone
+                self.cart.customer_name = ""
+                self.cust_name.configure(state="normal")
+                clear_entry(self.cust_name)
+                self.cust_info.configure(text="New customer — type the name and press Enter",
+                                         text_color=theme.WARN)
+                self.cust_name.focus_set()
+            else:
+                self.ctx.notify(plain_error(exc), "error")
+                self.phone.focus_set()
+
+        ctx.run_in_background(lambda: customers.get_customer(ctx.db, ctx.actor, phone), on_done=found,
+                              on_error=missing)
+        return "break"
+
+    def set_customer_name(self) -> str:
+        self.cart.customer_name = self.cust_name.get().strip()
+        if self.cart.customer_phone and not self.cart.customer_name:
+            self.cust_info.configure(text="A new customer needs a name (or Esc in the phone box for walk-in)",
+                                     text_color=theme.ERROR)
+            return "break"
+        if self.cart.customer_phone:
+            self.cust_info.configure(text="New customer — saved with the sale", text_color=theme.MUTED)
+            self._refresh()
+        self.focus_scan()
+        return "break"
+
+    def _show_customer(self, name: str, credits: Decimal | None, dues: Decimal | None) -> None:
+        parts = [name] if name else []
+        if credits is not None:
+            parts.append(f"Credits {format_number(credits)}")
+        if dues is not None:
+            parts.append(f"Dues {rupees(dues)}")
+        self.cust_info.configure(text="  ·  ".join(parts), text_color=theme.WARN if dues else ("gray10", "gray90"))
+        self.payment.set_customer(credits, dues, bool(self.cart.customer_phone))
+
+    # ------------------------------------------------------------------ bill discount
+    def focus_discount(self) -> None:
+        self.close_overlay()
+        self.bill_disc.focus_set()
+        self.bill_disc.select_range(0, "end")
+
+    def apply_bill_discount(self) -> str:
+        text = self.bill_disc.get_text()
+        self._mutate(lambda cart: setattr(cart, "bill_discount", text))
+        self.focus_scan()
+        return "break"
+
+    # ------------------------------------------------------------------ payment and completion
+    def open_payment(self, mode: str | None = None) -> None:
+        if self.search.busy:
+            self.after(30, lambda: self.open_payment(mode))   # a scanned code is still being looked up
+            return
+        if not self.cart.lines:
+            self.ctx.notify("The cart is empty: scan or search a product first.", "info")
+            self.focus_scan()
+            return
+        self.close_overlay()
+        self.search.hide_popup()
+        self.payment.open(mode)
+
+    def close_payment(self) -> None:
+        self.payment.close()
+
+    def complete(self) -> None:
+        """Save the sale (one transaction), then print/open, then clear the cart."""
+        if self._saving:
+            return
+        if not self.cart.lines:
+            self.ctx.notify("The cart is empty: scan or search a product first.", "info")
+            return
+        if self.search.busy:
+            self.after(30, self.complete)   # a scanned code is still being looked up
+            return
+        if not self.payment.visible:
+            self.open_payment()
+        try:
+            payments = self.payment.requests()
+        except (MoneyError, ValidationError) as exc:
+            self.payment.show_error(str(exc))
+            return
+        from billbook.services import sales
+        cart = self.cart.copy()
+        request = sales.SaleRequest(
+            sale_id=cart.sale_id,
+            items=[sales.SaleItem(ln.product.id, ln.qty, ln.discount or None) for ln in cart.lines],
+            payments=payments, customer_phone=cart.customer_phone or None,
+            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None)
+        ctx = self.ctx
+        self._saving = True
+        self.pay_button.configure(state="disabled")
+        ctx.run_in_background(lambda: sales.checkout(ctx.db, ctx.actor, request), on_done=self._saved,
+                              on_error=self._refused, busy="Saving the sale…")
+
+    def _saved(self, invoice) -> None:
+        self._saving = False
+        self.pay_button.configure(state="normal")
+        self.last_invoice = invoice
+        replay = " (it had already been saved before the connection dropped)" if getattr(invoice, "replayed", False) else ""
+        change = f" — change {rupees(invoice.change)}" if invoice.change else ""
+        due = f" — {rupees(invoice.due)} on account" if invoice.due else ""
+        self.ctx.notify(f"Saved {invoice.number}{replay}{change}{due}.", "ok")
+        self.clear_cart()
+        self.ctx.notify_sales_changed(invoice)
+        self.print_invoice(invoice.number, duplicate=False)
+        self.focus_scan()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._saving = False
+        self.pay_button.configure(state="normal")
+        self._uncertain = not isinstance(exc, BillbookError) or isinstance(exc, DatabaseUnavailable)
+        message = plain_error(exc)
+        if isinstance(exc, OutOfStock):
+            message += ". The cart is kept: change the quantity or remove the line, then pay again."
+            self.close_payment()
+            line = next((ln for ln in self.cart.lines if ln.product.sku == exc.sku), None)
+            if line is not None:
+                self.cart_table.select(str(line.product.id))
+            self.focus_scan()
+        elif isinstance(exc, ValidationError) and (exc.field or "").startswith(("payment", "tendered")):
+            self.payment.show_error(exc.message)
+        elif self._uncertain:
+            message += " The cart is kept; press F10 to try again (it will not be billed twice)."
+        self.ctx.notify(message, "error")
+        self._refresh()
+
+    # ------------------------------------------------------------------ documents
+    def print_invoice(self, number: str, *, duplicate: bool) -> None:
+        fmt = self.ctx.shop.print_format
+        if fmt == "none" and not duplicate:
+            return
+        if fmt == "ask" and not duplicate:
+            self._ask_format(number)
+            return
+        self._make_pdf(number, receipt=(fmt == "receipt"))
+
+    def _make_pdf(self, number: str, *, receipt: bool) -> None:
+        from billbook.services import documents
+        ctx = self.ctx
+        ctx.run_in_background(lambda: documents.invoice_pdf(ctx.db, ctx.actor, number, receipt=receipt),
+                              on_done=lambda path: ctx.open_document(path, print_it=False),
+                              on_error=lambda exc: ctx.notify(
+                                  f"{number} is saved, but its PDF could not be made: {plain_error(exc)}", "warn"),
+                              busy="Making the PDF…")
+
+    def _ask_format(self, number: str) -> None:
+        self.close_overlay()
+        ov = Overlay(self.body, f"Print {number}?")
+        row = ctk.CTkFrame(ov, fg_color="transparent")
+        row.pack(padx=16, pady=(4, 14))
+
+        def choose(kind: str | None) -> str:
+            self.close_overlay()
+            if kind:
+                self._make_pdf(number, receipt=(kind == "receipt"))
+            self.focus_scan()
+            return "break"
+
+        for text, kind in (("A4 invoice  (1)", "a4"), ("80 mm receipt  (2)", "receipt"), ("Don't print  (Esc)", None)):
+            ctk.CTkButton(row, text=text, width=160, command=lambda k=kind: choose(k)).pack(side="left", padx=4)
+        ov.bind("<Key-1>", lambda _e: choose("a4"))
+        ov.bind("<Key-2>", lambda _e: choose("receipt"))
+        ov.bind("<Escape>", lambda _e: choose(None))
+        self.overlay = ov
+        ov.show()
+        ov.focus_set()
+
+    def reprint_last(self) -> None:
+        if self.last_invoice is None:
+            self.ctx.notify("No invoice billed on this screen yet; find older ones in Invoices (Ctrl+I).", "info")
+            return
+        fmt = self.ctx.shop.print_format
+        self._make_pdf(self.last_invoice.number, receipt=(fmt == "receipt"))
+
+    def start_return(self) -> None:
+        shell = self.ctx.shell
+        number = self.last_invoice.number if self.last_invoice is not None else ""
+        if shell is None or not shell.show("invoices"):
+            return
+        inv = shell.screens.get("invoices")
+        if inv is not None and hasattr(inv, "start_return"):
+            inv.start_return(number)
+
+    # ------------------------------------------------------------------ held carts
+    def hold(self) -> None:
+        if not self.cart.lines:
+            self.ctx.notify("The cart is empty: nothing to hold.", "info")
+            return
+        from billbook.services import held
+        ctx = self.ctx
+        cart = self.cart.copy()
+        label = cart.customer_name or cart.customer_phone or f"{len(cart.lines)} items, {rupees(self.grand_total)}"
+
+        def done(_result) -> None:
+            self.clear_cart()
+            self.ctx.notify(f"Held the cart “{label}”. F5 resumes it.", "ok")
+            self.ctx.notify_sales_changed()
+            self.focus_scan()
+
+        from billbook.services.sales import SaleItem
+        items = [SaleItem(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines]
+        ctx.run_in_background(lambda: held.hold_sale(ctx.db, ctx.actor, label[:80], items,
+                                                     customer_phone=cart.customer_phone or None,
+                                                     customer_name=cart.customer_name or None,
+                                                     bill_discount=cart.bill_discount or None),
+                              on_done=done, busy="Holding the cart…")
+
+    def show_held(self) -> None:
+        from billbook.services import held
+        ctx = self.ctx
+        ctx.run_in_background(lambda: held.list_held(ctx.db, ctx.actor), on_done=self._held_list)
+
+    def _held_list(self, rows) -> None:
+        self.close_overlay()
+        if not rows:
+            self.ctx.notify("No held carts.", "info")
+            self.focus_scan()
+            return
+        ov = Overlay(self.body, "Held carts — Enter resume · Del discard · Esc close")
+        table = Table(ov, [Column("label", "Cart", 300, stretch=True), Column("at", "Held at", 150),
+                           Column("by", "By", 110), Column("terminal", "Terminal", 110)],
+                      height=min(8, max(3, len(rows))))
+        table.pack(fill="both", expand=True, padx=12, pady=(4, 12))
+        table.set_rows([(str(h.id), (h.label, h.created_at.strftime("%d %b %H:%M"), h.user, h.terminal)) for h in rows])
+        table.select(str(rows[0].id))
+
+        def resume(_e=None) -> str:
+            iid = table.selected()
+            if iid:
+                self.resume_held(int(iid))
+            return "break"
+
+        def discard(_e=None) -> str:
+            iid = table.selected()
+            if iid:
+                from billbook.services import held
+                ctx = self.ctx
+                ctx.run_in_background(lambda: held.discard_held(ctx.db, ctx.actor, int(iid)),
+                                      on_done=lambda _r: self.show_held())
+            return "break"
+
+        table.tree.bind("<Return>", resume)
+        table.tree.bind("<Delete>", discard)
+        table.tree.bind("<Escape>", lambda _e: (self.focus_scan(), "break")[1])
+        self.overlay = ov
+        ov.show(relx=0.5, rely=0.05, anchor="n", relwidth=0.96)
+        table.tree.focus_set()
+
+    def resume_held(self, held_id: int) -> None:
+        if self.cart.lines:
+            self.ctx.notify("Finish or hold the current cart first (F8), then resume.", "error")
+            return
+        from billbook.services import catalog, held
+        ctx = self.ctx
+
+        def work():
+            cart = held.resume_held(ctx.db, ctx.actor, held_id)
+            products = []
+            for item in cart.items:
+                product = catalog.lookup_code(ctx.db, ctx.actor, str(item.product))
+                if product is None:
+                    raise NotFound(f"The held cart has {item.product}, which is no longer in the catalog.")
+                products.append((product, parse_qty(item.qty), item.discount or ""))
+            return cart, products
+
+        def done(result) -> None:
+            cart, products = result
+            self.close_overlay()
+            self.clear_cart()
+            self.cart.lines = [CartLine(p, q, d) for p, q, d in products]
+            self.cart.customer_phone = cart.customer_phone or ""
+            self.cart.customer_name = cart.customer_name or ""
+            self.cart.bill_discount = cart.bill_discount or ""
+            if self.cart.customer_phone:
+                self.phone.insert(0, self.cart.customer_phone)
+                self.cust_name.insert(0, self.cart.customer_name)
+            self.bill_disc.set_amount(self.cart.bill_discount)
+            self.ctx.notify("Resumed the held cart.", "ok")
+            self.ctx.notify_sales_changed()
+            self._refresh()
+            self.focus_scan()
+
+        ctx.run_in_background(work, on_done=done, busy="Resuming…")
+
+
+def _page_items(page) -> list:
+    """``search_products`` returns a Page (items, has_more); the search box wants a list."""
+    return list(getattr(page, "items", page))

@@ -1,0 +1,295 @@
+"""The payment panel (F12): cash with tendered/change, UPI with a QR for the amount, card and
+net banking with a reference, loyalty credits, on account, and split payments.
+
+Keyboard: Alt+1…6 choose the mode, the amount is pre-filled with what is left to pay,
+Enter completes the sale (or, when the amount is less than what is left, records this
+part and asks for the rest), Ctrl+Enter always records a part, Esc closes.
+
+The panel only collects what the cashier typed; ``sales.checkout`` checks that the
+payments add up (its message is shown here when they don't).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import customtkinter as ctk
+
+from billbook.domain.money import MoneyError, format_number, parse_amount
+from billbook.gui import theme
+from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
+
+ZERO = Decimal("0.00")
+LABELS = {"cash": "Cash", "upi": "UPI", "card": "Card", "netbanking": "Net banking", "credits": "Credits",
+          "account": "On account"}
+
+
+def _rupees(value: Decimal) -> str:
+    text = format_number(value)
+    return f"−₹{text[1:]}" if text.startswith("-") else f"₹{text}"
+
+
+class PaymentPanel(ctk.CTkFrame):
+    MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
+
+    def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None]):
+        super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT)
+        self.ctx = ctx
+        self._on_complete, self._on_close = on_complete, on_close
+        self.due = ZERO
+        self.parts: list = []            # sales.PaymentRequest already given (split)
+        self.mode = "cash"
+        self._credits: Decimal | None = None
+        self._dues: Decimal | None = None
+        self._has_customer = False
+        self._qr_for: tuple | None = None
+        self._prefilled: Decimal | None = None
+
+        head = ctk.CTkFrame(self, fg_color="transparent")
+        head.pack(fill="x", padx=16, pady=(12, 0))
+        ctk.CTkLabel(head, text="Payment", font=theme.font(18, "bold"), anchor="w").pack(side="left")
+        self.due_label = ctk.CTkLabel(head, text="", font=theme.font(18, "bold"), anchor="e", text_color=theme.TOTAL)
+        self.due_label.pack(side="right")
+        self.modes = ctk.CTkSegmentedButton(self, values=[f"{LABELS[m]} {i}" for i, m in enumerate(self.MODES, 1)],
+                                            command=self._mode_clicked, font=theme.font(12), height=32)
+        self.modes.pack(fill="x", padx=16, pady=(8, 0))
+        ctk.CTkLabel(self, text="Alt+1…6 choose  ·  Enter complete  ·  Ctrl+Enter part payment (split)  ·  Esc close",
+                     font=theme.font(11), text_color=theme.MUTED, anchor="w", height=18).pack(fill="x", padx=16)
+        body = ctk.CTkFrame(self, fg_color="transparent")
+        body.pack(fill="x", padx=16, pady=(6, 0))
+        body.grid_columnconfigure(0, weight=1)
+        form = ctk.CTkFrame(body, fg_color="transparent")
+        form.grid(row=0, column=0, sticky="nw")
+        ctk.CTkLabel(form, text="Amount", anchor="w", font=theme.font(12), height=20).grid(row=0, column=0, sticky="w")
+        self.amount = MoneyEntry(form, width=170, height=36)
+        self.amount.grid(row=1, column=0, sticky="w")
+        self.second_label = ctk.CTkLabel(form, text="Cash tendered", anchor="w", font=theme.font(12), height=20)
+        self.second_label.grid(row=0, column=1, sticky="w", padx=(12, 0))
+        self.tendered = MoneyEntry(form, width=170, height=36, placeholder="exact")
+        self.reference = ctk.CTkEntry(form, width=170, height=36, font=theme.font(14),
+                                      placeholder_text="reference (optional)")
+        self.tendered.grid(row=1, column=1, sticky="w", padx=(12, 0))
+        self.info = ctk.CTkLabel(form, text="", anchor="w", justify="left", font=theme.font(14, "bold"), height=26,
+                                 wraplength=360)
+        self.info.grid(row=2, column=0, columnspan=2, sticky="w", pady=(6, 0))
+        self.qr = ctk.CTkLabel(body, text="", width=150, height=150)
+        self.parts_label = ctk.CTkLabel(self, text="", anchor="w", justify="left", font=theme.font(12),
+                                        text_color=theme.MUTED, wraplength=520, height=20)
+        self.parts_label.pack(fill="x", padx=16, pady=(4, 0))
+        self.error = ctk.CTkLabel(self, text="", anchor="w", justify="left", text_color=theme.ERROR,
+                                  font=theme.font(12), wraplength=520, height=20)
+        self.error.pack(fill="x", padx=16)
+        buttons = ctk.CTkFrame(self, fg_color="transparent")
+        buttons.pack(fill="x", padx=16, pady=(4, 14))
+        self.complete_button = ctk.CTkButton(buttons, text="Complete sale  (Enter)", height=40,
+                                             font=theme.font(15, "bold"), fg_color=theme.OK,
+                                             hover_color=("#17602d", "#4aa866"), command=self.submit)
+        self.complete_button.pack(side="right")
+        ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40, font=theme.font(13),
+                      fg_color="transparent", border_width=1, text_color=("gray10", "gray90"),
+                      command=self.add_part).pack(side="right", padx=(0, 8))
+        for w in (self.amount, self.tendered, self.reference):
+            w.bind("<Return>", lambda _e: self.submit() or "break")
+            w.bind("<KP_Enter>", lambda _e: self.submit() or "break")
+            w.bind("<Control-Return>", lambda _e: self.add_part() or "break")
+            w.bind("<KeyRelease>", lambda _e: self._update_info())
+        self.set_mode("cash")
+
+    # ------------------------------------------------------------------ state
+    @property
+    def visible(self) -> bool:
+        return bool(self.winfo_manager())
+
+    def open(self, mode: str | None = None) -> None:
+        if not self.visible:
+            self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
+        self.lift()
+        self.error.configure(text="")
+        self.set_mode(mode or self.mode)
+
+    def close(self) -> None:
+        if self.visible:
+            self.place_forget()
+
+    def reset(self) -> None:
+        self.parts = []
+        self.mode = "cash"
+        self._qr_for = None
+        self.amount.set_amount(None)
+        self.tendered.set_amount(None)
+        clear_entry(self.reference)
+        self.error.configure(text="")
+        self._credits = self._dues = None
+        self._has_customer = False
+        self._render_parts()
+
+    def set_due(self, amount: Decimal) -> None:
+        changed = amount != self.due
+        self.due = amount
+        self.due_label.configure(text=f"Due {_rupees(amount)}")
+        if changed and self.visible:
+            self._prefill()
+        self._render_parts()
+
+    def set_customer(self, credits: Decimal | None, dues: Decimal | None, has_customer: bool) -> None:
+        self._credits, self._dues, self._has_customer = credits, dues, has_customer
+        self._update_info()
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.due - sum((p.amount for p in self.parts), ZERO)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode if mode in self.MODES else "cash"
+        self.modes.set(f"{LABELS[self.mode]} {self.MODES.index(self.mode) + 1}")
+        self.tendered.grid_remove()
+        self.reference.grid_remove()
+        if self.mode == "cash":
+            self.second_label.configure(text="Cash tendered")
+            self.tendered.grid(row=1, column=1, sticky="w", padx=(12, 0))
+            focus = self.tendered
+        elif self.mode in ("upi", "card", "netbanking"):
+            self.second_label.configure(text={"upi": "UPI transaction id", "card": "Card slip / approval no.",
+                                              "netbanking": "Bank reference"}[self.mode])
+            self.reference.grid(row=1, column=1, sticky="w", padx=(12, 0))
+            focus = self.reference
+        else:
+            self.second_label.configure(text="")
+            focus = self.amount
+        self._prefill()
+        if self.visible:
+            focus.focus_set()
+
+    def _mode_clicked(self, value: str) -> None:
+        self.set_mode(self.MODES[int(value.rsplit(" ", 1)[1]) - 1])
+
+    def _prefill(self) -> None:
+        rest = max(self.remaining, ZERO)
+        self._prefilled = rest
+        self.amount.set_amount(str(rest))
+        self.tendered.set_amount(None)
+        self._update_info()
+
+    # ------------------------------------------------------------------ parts
+    def _current_amount(self) -> Decimal:
+        value = self.amount.get_amount(field=f"{LABELS[self.mode]} amount")
+        return self.remaining if value is None else value
+
+    def _current_request(self, *, rest: bool):
+        from billbook.services.sales import PaymentRequest
+        amount = self._current_amount()
+        tendered = self.tendered.get_amount(field="cash tendered") if self.mode == "cash" else None
+        ref = self.reference.get().strip() or None if self.mode in ("upi", "card", "netbanking") else None
+        send_amount = None if rest and amount == self.remaining else amount
+        return PaymentRequest(self.mode, send_amount, tendered, ref)
+
+    def requests(self) -> list:
+        """The payments to send: the parts already given plus this form (as 'the rest')."""
+        if self.remaining <= 0 and self.parts:
+            return list(self.parts)
+        return list(self.parts) + [self._current_request(rest=True)]
+
+    def add_part(self) -> None:
+        try:
+            amount = self._current_amount()
+            req = self._current_request(rest=False)
+        except MoneyError as exc:
+            self.show_error(str(exc))
+            return
+        if amount <= 0:
+            self.show_error("The amount must be more than zero.")
+            return
+        if amount >= self.remaining:
+            self.submit()
+            return
+        from dataclasses import replace
+        self.parts.append(replace(req, amount=amount, tendered=None))
+        self.error.configure(text="")
+        clear_entry(self.reference)
+        self.set_mode("cash")
+        self._render_parts()
+
+    def submit(self) -> None:
+        try:
+            amount = self._current_amount()
+        except MoneyError as exc:
+            self.show_error(str(exc))
+            return
+        if self.remaining > 0 and ZERO < amount < self.remaining:
+            self.add_part()
+            return
+        self.error.configure(text="")
+        self._on_complete()
+
+    def show_error(self, text: str) -> None:
+        self.error.configure(text=text)
+
+    # ------------------------------------------------------------------ display
+    def _render_parts(self) -> None:
+        if not self.parts:
+            self.parts_label.configure(text="")
+            return
+        given = "  ·  ".join(f"{LABELS[p.mode]} {_rupees(p.amount)}" for p in self.parts)
+        self.parts_label.configure(text=f"Paid so far: {given}  —  left to pay {_rupees(max(self.remaining, ZERO))}")
+
+    def _update_info(self) -> None:
+        try:
+            amount = self._current_amount()
+        except MoneyError:
+            amount = None
+        text, colour = "", ("gray10", "gray90")
+        if self.mode == "cash":
+            try:
+                tendered = self.tendered.get_amount()
+            except MoneyError:
+                tendered = None
+            if tendered is not None and amount is not None:
+                if tendered >= amount:
+                    text, colour = f"Change {_rupees(tendered - amount)}", theme.OK
+                else:
+                    text, colour = f"Short by {_rupees(amount - tendered)}", theme.ERROR
+        elif self.mode == "credits":
+            text = ("Credits balance: " + format_number(self._credits)) if self._credits is not None else \
+                "Credits need a customer (F4)."
+        elif self.mode == "account":
+            if not self._has_customer:
+                text, colour = "On account needs a customer (F4).", theme.WARN
+            else:
+                text = f"Dues now {_rupees(self._dues or ZERO)}"
+        self.info.configure(text=text, text_color=colour)
+        self._update_qr(amount)
+
+    def _update_qr(self, amount: Decimal | None) -> None:
+        shop = self.ctx.shop
+        if self.mode != "upi" or amount is None or amount <= 0:
+            self.qr.grid_remove()
+            return
+        if not shop.upi_vpa:
+            self.info.configure(text="Add the shop's UPI id in Settings to show a QR here.", text_color=theme.MUTED)
+            self.qr.grid_remove()
+            return
+        key = (shop.upi_vpa, shop.name, amount)
+        if key != self._qr_for:
+            self._qr_for = key
+            self.qr.configure(image=upi_image(shop.upi_vpa, shop.name, amount), text="")
+        self.qr.grid(row=0, column=1, rowspan=3, sticky="ne", padx=(12, 0))
+        self.info.configure(text=f"Scan to pay {_rupees(amount)}", text_color=("gray10", "gray90"))
+
+
+def upi_image(vpa: str, payee: str, amount: Decimal, size: int = 150) -> ctk.CTkImage:
+    """A QR image for ``upi://pay?...&am=AMOUNT`` (payload built by documents.qr)."""
+    from PIL import Image
+
+    from billbook.documents.qr import qr_matrix, upi_payload
+    matrix = qr_matrix(upi_payload(vpa, payee, parse_amount(amount), "billbook"))
+    n = len(matrix)
+    quiet = 2
+    img = Image.new("L", (n + 2 * quiet, n + 2 * quiet), 255)
+    px = img.load()
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                px[c + quiet, r + quiet] = 0
+    img = img.resize((size, size), Image.NEAREST)
+    return ctk.CTkImage(light_image=img, dark_image=img, size=(size, size))
