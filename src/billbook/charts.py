@@ -271,8 +271,7 @@ def retention_chart(cohorts, dark=False, title: str = "Weekly cohort retention")
     for i, c in enumerate(cohorts):
         for k, share in enumerate(c.shares):
             data[i, k] = float(share) * 100
-    cmap = __import__("matplotlib").colormaps[th.cmap].copy()
-    cmap.set_bad(th.bg)
+    cmap = __import__("matplotlib").colormaps[th.cmap].with_extremes(bad=th.bg)
     show = data.copy()
     show[:, 0] = np.nan      # week 0 is always 100 %: keep the colour scale for the later weeks
     im = ax.imshow(show, aspect="auto", cmap=cmap, vmin=0, vmax=max(5.0, float(np.nanmax(show)) if width > 1 and
