@@ -127,3 +127,31 @@ def test_preview_matches_checkout(stocked, cashier):
 def test_nobody_logged_in_cannot_sell(stocked):
     with pytest.raises(PermissionDenied):
         sale(stocked, None, "x", [("SOAP", "1")])
+
+
+def test_customer_from_another_state_pays_igst(stocked, cashier):
+    inv = sale(stocked, cashier, "igst", [("RICE5", "2")], customer_phone="9876543210", customer_name="Ravi",
+               customer_state_code="29")
+    # 700 × 5 % = 35.00 IGST, nothing split
+    assert (inv.inter_state, inv.place_of_supply, inv.igst, inv.cgst, inv.grand_total) == (
+        True, "29", Dec("35.00"), 0, Dec("735.00"))
+
+
+def test_composition_shop_issues_bill_of_supply(stocked, admin, cashier):
+    shop.update_shop(stocked, admin, gst_scheme="composition")
+    inv = sale(stocked, cashier, "bos", [("RICE5", "2"), ("OIL1L", "1")])
+    assert inv.doc_type == "bill_of_supply" and inv.tax_total == 0
+    assert inv.grand_total == Dec("818.00")        # 700 + the printed 118, no GST on top
+
+
+def test_credits_and_account_payments_update_the_customer(stocked, cashier):
+    first = sale(stocked, cashier, "c-1", [("RICE5", "2")], customer_phone="9876543210", customer_name="Ravi")
+    assert first.credits_earned == 7                    # 735 paid in cash: 7 whole credits
+    second = sale(stocked, cashier, "c-2", [("SOAP", "1")],
+                  [PaymentRequest("credits", "5"), PaymentRequest("account", None)], customer_phone="9876543210")
+    assert second.credits_redeemed == 5 and second.due == second.grand_total - 5 and second.credits_earned == 0
+    c = customers.get_customer(stocked, cashier, "9876543210")
+    assert (c.credits, c.dues, c.visits) == (Dec(2), second.due, 2)
+    with stocked.transaction(readonly=True) as s:
+        assert [r.reason for r in s.scalars(select(LoyaltyEntry).order_by(LoyaltyEntry.id))] == ["earn", "redeem"]
+        assert s.scalars(select(DuesEntry)).one().balance_after == second.due
