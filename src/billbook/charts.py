@@ -123,7 +123,7 @@ def _f(x) -> float:
     return float(x)
 
 
-def _short(text: str, n: int = 28) -> str:
+def _short(text: str, n: int = 36) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -279,8 +279,9 @@ def retention_chart(cohorts, dark=False, title: str = "Weekly cohort retention")
     for i in range(len(cohorts)):
         for k in range(width):
             if not np.isnan(data[i, k]) and len(cohorts) <= 26 and width <= 16:
+                high = k > 0 and data[i, k] > 0.6 * np.nanmax(show)
                 ax.text(k, i, f"{data[i, k]:.0f}%", ha="center", va="center", fontsize=7,
-                        color=th.fg if k == 0 else "white" if data[i, k] > 0.6 * np.nanmax(show) else th.fg)
+                        color=("#111111" if th is DARK else "white") if high else th.fg)
     ax.set_yticks(range(len(cohorts)))
     ax.set_yticklabels([f"{c.week:%d %b %Y} ({c.size})" for c in cohorts], fontsize=8)
     ax.set_xticks(range(width))
@@ -412,7 +413,7 @@ def stock_chart(status, dark=False, title: str = "Low stock") -> Figure:
         ax.text(_f(r.reorder_level), y, f"  {qty_str(r.stock)} / {qty_str(r.reorder_level)}", va="center",
                 color=th.fg, fontsize=8)
     ax.set_xlabel("Quantity")
-    ax.margins(x=0.2)
+    ax.set_xlim(0, max([_f(r.reorder_level) for r in low] + [_f(r.stock) for r in low] + [1.0]) * 1.25)
     leg = ax.legend(frameon=False, loc="lower right", fontsize=9)
     for t in leg.get_texts():
         t.set_color(th.fg)

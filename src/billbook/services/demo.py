@@ -506,7 +506,9 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                                              ref_id, unit_cost))
 
     def restock(w: BulkWriter, day: dt.date) -> None:
-        low = [p for p in prods if p.stock <= p.reorder]
+        # the suppliers call on Mondays and Thursdays (and whenever a shelf is empty)
+        visit = day.weekday() in (0, 3)
+        low = [p for p in prods if (p.stock <= p.reorder if visit else p.stock <= 0)]
         if not low:
             return
         at = dt.datetime.combine(day, dt.time(7, 30))
@@ -639,6 +641,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             pending_returns[later].append((inv_id, fy, totals, line_ids, cust, by_id, st))
 
     status_updates: dict[int, str] = {}
+    levels_written: list[bool] = []
 
     def give_back(w: BulkWriter, day: dt.date, di: int, ret) -> None:
         """A return exactly as services/returns.create_return writes it (one per invoice here)."""
@@ -743,6 +746,10 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             else:
                 row.last_number = last
         by_id = {p.id: p for p in prods}
+        if not levels_written:
+            for p in sorted(prods, key=lambda p: p.id):    # reorder levels from the expected demand
+                s.execute(update(Product).where(Product.id == p.id).values(reorder_level=p.reorder))
+            levels_written.append(True)
         for pid in sorted(touched_p):
             s.execute(update(Product).where(Product.id == pid).values(stock_qty=by_id[pid].stock))
         cmap = {c.id: c for c in custs}
