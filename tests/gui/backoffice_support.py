@@ -8,6 +8,7 @@ Xvfb; fails under ``CI=true`` and skips elsewhere when there is none).
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 
@@ -22,6 +23,10 @@ __all__ = ["tk_root", "make_ctx", "pump", "pump_until_idle", "mount",
 @pytest.fixture
 def tk_root(gui_display):
     import customtkinter as ctk
+    # Tk objects of an earlier test's (destroyed) window must be freed here, on the main
+    # thread: if the garbage collector ran their __del__ in a worker thread, the call into the
+    # dead Tcl interpreter would block that worker forever.
+    gc.collect()
     ctk.set_appearance_mode("light")
     root = ctk.CTk()
     root.geometry("1366x768+0+0")
@@ -34,6 +39,7 @@ def tk_root(gui_display):
         root.destroy()
     except Exception:  # noqa: BLE001 - a test may have destroyed it
         pass
+    gc.collect()
 
 
 def make_ctx(root, db, actor):
@@ -63,7 +69,11 @@ def pump_until_idle(ctx, timeout: float = 15.0) -> None:
             if ctx.pending == 0:
                 return
         time.sleep(0.005)
-    raise AssertionError("background work did not finish in time")
+    import sys
+    import traceback
+    stacks = "\n".join(f"--- thread {tid}\n" + "".join(traceback.format_stack(frame)[-8:])
+                       for tid, frame in sys._current_frames().items())
+    raise AssertionError(f"background work did not finish in time; {ctx.pending} pending\n{stacks}")
 
 
 def mount(ctx, cls):

@@ -97,6 +97,7 @@ def test_a_scanned_barcode_finds_its_product(admin_ctx):
 
 def test_csv_import_lists_every_bad_row_and_imports_nothing_until_clean(admin_ctx, tmp_path):
     screen = mount(admin_ctx, ProductsScreen)
+    screen.open_tab("Import / export")
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,name,price,gst_rate\nA1,Good one,10,5\nA2,,10,5\nA3,Bad rate,10,7\n", encoding="utf-8")
     before = snapshot(admin_ctx.db)
@@ -120,6 +121,7 @@ def test_csv_import_lists_every_bad_row_and_imports_nothing_until_clean(admin_ct
 def test_export_writes_the_catalog(admin_ctx, tmp_path):
     _seed(admin_ctx, 3)
     screen = mount(admin_ctx, ProductsScreen)
+    screen.open_tab("Import / export")
     out = tmp_path / "out.csv"
     screen.export_to(str(out))
     pump_until_idle(admin_ctx)
@@ -130,6 +132,8 @@ def test_export_writes_the_catalog(admin_ctx, tmp_path):
 def test_categories_add_and_refuse_deleting_a_used_one(admin_ctx):
     _seed(admin_ctx, 1)
     screen = mount(admin_ctx, ProductsScreen)
+    screen.open_tab("Categories")
+    pump_until_idle(admin_ctx)
     screen.cat_form["name"].set("Snacks")
     screen.add_category()
     pump_until_idle(admin_ctx)

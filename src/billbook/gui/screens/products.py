@@ -48,21 +48,33 @@ class ProductsScreen(ctk.CTkFrame):
         self.editing: object | None = None      # the ProductInfo being edited, None for a new one
         self._search_job = None
         header(self, "Products", "search, add, edit, import").pack(fill="x", padx=20, pady=(16, 8))
-        self.tabs = ctk.CTkTabview(self, anchor="nw")
+        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_changed)
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         self.tabs.add("Catalog")
         if self.can_edit:
             self.tabs.add("Categories")
             self.tabs.add("Import / export")
         self._build_catalog(self.tabs.tab("Catalog"))
-        if self.can_edit:
-            self._build_categories(self.tabs.tab("Categories"))
-            self._build_import(self.tabs.tab("Import / export"))
+        self._built: set[str] = {"Catalog"}     # the other tabs are built when first opened
+
+    def _tab_changed(self) -> None:
+        self.open_tab(self.tabs.get())
+
+    def open_tab(self, name: str) -> None:
+        """Show a tab, building it on first use (keeps opening the screen fast)."""
+        if name not in self._built:
+            self._built.add(name)
+            if name == "Categories":
+                self._build_categories(self.tabs.tab(name))
+                self.reload_categories()
+            elif name == "Import / export":
+                self._build_import(self.tabs.tab(name))
+        if self.tabs.get() != name:
+            self.tabs.set(name)
 
     def on_show(self) -> None:
         self.table.reload()
-        if self.can_edit:
-            self.reload_categories()
+        self.reload_categories()
         self.search.focus_set()
 
     # ------------------------------------------------------------ catalog
@@ -257,10 +269,11 @@ class ProductsScreen(ctk.CTkFrame):
             return
 
         def done(cats):
-            self.cat_table.set_rows([(str(c.id), (c.name, c.products), c) for c in cats])
+            if "Categories" in self._built:
+                self.cat_table.set_rows([(str(c.id), (c.name, c.products), c) for c in cats])
             self.form["category"].set_values([c.name for c in cats])
         run_bg(self.ctx, lambda: catalog.list_categories(self.ctx.db, self.ctx.actor), done,
-               lambda e: self.cat_form.status.error(error_text(e)))
+               lambda e: self.form.status.error(error_text(e)))
 
     def _category_selected(self) -> None:
         c = self.cat_table.selected_obj()
