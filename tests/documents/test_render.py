@@ -349,3 +349,13 @@ def test_qr_rectangles_cover_exactly_the_dark_modules(payload):
                 assert not grid[r][c]
                 grid[r][c] = True
     assert grid == [[bool(v) for v in row] for row in matrix]
+
+
+def test_big_bill_to_an_unregistered_customer_without_address_warns_rule_46():
+    doc = sample_invoice(12, big=True)
+    assert doc.taxable_total >= 50000
+    walk_in = replace(doc.customer, gstin="", address="")
+    _, result = render(render_invoice_a4, replace(doc, customer=walk_in))
+    assert any("Rule 46" in w for w in result.warnings)
+    _, ok = render(render_invoice_a4, doc)  # registered (GSTIN) recipient: nothing to warn about
+    assert ok.warnings == []
