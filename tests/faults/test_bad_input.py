@@ -197,7 +197,7 @@ OPS = [_param(g) for g in GUARDED if g.qualname not in SKIP]
 def test_bad_input_gets_a_clear_error_and_changes_nothing(fuzz_db, shop, op, tmp_path, monkeypatch):
     db = fuzz_db
     monkeypatch.chdir(tmp_path)
-    examples = 5 if db.is_sqlite else 3
+    examples = 4 if db.is_sqlite else 2
     state = {"before": snapshot(db)}
 
     @settings(max_examples=examples, deadline=None, database=None,

@@ -38,7 +38,7 @@ from tests.safety.shopdata import fill_shop
 
 pytestmark = pytest.mark.slow
 CTX = multiprocessing.get_context("fork")
-KILLS = int(os.environ.get("BILLBOOK_FAULT_KILLS", "12"))
+KILLS = int(os.environ.get("BILLBOOK_FAULT_KILLS", "10"))
 NEVER = 10 ** 9
 
 
