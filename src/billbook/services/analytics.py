@@ -368,16 +368,23 @@ def _dues_aging(s: Session, as_of: dt.date) -> DuesAging:
     """Each customer's balance as of ``as_of`` is allocated to their newest dues first (payments
     settle the oldest invoice first), and each part ages from the date it was put on account."""
     limit = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    bal_q = (select(DuesEntry.customer_id, func.sum(DuesEntry.delta)).where(DuesEntry.at < limit)
-             .group_by(DuesEntry.customer_id))
-    balances = {int(c): round_money(Decimal(str(b))) for c, b in s.execute(bal_q) if b is not None}
+    if as_of >= clock.today():
+        # now or later: the customers' balances are the ledger's sums (kept in the same transactions)
+        balances = {int(c): b for c, b in s.execute(select(Customer.id, Customer.dues).where(Customer.dues > 0))}
+    else:
+        bal_q = (select(DuesEntry.customer_id, func.sum(DuesEntry.delta)).where(DuesEntry.at < limit)
+                 .group_by(DuesEntry.customer_id))
+        balances = {int(c): round_money(Decimal(str(b))) for c, b in s.execute(bal_q) if b is not None}
     owing = {c: b for c, b in balances.items() if b > 0}
     per_bucket: list[dict[int, Decimal]] = [defaultdict(lambda: ZERO) for _ in AGING_BUCKETS]
     ids = sorted(owing)
+    # entries older than the last bucket's start all land in it, so only recent ones are read
+    recent = dt.datetime.combine(as_of - dt.timedelta(days=AGING_BUCKETS[-1][1] - 1), dt.time())
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         q = (select(DuesEntry.customer_id, DuesEntry.at, DuesEntry.delta, DuesEntry.id)
-             .where(DuesEntry.customer_id.in_(chunk), DuesEntry.at < limit, DuesEntry.delta > 0)
+             .where(DuesEntry.customer_id.in_(chunk), DuesEntry.at < limit, DuesEntry.at >= recent,
+                    DuesEntry.delta > 0)
              .order_by(DuesEntry.customer_id, DuesEntry.at.desc(), DuesEntry.id.desc()))
         left = {c: owing[c] for c in chunk}
         for cid, at, delta, _ in s.execute(q):

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, delete, extract, func, insert, select, type_coerce
+from sqlalchemy import Date, and_, case, delete, extract, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from billbook import clock
@@ -40,7 +40,7 @@ from billbook.domain.money import ZERO
 
 STATE_KEY = "analytics.summary"
 #: bump when the meaning of a summary row changes: older summaries are then rebuilt
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 QZERO = Decimal("0.000")
 
 #: upper edges (exclusive) of the invoice-amount histogram bins, in rupees; the last bin is open
@@ -303,7 +303,12 @@ def watermark(s: Session) -> Watermark:
     through = stored
     if stored is not None:
         for name, (id_col, date_col) in _SOURCES.items():
-            earliest = s.execute(select(func.min(date_col)).where(id_col > int(max_ids.get(name, 0)))).scalar()
+            known = int(max_ids.get(name, 0))
+            if (s.execute(select(func.max(id_col))).scalar() or 0) <= known:
+                continue          # nothing new since the refresh (MAX(id) is one index probe)
+            # walk the new rows by primary key (a plain MIN(date) WHERE id > n may scan the date index)
+            newer = select(date_col.label("d")).where(id_col > known).order_by(id_col).limit(10 ** 9).subquery()
+            earliest = s.execute(select(func.min(newer.c.d))).scalar()
             if earliest is not None:
                 earliest = _date(earliest)
                 if earliest <= through:
@@ -380,6 +385,7 @@ def refresh(s: Session, through: dt.date | None = None, *, progress=None) -> dt.
                      "a2": _dec(a2)} for dim, key, n, qty, a1, a2 in s.execute(q)]
             if rows:
                 s.execute(insert(SummaryMonthKey), rows)
+            _cumulate(s, m, rows)
             m = next_month(m)
         # first visits of customers seen after the watermark (earlier ones are kept)
         known = {int(c) for c in s.scalars(select(SummaryCustomerFirst.customer_id))}
@@ -406,6 +412,34 @@ def refresh(s: Session, through: dt.date | None = None, *, progress=None) -> dt.
         row.value = json.dumps(state)
     s.flush()
     return target
+
+
+def prev_month(m: dt.date) -> dt.date:
+    return month_start(m - dt.timedelta(days=1))
+
+
+def _cumulate(s: Session, m: dt.date, month_rows: list[dict]) -> None:
+    """Running totals through month ``m`` (dims 'prod+' / 'cust+'): last month's plus this month's.
+
+    A range of whole months is then the difference of two snapshots — one row per key instead
+    of one per key and month (what makes a two-year top-customers list cheap)."""
+    for dim in MONTH_DIMS:
+        acc: dict[str, list] = {}
+        q = select(SummaryMonthKey.key, SummaryMonthKey.n, SummaryMonthKey.qty, SummaryMonthKey.a1,
+                   SummaryMonthKey.a2).where(SummaryMonthKey.dim == dim + "+", SummaryMonthKey.month == prev_month(m))
+        for key, n, qty, a1, a2 in s.execute(q):
+            acc[key] = [int(n), _dec(qty, QZERO), _dec(a1), _dec(a2)]
+        for r in month_rows:
+            if r["dim"] == dim:
+                cur = acc.setdefault(r["key"], [0, QZERO, ZERO, ZERO])
+                cur[0] += r["n"]
+                cur[1] += r["qty"]
+                cur[2] += r["a1"]
+                cur[3] += r["a2"]
+        rows = [{"dim": dim + "+", "month": m, "key": k, "n": v[0], "qty": v[1], "a1": v[2], "a2": v[3]}
+                for k, v in acc.items()]
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(SummaryMonthKey), rows[i:i + 5000])
 
 
 def cohort_counts(pairs: set[tuple[int, dt.date]], firsts: dict[int, dt.date]) -> dict[tuple[dt.date, dt.date], int]:
@@ -521,6 +555,17 @@ def sum_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark) -> d
     return out
 
 
+def _cumulative_diff(dim: str, m_first: dt.date, m_last: dt.date):
+    """Per key, the whole months m_first..m_last as running total(m_last) - running total(before m_first)."""
+    from sqlalchemy.orm import aliased
+    a, b = aliased(SummaryMonthKey), aliased(SummaryMonthKey)
+    z = lambda col: func.coalesce(col, 0)  # noqa: E731
+    return (select(a.key.label("k"), (a.n - z(b.n)).label("n"), (a.qty - z(b.qty)).label("qty"),
+                   (a.a1 - z(b.a1)).label("a1"), (a.a2 - z(b.a2)).label("a2"))
+            .select_from(a).outerjoin(b, (b.dim == a.dim) & (b.month == prev_month(m_first)) & (b.key == a.key))
+            .where(a.dim == dim + "+", a.month == m_last))
+
+
 def top_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark, field_name: str,
              n: int) -> list[tuple[str, KeyRow]]:
     """The ``n`` keys with the largest ``field_name`` total (ties: smaller numeric key first), exact.
@@ -536,16 +581,24 @@ def top_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark, fiel
         return rows[:n]
     from sqlalchemy import Integer, cast, literal_column, union_all
     parts = _tiers(dim, *summarised)
-    subs = [select(model.key.label("k"), model.n.label("n"), model.qty.label("qty"), model.a1.label("a1"),
-                   model.a2.label("a2")).where(model.dim == dim, col.between(lo, hi))
-            for model, col, lo, hi in parts]
+    subs = []
+    for model, col, lo, hi in parts:
+        if model is SummaryMonthKey:
+            subs.append(_cumulative_diff(dim, lo, hi))
+        else:
+            subs.append(select(model.key.label("k"), model.n.label("n"), model.qty.label("qty"),
+                               model.a1.label("a1"), model.a2.label("a2")).where(model.dim == dim, col.between(lo, hi)))
     u = (union_all(*subs) if len(subs) > 1 else subs[0]).subquery()
     total_col = {"n": func.sum(u.c.n), "qty": func.sum(u.c.qty), "a1": func.sum(u.c.a1), "a2": func.sum(u.c.a2)}
     lift = max([getattr(r, field_name) for r in live.values()] + [0])
     m = max(n * 3, 30)
     while True:
         q = (select(u.c.k, func.sum(u.c.n), func.sum(u.c.qty), func.sum(u.c.a1), func.sum(u.c.a2))
-             .group_by(u.c.k).order_by(total_col[field_name].desc(), cast(u.c.k, Integer)).limit(m))
+             .group_by(u.c.k)
+             # a key without activity in the range (running totals unchanged) is not listed
+             .having(or_(func.sum(u.c.n) != 0, func.sum(u.c.qty) != 0, func.sum(u.c.a1) != 0,
+                         func.sum(u.c.a2) != 0))
+             .order_by(total_col[field_name].desc(), cast(u.c.k, Integer)).limit(m))
         fetched = [(k, KeyRow(int(c), _dec(q_, QZERO), _dec(a1), _dec(a2))) for k, c, q_, a1, a2 in s.execute(q)]
         complete = len(fetched) < m
         cand: dict[str, KeyRow] = {}
