@@ -3,6 +3,11 @@
 One window (:class:`App`) swaps three faces: the first-run wizard (no users yet), the login
 form (also the lock screen), and the shell with its screens. The role comes from the
 account; there is one login form for everybody.
+
+Start-up is quick because the login window shows before the database layer is even
+imported: ``App(url=...)`` opens (and migrates) the database in a worker thread while the
+cashier types the user name; the form waits for it on submit, and a database without
+users swaps the form for the first-run wizard.
 """
 
 from __future__ import annotations
@@ -15,15 +20,16 @@ from pathlib import Path
 
 import customtkinter as ctk
 
+from typing import TYPE_CHECKING
+
 from billbook import config
-from billbook.db.uow import Database
-from billbook.domain.gst import STATES
 from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
-from billbook.services import shop as shop_service
-from billbook.services import users as user_service
-from billbook.services.base import Actor
 from billbook.services.errors import BillbookError, ValidationError
+
+if TYPE_CHECKING:
+    from billbook.db.uow import Database
+    from billbook.services.base import Actor
 
 log = logging.getLogger("billbook.gui")
 
@@ -32,6 +38,7 @@ MIN_SIZE = (1100, 660)
 
 
 def _state_choices() -> list[str]:
+    from billbook.domain.gst import STATES
     return [f"{code} — {name}" for code, name in sorted(STATES.items())]
 
 
@@ -162,6 +169,8 @@ class FirstRunWizard(ctk.CTkFrame):
         db, terminal, actor = self.ctx.db, self.ctx.terminal, self._actor
 
         def work():
+            from billbook.services import shop as shop_service
+            from billbook.services import users as user_service
             nonlocal actor
             if actor is None:
                 user_service.create_first_admin(db, values["username"], values["password"], values["full_name"])
@@ -207,7 +216,9 @@ class LoginForm(ctk.CTkFrame):
         self.locked_user = locked_user
         card = ctk.CTkFrame(self, corner_radius=14, width=420)
         card.place(relx=0.5, rely=0.45, anchor="center")
-        ctk.CTkLabel(card, text=self.ctx.shop.name, font=theme.font(24, "bold")).pack(padx=40, pady=(28, 0))
+        self.shop_label = ctk.CTkLabel(card, text=self.ctx.shop.name if self.ctx.shop else "billbook",
+                                       font=theme.font(24, "bold"))
+        self.shop_label.pack(padx=40, pady=(28, 0))
         sub = (f"Locked — {locked_user}, enter your password to continue" if locked_user
                else "Log in to start billing")
         ctk.CTkLabel(card, text=sub, text_color=theme.MUTED, font=theme.font(13)).pack(padx=40, pady=(2, 16))
@@ -228,8 +239,9 @@ class LoginForm(ctk.CTkFrame):
             ctk.CTkButton(card, text="Log out instead", width=320, fg_color="transparent",
                           text_color=theme.ACCENT, hover_color=theme.PANEL,
                           command=self.app.logout).pack(padx=40, pady=(0, 6))
-        ctk.CTkLabel(card, text=f"Terminal {self.ctx.terminal}  ·  {self.ctx.db.display_name}",
-                     text_color=theme.MUTED, font=theme.font(11), wraplength=340).pack(padx=40, pady=(4, 22))
+        self.where = ctk.CTkLabel(card, text="", text_color=theme.MUTED, font=theme.font(11), wraplength=340)
+        self.where.pack(padx=40, pady=(4, 22))
+        self.refresh()
         self.user.bind("<Return>", lambda _e: self.password.focus_set())
         self.password.bind("<Return>", lambda _e: self.submit())
         self.after(30, self.focus_first)
@@ -237,7 +249,20 @@ class LoginForm(ctk.CTkFrame):
     def focus_first(self) -> None:
         (self.password if self.locked_user else self.user).focus_set()
 
+    def refresh(self) -> None:
+        """Shop name and database, once the database is open."""
+        if self.ctx.shop is not None:
+            self.shop_label.configure(text=self.ctx.shop.name)
+        where = self.ctx.db.display_name if self.ctx.db is not None else "opening the database…"
+        self.where.configure(text=f"Terminal {self.ctx.terminal}  ·  {where}")
+
     def submit(self) -> None:
+        if self.ctx.db is None:             # still opening: try again in a moment
+            self.message.configure(text="Opening the database…", text_color=theme.MUTED)
+            self.after(100, self.submit)
+            return
+        self.message.configure(text_color=theme.ERROR)
+        from billbook.services import users as user_service
         username = self.locked_user or self.user.get()
         password = self.password.get()
         if not username.strip() or not password:
@@ -265,35 +290,63 @@ class LoginForm(ctk.CTkFrame):
 class App(ctk.CTk):
     """The billbook window."""
 
-    def __init__(self, db: Database, *, geometry: str | None = None, theme_mode: str | None = None):
+    def __init__(self, db: Database | None = None, *, url: str | None = None, geometry: str | None = None,
+                 theme_mode: str | None = None):
         cfg = config.read_config()
         self.theme_mode = theme_mode or cfg.get("gui_theme", "system")
         theme.set_theme(self.theme_mode)
         super().__init__()
-        self.withdraw()
         self.db = db
-        info = shop_service.get_shop(db)
-        self.ctx = AppContext(self, db, info, terminal=config.terminal_name())
+        self.ctx = AppContext(self, db, None, terminal=config.terminal_name())
         self.minsize(*MIN_SIZE)
         self.geometry(geometry or cfg.get("gui_geometry") or DEFAULT_GEOMETRY)
-        self.set_title()
         self.face: ctk.CTkFrame | None = None
         self.shell = None
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.last_activity = time.monotonic()
         for seq in ("<KeyPress>", "<Motion>", "<ButtonPress>"):
             self.bind_all(seq, self._activity, add="+")
-        if user_service.has_users(db):
-            self.show(LoginForm(self))
+        if db is not None:
+            self._opened(_load(db))
         else:
+            self.set_title()
+            self.show(LoginForm(self))
+            # open the database once the window is on screen, so its imports don't slow the first paint
+            self._url, self._open_started = url, False
+            self.face.bind("<Map>", lambda _e: self._start_open(), add="+")
+            self.after(300, self._start_open)
+
+    def _start_open(self) -> None:
+        if self._open_started:
+            return
+        self._open_started = True
+        url = self._url
+        self.ctx.run_in_background(lambda: _load(_open(url)), on_done=self._opened, on_error=self._open_failed,
+                                   busy="Opening the database…")
+
+    def _opened(self, loaded) -> None:
+        db, info, has_users = loaded
+        self.db = self.ctx.db = db
+        self.ctx.shop = info
+        self.set_title()
+        if not has_users:
             self.show(FirstRunWizard(self))
-        self.deiconify()
+        elif isinstance(self.face, LoginForm):
+            self.face.refresh()
+        else:
+            self.show(LoginForm(self))
+
+    def _open_failed(self, exc: BaseException) -> None:
+        log.error("cannot open the database", exc_info=exc)
+        if isinstance(self.face, LoginForm):
+            self.face.message.configure(text=f"Cannot open the database: {plain_error(exc)}", text_color=theme.ERROR)
+            self.face.button.configure(state="disabled")
 
     def _activity(self, _event=None) -> None:
         self.last_activity = time.monotonic()
 
     def set_title(self) -> None:
-        self.title(f"billbook — {self.ctx.shop.name}")
+        self.title(f"billbook — {self.ctx.shop.name}" if self.ctx.shop else "billbook")
 
     def show(self, frame: ctk.CTkFrame) -> None:
         if self.face is not None and self.face is not self.shell:
@@ -335,6 +388,7 @@ class App(ctk.CTk):
             self.shell.destroy()
             self.shell = None
         if actor is not None:
+            from billbook.services import users as user_service
             db = self.db
             self.ctx.run_in_background(lambda: user_service.logout(db, actor))
         self.show(LoginForm(self))
@@ -355,34 +409,45 @@ class App(ctk.CTk):
         self.save_window()
         actor = self.ctx.actor
         if actor is not None:
+            from billbook.services import users as user_service
             try:
                 user_service.logout(self.db, actor)
             except BillbookError:
                 pass
         if self.shell is not None:
             self.shell.stop()
+        try:
+            self.ctx.wait_idle(5)      # let running work finish so nothing outlives the window
+        except TimeoutError:
+            log.warning("closing with background work still running")
         self.ctx.shutdown()
         self.destroy()
         import gc
         gc.collect()   # free Tk objects on the Tk thread, not later in some worker thread
 
 
+def _open(url: str | None):
+    from billbook.db.bootstrap import open_database
+    return open_database(url)
+
+
+def _load(db):
+    """(db, shop info, whether it has users): what the window needs from a fresh database."""
+    from billbook.services import shop as shop_service
+    from billbook.services import users as user_service
+    return db, shop_service.get_shop(db), user_service.has_users(db)
+
+
 def main(argv: list[str] | None = None) -> None:
     """``billbook-gui [--db URL]``."""
     import argparse
-    from billbook.db.bootstrap import open_database
     parser = argparse.ArgumentParser(prog="billbook-gui", description="billbook desktop app")
     parser.add_argument("--db", help="database URL (default: BILLBOOK_DATABASE_URL, config file, or SQLite)")
     parser.add_argument("--theme", choices=theme.THEMES, help="light, dark or system")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     try:
-        db = open_database(args.db)
-    except BillbookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    try:
-        app = App(db, theme_mode=args.theme)
+        app = App(url=args.db, theme_mode=args.theme)
     except tk.TclError as exc:
         print(f"error: cannot open a window ({exc}). Is a display available?", file=sys.stderr)
         sys.exit(1)

@@ -21,13 +21,15 @@ import tkinter as tk
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from billbook.db.uow import Database
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor
 from billbook.services.errors import BillbookError, DatabaseUnavailable
-from billbook.services.shop import ShopInfo
+
+if TYPE_CHECKING:  # kept out of the start-up path: the window shows before SQLAlchemy loads
+    from billbook.db.uow import Database
+    from billbook.services.base import Actor
+    from billbook.services.shop import ShopInfo
 
 log = logging.getLogger("billbook.gui")
 
@@ -55,7 +57,7 @@ class _Job:
 class AppContext:
     """Shared state and services for the shell and its screens (one per window)."""
 
-    def __init__(self, root: tk.Misc, db: Database, shop: ShopInfo, *, terminal: str = "",
+    def __init__(self, root: tk.Misc, db: Database | None, shop: ShopInfo | None, *, terminal: str = "",
                  workers: int = 4):
         self.root = root
         self.db = db
@@ -69,6 +71,7 @@ class AppContext:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="billbook-worker")
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._jobs: dict[int, _Job] = {}
+        self._fns: dict[int, Callable[[], Any]] = {}
         self._next_id = 0
         self._polling = False
         self._lock = threading.Lock()
@@ -95,16 +98,19 @@ class AppContext:
             self._next_id += 1
             job = _Job(self._next_id, busy, on_done, on_error)
             self._jobs[job.id] = job
-        self._pool.submit(self._work, job.id, fn)
+        # The worker only gets the job id: ``fn`` (whose closure reaches the widgets and the Tk
+        # root) stays referenced from here and is released on the Tk thread, never in a worker.
+        self._fns[job.id] = fn
+        self._pool.submit(self._work, job.id)
         self._update_busy()
         if not self._polling:
             self._polling = True
             self.root.after(POLL_MS, self._poll)
         return job.id
 
-    def _work(self, job_id: int, fn: Callable[[], Any]) -> None:
+    def _work(self, job_id: int) -> None:
         try:
-            result = fn()
+            result = self._fns[job_id]()
         except BaseException as exc:  # noqa: BLE001 - handed to the Tk thread
             self._results.put((job_id, False, exc))
         else:
@@ -119,6 +125,7 @@ class AppContext:
             except queue.Empty:
                 break
             job = self._jobs.pop(job_id, None)
+            self._fns.pop(job_id, None)
             if job is None:
                 continue
             try:

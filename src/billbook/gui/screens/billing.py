@@ -37,9 +37,8 @@ from billbook.services.errors import BillbookError, DatabaseUnavailable, NotFoun
 
 log = logging.getLogger("billbook.gui")
 
-HINTS = ("F2 Search  ·  Enter Add  ·  +/− Qty  ·  F3 Edit line  ·  Del Remove  ·  F4 Customer  ·  "
-         "F9 Bill discount  ·  F12 Pay  ·  F10 Complete  ·  F8 Hold  ·  F5 Resume  ·  F7 Reprint last  ·  "
-         "F6 Return  ·  Esc Back")
+HINTS = ("F2 Search · +/− Qty · F3 Edit line · Del Remove · F4 Customer · F9 Discount · F12 Pay · "
+         "F10 Complete · F8 Hold · F5 Resume · F7 Reprint · F6 Return · Esc Back")
 
 
 def rupees(value: Decimal | None) -> str:

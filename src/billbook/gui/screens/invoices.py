@@ -74,7 +74,7 @@ class InvoicesScreen(ctk.CTkFrame):
         self._pending_return = False
         self.overlay = None
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=470)
+        self.grid_columnconfigure(1, weight=0, minsize=450)
         self.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.grid(row=0, column=0, columnspan=2, sticky="ew")
@@ -92,9 +92,9 @@ class InvoicesScreen(ctk.CTkFrame):
         self.count_label.pack(side="right")
 
         self.table = Table(self, [
-            Column("number", "Number", 170), Column("date", "Date", 130), Column("customer", "Customer", 160,
+            Column("number", "Number", 150), Column("date", "Date", 125), Column("customer", "Customer", 140,
                                                                                    stretch=True),
-            Column("total", "Total ₹", 110, "e"), Column("due", "Due ₹", 90, "e"),
+            Column("total", "Total ₹", 105, "e"), Column("due", "Due ₹", 80, "e"),
         ], height=16, command=lambda _iid: self.open_pdf(), select_command=self._selected)
         self.table.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
 
@@ -141,7 +141,7 @@ class InvoicesScreen(ctk.CTkFrame):
 
         def done(rows) -> None:
             self.rows = rows
-            self.table.set_rows([(r.number, (r.number, f"{r.issued_at:%d %b %Y %H:%M}",
+            self.table.set_rows([(r.number, (r.number, f"{r.issued_at:%d-%m-%y %H:%M}",
                                              r.customer_name or r.customer_phone or "Walk-in",
                                              format_number(r.grand_total), format_number(r.due) if r.due else ""))
                                  for r in rows], keep_selection=True)
