@@ -68,6 +68,10 @@ def check_everything(db, actor, data: ref.Data) -> None:
         want = ref.dues_aging(data, d2)
         assert {b.label: {c.customer_id: c.amount for c in b.customers} for b in aging.buckets} == want
         assert aging.total == sum((a for b in want.values() for a in b.values()), Decimal("0.00"))
+    today = clock.today()       # from today on, balances come from the customers' rows
+    aging = analytics.dues_aging(db, actor, today, today)
+    assert {b.label: {c.customer_id: c.amount for c in b.customers} for b in aging.buckets} == \
+        ref.dues_aging(data, today)
     st = analytics.stock_status(db, actor)
     cost, price, low = ref.stock(data)
     assert (st.value_at_cost, st.value_at_price, [r.sku for r in st.low]) == (cost, price, low)
