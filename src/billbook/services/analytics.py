@@ -441,7 +441,7 @@ def ensure_fresh(db: Database) -> None:
             wm = summ.watermark(s)
             return wm.through is None or wm.through < target
         if db.run(stale, readonly=True):
-            db.run(lambda s: summ.refresh(s, target))
+            summ.refresh_in_steps(db, target)
     except Exception:  # noqa: BLE001 - summaries are an optimisation only
         pass
 
@@ -555,4 +555,4 @@ def dashboard(db: Database, actor: Actor, start, end, *, by: str | None = None, 
 def refresh_summaries(db: Database, actor: Actor, through=None) -> dt.date | None:
     """Bring the summary tables up to ``through`` (default two days ago); returns the watermark."""
     day = check_range(through, through)[0] if through else None
-    return db.run(lambda s: summ.refresh(s, day))
+    return summ.refresh_in_steps(db, day)

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, delete, extract, func, insert, or_, select, type_coerce
+from sqlalchemy import Date, case, delete, extract, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from billbook import clock
@@ -414,6 +414,28 @@ def refresh(s: Session, through: dt.date | None = None, *, progress=None) -> dt.
     return target
 
 
+def refresh_in_steps(db, through: dt.date | None = None, *, progress=None) -> dt.date | None:
+    """:func:`refresh` one calendar month per transaction, so a first build over years of data
+    never holds the write lock for long (counters keep selling in between); resumable."""
+    target = through or default_target()
+    while True:
+        wm = db.run(watermark, readonly=True)
+        if wm.through is not None and wm.through >= target:
+            return wm.through if wm.through == target else db.run(lambda s: refresh(s, target))
+        if wm.through is None:
+            first = db.run(data_start, readonly=True)
+            if first is None or first > target:
+                return db.run(lambda s: refresh(s, target))
+            step = min(target, month_end(first))
+        else:
+            step = min(target, month_end(wm.through + dt.timedelta(days=1)))
+        db.run(lambda s: refresh(s, step))
+        if progress:
+            progress(step, target)
+        if step == target:
+            return target
+
+
 def prev_month(m: dt.date) -> dt.date:
     return month_start(m - dt.timedelta(days=1))
 
@@ -579,7 +601,7 @@ def top_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark, fiel
     if not summarised:
         rows = sorted(live.items(), key=lambda kr: (-getattr(kr[1], field_name), int(kr[0])))
         return rows[:n]
-    from sqlalchemy import Integer, cast, literal_column, union_all
+    from sqlalchemy import Integer, cast, union_all
     parts = _tiers(dim, *summarised)
     subs = []
     for model, col, lo, hi in parts:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.db.models import (
-    Customer, Invoice, InvoiceCounter, Product, Shop, StockMovement, Supplier,
+    Customer, Invoice, InvoiceCounter, Product, Shop, Supplier,
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import CartItem, Discount, PaymentInput, compute_cart, credits_earned, credits_for, prorate, settle
@@ -832,8 +832,8 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             progress(done, invoices)
     result.invoices = done
     if refresh_summaries:
-        from billbook.services.analytics_summary import refresh
-        db.run(lambda s: refresh(s, min(end, clock.today() - dt.timedelta(days=2))))
+        from billbook.services.analytics_summary import default_target, refresh_in_steps
+        refresh_in_steps(db, min(end, default_target()))
     result.seconds = time.perf_counter() - t0
     return result
 
