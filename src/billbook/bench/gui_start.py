@@ -116,7 +116,8 @@ def pump_until(app, cond, timeout: float = 10.0) -> float:
     t0 = time.perf_counter()
     while not cond():
         if time.perf_counter() - t0 > timeout:
-            raise TimeoutError("the screen did not update in time")
+            said = app.shell.messages.text if app.shell else ""
+            raise TimeoutError(f"the screen did not update in time ({said})")
         app.update()
         time.sleep(0.001)
     return time.perf_counter() - t0

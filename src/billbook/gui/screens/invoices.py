@@ -31,16 +31,16 @@ def _r(value: Decimal) -> str:
 
 def invoice_text(inv) -> str:
     """A plain-text view of an invoice for the detail pane (figures as issued)."""
-    w = 58
+    w = 50
     out = [f"{inv.number}    {inv.issued_at:%d %b %Y %H:%M}",
            f"Cashier {inv.cashier} · terminal {inv.terminal}",
            f"Customer: {inv.customer.name} ({inv.customer.phone})" if inv.customer else "Walk-in customer",
            "-" * w]
     for ln in inv.lines:
         ret = f"  (returned {qty_str(ln.returned_qty)})" if ln.returned_qty else ""
-        out.append(f"{ln.line_no:>2}. {ln.name[:40]}{ret}")
-        out.append(f"    {qty_str(ln.qty):>7} {ln.unit:<4} × {format_number(ln.unit_price):>10}"
-                   f"   GST {format(ln.gst_rate.normalize(), 'f'):>4}%  {format_number(ln.total):>12}")
+        out.append(f"{ln.line_no:>2}. {ln.name[:44]}{ret}")
+        out.append(f"  {qty_str(ln.qty):>6} {ln.unit:<4}× {format_number(ln.unit_price):>9}"
+                   f"  GST {format(ln.gst_rate.normalize(), 'f'):>3}% {format_number(ln.total):>{w - 36}}")
     out.append("-" * w)
     rows = [("Taxable value", inv.taxable_total)]
     if inv.discount_total:
@@ -54,7 +54,7 @@ def invoice_text(inv) -> str:
     out.append("")
     for p in inv.payments:
         ref = f"  ref {p.reference}" if p.reference else ""
-        out.append(f"Paid {p.mode:<11}{_r(p.amount):>{w - 16}}{ref}")
+        out.append(f"Paid {p.mode:<15}{_r(p.amount):>{w - 20}}{ref}")
     if inv.change:
         out.append(f"{'Change':<20}{_r(inv.change):>{w - 20}}")
     if inv.due:
@@ -74,7 +74,7 @@ class InvoicesScreen(ctk.CTkFrame):
         self._pending_return = False
         self.overlay = None
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=450)
+        self.grid_columnconfigure(1, weight=0, minsize=440)
         self.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.grid(row=0, column=0, columnspan=2, sticky="ew")
@@ -92,9 +92,9 @@ class InvoicesScreen(ctk.CTkFrame):
         self.count_label.pack(side="right")
 
         self.table = Table(self, [
-            Column("number", "Number", 150), Column("date", "Date", 125), Column("customer", "Customer", 140,
+            Column("number", "Number", 170), Column("date", "Date", 135), Column("customer", "Customer", 120,
                                                                                    stretch=True),
-            Column("total", "Total ₹", 105, "e"), Column("due", "Due ₹", 80, "e"),
+            Column("total", "Total ₹", 100, "e"), Column("due", "Due ₹", 75, "e"),
         ], height=16, command=lambda _iid: self.open_pdf(), select_command=self._selected)
         self.table.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
 

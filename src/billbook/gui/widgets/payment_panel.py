@@ -83,8 +83,9 @@ class PaymentPanel(ctk.CTkFrame):
         buttons = ctk.CTkFrame(self, fg_color="transparent")
         buttons.pack(fill="x", padx=16, pady=(4, 14))
         self.complete_button = ctk.CTkButton(buttons, text="Complete sale  (Enter)", height=40,
-                                             font=theme.font(15, "bold"), fg_color=theme.OK,
-                                             hover_color=("#17602d", "#4aa866"), command=self.submit)
+                                             font=theme.font(15, "bold"), fg_color=("#1e7d3a", "#23753b"),
+                                             text_color=("white", "white"), hover_color=("#17602d", "#1b5e2f"),
+                                             command=self.submit)
         self.complete_button.pack(side="right")
         ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40, font=theme.font(13),
                       fg_color="transparent", border_width=1, text_color=("gray10", "gray90"),
