@@ -321,3 +321,34 @@ def test_unknown_code_is_refused_in_plain_words(counter):
     settle(app)
     assert billing.cart.lines == []
     assert "No product matches" in app.shell.messages.text
+
+
+def test_a_return_from_the_invoices_screen_issues_a_credit_note_and_restocks(counter, gui_db):
+    from billbook.services import catalog, returns
+    app, billing, codes, admin = counter
+    kb = Keyboard(app)
+    kb.scan(codes[2])
+    kb.scan(codes[2])
+    settle(app)
+    kb.press("F12")
+    kb.press("Return")
+    settle(app)
+    number = invoices(gui_db, admin)[0].number
+    stock_before = catalog.get_product(gui_db, admin, "SKU2").stock_qty
+    app.logout()
+    settle(app)
+    log_in(app, "owner")                      # returns are an admin's job unless the shop allows cashiers
+    shell = app.shell
+    shell.screens["billing"].last_invoice = sales.get_invoice(gui_db, admin, number)
+    kb = Keyboard(app)
+    kb.press("F6")
+    settle(app)
+    inv = shell.screens["invoices"]
+    assert shell.current == "invoices" and inv.overlay is not None
+    kb.type("1")
+    kb.press("Return")
+    settle(app)
+    notes = returns.credit_notes_for(gui_db, admin, number)
+    assert len(notes) == 1 and notes[0].lines[0].qty == 1
+    assert catalog.get_product(gui_db, admin, "SKU2").stock_qty == stock_before + 1
+    assert app.ctx.opened and Path(app.ctx.opened[-1]).exists()
