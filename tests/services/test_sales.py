@@ -10,8 +10,8 @@ from billbook.db.models import (
     DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, StockMovement,
 )
 from billbook.services import catalog, customers, sales, shop
-from billbook.services.errors import OutOfStock, PermissionDenied, ValidationError
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.errors import OutOfStock, PermissionDenied
+from billbook.services.sales import PaymentRequest, SaleRequest
 from tests.builders import snapshot
 
 

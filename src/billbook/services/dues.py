@@ -18,7 +18,7 @@ from billbook import clock
 from billbook.db.models import DuesAllocation, DuesEntry, Invoice, Payment
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount
+from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
 from billbook.services.customers import check_phone, find_by_phone
@@ -192,5 +192,3 @@ def dues_statement(db: Database, actor: Actor, phone: str, *, limit: int = 200) 
         return DuesStatement(c.phone, c.name, c.dues, opened, entries)
     return db.run(work, readonly=True)
 
-
-__all__ = ["pay_dues", "dues_statement", "allocate", "open_invoices", "DuesReceipt", "DuesStatement", "ZERO"]

@@ -31,7 +31,7 @@ from billbook.db.models import (
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import (
-    CartError, CartItem, CartTotals, Discount, PaymentInput, Settlement, compute_cart, credits_earned,
+    CartError, CartItem, CartTotals, Discount, PaymentInput, compute_cart, credits_earned,
     credits_for, parse_discount, settle,
 )
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
