@@ -30,8 +30,14 @@ def ensure_display() -> subprocess.Popen | None:
     proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
                             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
-    number = os.read(read_fd, 16).decode().strip()
+    number = b""
+    while not number.endswith(b"\n"):      # Xvfb writes the display number when it is ready
+        chunk = os.read(read_fd, 16)
+        if not chunk:
+            break
+        number += chunk
     os.close(read_fd)
+    number = number.decode().strip()
     os.environ["DISPLAY"] = f":{number}"
     return proc
 

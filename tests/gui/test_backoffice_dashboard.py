@@ -51,6 +51,8 @@ def test_the_dashboard_opens_with_the_periods_figures(shop):
     assert screen.kpis["Invoices"].value.cget("text") == "2"
     assert screen.kpis["Today"].value.cget("text") == f"₹{gross:,.2f}"
     assert screen.kpis["Low stock"].value.cget("text") == "1"        # RICE: 48 left, reorder at 60
+    from billbook.charts import dashboard_charts
+    assert list(screen.cards) == [key for key, _title, _build in dashboard_charts()]
     drawn = [k for k, card in screen.cards.items() if card.canvas is not None]
     assert drawn == list(screen.cards)                               # every chart drawn
 
@@ -91,7 +93,6 @@ def test_refreshes_asked_for_during_a_refresh_are_queued_not_doubled(shop):
 
 
 def test_a_chart_is_saved_as_png(shop, tmp_path):
-    pytest.importorskip("billbook.charts", reason="TEMPORARY until charts.py lands")
     screen = _open(shop)
     key = next(iter(screen.cards))
     out = tmp_path / "chart.png"

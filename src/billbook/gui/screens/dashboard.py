@@ -5,10 +5,12 @@ How it stays responsive:
 
 - the data (``services/analytics.dashboard`` plus today's and this month's sales) is read in
   a worker thread, and so are the matplotlib ``Figure`` objects built from it (plain
-  ``Figure``, no pyplot: nothing touches Tk);
+  ``Figure``, no pyplot) — and their Agg raster at the size the card shows: nothing there
+  touches Tk;
 - on the Tk thread only the cheap part runs, in small steps: KPI labels first, then one chart
-  per ``after()`` tick (attach to its ``FigureCanvasTkAgg`` and draw), so the event loop
-  gets control back between charts;
+  per ``after()`` tick: the figure is swapped into the card's ``FigureCanvasTkAgg`` (made
+  once, reused) and its pixels copied in (``blit``), so the event loop gets control back
+  between charts. A window resize redraws on the Tk thread as matplotlib always does;
 - refreshes come from a timer (other terminals' sales) and from the AppContext's
   ``on_sales_changed`` hook (this terminal's sales), debounced; a refresh asked for while one
   is running is queued, never run twice at once.
@@ -39,6 +41,7 @@ from billbook.services import analytics
 REFRESH_MS = 60_000          # pick up other terminals' sales
 SALE_DEBOUNCE_MS = 1_500     # after this terminal sells
 CHART_STEP_MS = 1            # between drawing two charts (lets Tk handle events)
+CHART_HEIGHT = 330           # pixels; the width follows the window (two charts a row)
 
 PERIODS = ("Today", "Last 7 days", "Last 30 days", "This month", "Last 12 months", "This financial year",
            "Last 2 years")
@@ -88,7 +91,7 @@ class Snapshot:
     end: dt.date
     data: Any
     kpis: Kpis
-    figures: list[tuple[str, str, Any]] = field(default_factory=list)   # (key, title, Figure)
+    figures: list[tuple[str, str, Any, Any]] = field(default_factory=list)   # (key, title, Figure, renderer)
     fetch_seconds: float = 0.0
 
 
@@ -114,17 +117,32 @@ def chart_specs() -> list[tuple[str, str, Callable[[Any, bool], Any]]]:
     return list(charts.dashboard_charts())
 
 
-def build_figures(data, dark: bool) -> list[tuple[str, str, Any]]:
+def build_figures(data, dark: bool, size_px: tuple[int, int] | None = None) -> list[tuple[str, str, Any, Any]]:
+    """Build every chart and, when ``size_px`` is given, rasterise it with Agg at that size.
+
+    Runs in the worker thread: the figures are plain matplotlib objects (no pyplot, no Tk)
+    and the raster is what the Tk canvas will show, so the Tk thread only copies pixels.
+    Returns (key, title, Figure or the exception that broke it, Agg renderer or None).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     out = []
     for key, title, build in chart_specs():
         try:
-            out.append((key, title, build(data, dark)))
+            fig = build(data, dark)
+            renderer = None
+            if size_px is not None:
+                fig.set_size_inches(size_px[0] / fig.dpi, size_px[1] / fig.dpi)
+                agg = FigureCanvasAgg(fig)
+                agg.draw()
+                renderer = agg.renderer
+            out.append((key, title, fig, renderer))
         except Exception as exc:  # noqa: BLE001 - one broken chart must not hide the others
-            out.append((key, title, exc))
+            out.append((key, title, exc, None))
     return out
 
 
-def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = True) -> Snapshot:
+def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = True,
+                   size_px: tuple[int, int] | None = None) -> Snapshot:
     """Everything one refresh needs; runs in a worker thread (no Tk here)."""
     started = time.perf_counter()
     today = clock.today()
@@ -134,7 +152,7 @@ def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = T
     month_buckets = analytics.sales_over_time(db, actor, today.replace(day=1), today, "month")
     snap = Snapshot(period, start, end, data, compute_kpis(data, today_buckets, month_buckets))
     if with_figures:
-        snap.figures = build_figures(data, dark)
+        snap.figures = build_figures(data, dark, size_px)
     snap.fetch_seconds = time.perf_counter() - started
     return snap
 
@@ -156,6 +174,31 @@ class KpiCard(ctk.CTkFrame):
         self.detail.configure(text=detail)
 
 
+def _chart_canvas_class():
+    from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
+
+    class ChartCanvas(FigureCanvasTkAgg):
+        """FigureCanvasTkAgg that skips the full redraw of a <Configure> that changes nothing
+        (Tk sends one when the widget is first mapped; the pixels are already there)."""
+
+        def resize(self, event):
+            photo = self._tkphoto
+            if (int(photo.cget("width")), int(photo.cget("height"))) == (event.width, event.height):
+                return
+            super().resize(event)
+    return ChartCanvas
+
+
+def _ChartCanvas(figure, master):  # noqa: N802 - a lazily made class
+    global _CHART_CANVAS
+    if _CHART_CANVAS is None:
+        _CHART_CANVAS = _chart_canvas_class()
+    return _CHART_CANVAS(figure, master=master)
+
+
+_CHART_CANVAS = None
+
+
 class ChartCard(ctk.CTkFrame):
     """One chart: title, PNG export button and the matplotlib canvas."""
 
@@ -164,43 +207,69 @@ class ChartCard(ctk.CTkFrame):
         self.key = key
         self.figure = None
         self.canvas = None
-        top = ctk.CTkFrame(self, fg_color="transparent")
-        top.pack(fill="x", padx=10, pady=(8, 0))
-        ctk.CTkLabel(top, text=title, anchor="w", font=theme.font(13, "bold")).pack(side="left")
-        ctk.CTkButton(top, text="Save PNG", width=80, height=24, font=theme.font(11),
-                      command=lambda: on_export(key)).pack(side="right")
-        self.body = ctk.CTkFrame(self, fg_color="transparent", height=300)
-        self.body.pack(fill="both", expand=True, padx=8, pady=8)
-        self.placeholder = ctk.CTkLabel(self.body, text="Loading…", text_color=MUTED)
-        self.placeholder.pack(expand=True, pady=120)
+        self.title = title
+        # the figure draws its own title; the card adds the export button above it
+        top = ctk.CTkFrame(self, fg_color="transparent", height=26)
+        top.pack(fill="x", padx=8, pady=(6, 0))
+        ctk.CTkButton(top, text="Save PNG", width=78, height=22, font=theme.font(11), fg_color="transparent",
+                      border_width=1, text_color=("gray20", "gray85"), command=lambda: on_export(key)).pack(side="right")
+        # fixed height: swapping the placeholder for the chart must not re-layout the page
+        self.body = ctk.CTkFrame(self, fg_color="transparent", height=CHART_HEIGHT)
+        self.body.pack(fill="x", padx=6, pady=(0, 6))
+        self.body.pack_propagate(False)
+        self.placeholder = ctk.CTkLabel(self.body, text=f"{title}\nLoading…", text_color=MUTED)
+        self.placeholder.pack(expand=True)
 
-    def show_figure(self, figure) -> None:
-        """Attach ``figure`` to this card's Tk canvas and draw it (Tk thread)."""
-        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
+    def show_figure(self, figure, renderer=None) -> None:
+        """Show ``figure`` in this card's FigureCanvasTkAgg (Tk thread).
+
+        The Tk canvas is made once and reused: a refresh swaps in the new figure. When the
+        worker already rasterised it at this size, only the pixels are copied (``blit``);
+        otherwise it is drawn here.
+        """
         if isinstance(figure, Exception):
-            self._clear()
-            self.placeholder = ctk.CTkLabel(self.body, text=f"Chart unavailable: {error_text(figure)}",
-                                            text_color=theme.ERROR, wraplength=500)
-            self.placeholder.pack(expand=True, pady=120)
+            self._placeholder(f"{self.title}: chart unavailable — {error_text(figure)}", theme.ERROR)
             return
-        self._clear()
-        self.figure = figure
-        self.canvas = FigureCanvasTkAgg(figure, master=self.body)
-        self.canvas.draw()
-        self.canvas.get_tk_widget().pack(fill="both", expand=True)
-
-    def _clear(self) -> None:
         if self.placeholder is not None:
             self.placeholder.destroy()
             self.placeholder = None
+        if self.canvas is None:
+            if renderer is None:
+                width = max(self.body.winfo_width(), 360)
+                figure.set_size_inches(width / figure.dpi, CHART_HEIGHT / figure.dpi)
+            self.canvas = _ChartCanvas(figure, master=self.body)
+            self.canvas.get_tk_widget().pack(fill="both", expand=True)
+        else:
+            self.canvas.figure = figure
+            figure.set_canvas(self.canvas)
+        self.figure = figure
+        photo = self.canvas._tkphoto
+        size = (int(photo.cget("width")), int(photo.cget("height")))
+        if renderer is not None and (int(renderer.width), int(renderer.height)) == size:
+            self.canvas.renderer = renderer
+            self.canvas.blit()
+        else:
+            figure.set_size_inches(size[0] / figure.dpi, size[1] / figure.dpi)
+            self.canvas.draw()
+
+    def _placeholder(self, text: str, color) -> None:
         if self.canvas is not None:
-            self.canvas.get_tk_widget().destroy()
-            self.canvas = None
-        if self.figure is not None:
-            self.figure = None
+            self.canvas.get_tk_widget().pack_forget()
+        if self.placeholder is not None:
+            self.placeholder.destroy()
+        self.placeholder = ctk.CTkLabel(self.body, text=text, text_color=color, wraplength=480)
+        self.placeholder.pack(expand=True)
+        self.figure = None
+
+    def chart_size(self) -> tuple[int, int]:
+        """Pixel size the next figure should have (what the Tk canvas shows)."""
+        if self.canvas is not None:
+            photo = self.canvas._tkphoto
+            return int(photo.cget("width")), int(photo.cget("height"))
+        return max(self.body.winfo_width(), 360), max(self.body.winfo_height(), CHART_HEIGHT)
 
 
-@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=20, shortcut="<F6>")
+@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=60, shortcut="<Control-Key-6>")
 class DashboardScreen(ctk.CTkFrame):
     """KPIs and charts for a period; live."""
 
@@ -254,6 +323,8 @@ class DashboardScreen(ctk.CTkFrame):
         self.grid_frame.grid_columnconfigure((0, 1), weight=1, uniform="chart")
         self.cards: dict[str, ChartCard] = {}
         try:
+            # import the matplotlib backends here, on the Tk thread, not first in the worker
+            from matplotlib.backends import backend_agg, backend_tkagg  # noqa: F401
             specs = chart_specs()
         except Exception as exc:  # noqa: BLE001 - no charts module: KPIs still work
             specs = []
@@ -263,6 +334,15 @@ class DashboardScreen(ctk.CTkFrame):
             card.grid(row=i // 2, column=i % 2, sticky="nsew", padx=4, pady=4)
             self.cards[key] = card
         self._unsubscribe = ctx.on_sales_changed(self._sales_changed) if hasattr(ctx, "on_sales_changed") else None
+        self._mode = theme.is_dark()
+        ctk.AppearanceModeTracker.add(self._mode_changed, self)
+
+    def _mode_changed(self, _mode) -> None:
+        """Redraw the charts in the new theme's colours (the figures are built for one theme)."""
+        if theme.is_dark() != self._mode and self.winfo_exists():
+            self._mode = theme.is_dark()
+            if self.snapshot is not None:
+                self.refresh()
 
     # ------------------------------------------------------------ life cycle
 
@@ -286,6 +366,7 @@ class DashboardScreen(ctk.CTkFrame):
     def destroy(self):
         if self._unsubscribe:
             self._unsubscribe()
+        ctk.AppearanceModeTracker.remove(self._mode_changed)
         super().destroy()
 
     def _arm_timer(self) -> None:
@@ -323,7 +404,9 @@ class DashboardScreen(ctk.CTkFrame):
         dark = theme.is_dark()
         db, actor = self.ctx.db, self.ctx.actor
         with_figures = bool(self.cards)
-        run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, dark, with_figures=with_figures),
+        self.update_idletasks()
+        size = next(iter(self.cards.values())).chart_size() if self.cards else None
+        run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, dark, with_figures=with_figures, size_px=size),
                self._fetched, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
@@ -344,10 +427,10 @@ class DashboardScreen(ctk.CTkFrame):
         if not self.winfo_exists():
             return
         if self._draw_queue:
-            key, _title, figure = self._draw_queue.pop(0)
+            key, _title, figure, renderer = self._draw_queue.pop(0)
             card = self.cards.get(key)
             if card is not None:
-                card.show_figure(figure)
+                card.show_figure(figure, renderer)
             self.after(CHART_STEP_MS, self._draw_next)
             return
         self.refreshing = False

@@ -37,7 +37,7 @@ def product_row(p) -> tuple[str, tuple, object]:
                     "yes" if p.active else "no"), p)
 
 
-@screen(key="products", title="Products", permission=Permission.VIEW_PRODUCTS, order=30, shortcut="<F5>")
+@screen(key="products", title="Products", permission=Permission.VIEW_PRODUCTS, order=30, shortcut="<Control-Key-2>")
 class ProductsScreen(ctk.CTkFrame):
     """The catalog: search on the left, the selected product's form on the right."""
 

@@ -75,7 +75,7 @@ def probe_database(url: str) -> ConnectionReport:
     return ConnectionReport(True, f"Connected to {safe_url(url)}: billbook database, up to date.")
 
 
-@screen(key="settings", title="Settings", permission=Permission.MANAGE_SHOP, order=90, shortcut="<Control-comma>")
+@screen(key="settings", title="Settings", permission=Permission.MANAGE_SHOP, order=90, shortcut="<Control-Key-9>")
 class SettingsScreen(ctk.CTkFrame):
     """Admin settings in tabs."""
 
