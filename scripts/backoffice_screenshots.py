@@ -2,11 +2,11 @@
 
 Usage (under Xvfb; starts one itself when DISPLAY is unset)::
 
-    .venv/bin/python scripts/backoffice_screenshots.py --db sqlite:////tmp/demo.sqlite3 [--user owner] [screens...]
+    .venv/bin/python scripts/backoffice_screenshots.py --db sqlite:////tmp/demo.sqlite3 --user owner --password PW [screens...]
 
-Each screen is mounted the way the shell mounts it (inside the app shell when
-``billbook.gui.shell`` offers a way to show a screen, else in a bare window), filled with
-its data, then captured with ImageMagick's ``import`` into ``docs/screenshots/<key>-<mode>.png``.
+The real app window is opened, the user logs in, and each screen is shown by the shell
+(sidebar, status bar and all), left to load its data, then the screen is captured with
+ImageMagick's ``import`` into ``docs/screenshots/<key>-<mode>.png``.
 """
 
 from __future__ import annotations
@@ -52,67 +52,47 @@ def settle(root, ctx, seconds: float = 0.6) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
-    parser.add_argument("--user", default=None, help="admin user to act as (default: the first admin)")
+    parser.add_argument("--user", default="owner")
+    parser.add_argument("--password", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--modes", default="light,dark")
     parser.add_argument("screens", nargs="*", default=SCREENS)
     args = parser.parse_args(argv)
     xvfb = ensure_display()
     try:
-        import customtkinter as ctk
-
         from billbook.db.bootstrap import open_database
-        from billbook.gui.forms import make_context
-        from billbook.gui.registry import load_all
-        from billbook.services.base import Actor
-        from billbook.domain.permissions import Role
-        from billbook.services import users as user_service
+        from billbook.gui.app import App
 
         db = open_database(args.db)
-        specs = {s.key: s for s in load_all()}
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for mode in args.modes.split(","):
-            ctk.set_appearance_mode(mode)
+            app = App(db, geometry="1366x768+0+0", theme_mode=mode)
+            app.ctx.open_documents = False
+            app.update()
+            form = app.face
+            form.user.insert(0, args.user)
+            form.password.insert(0, args.password)
+            form.submit()
+            settle(app, app.ctx, 1.0)
+            shell = app.shell
             for key in args.screens:
-                spec = specs[key]
-                root = ctk.CTk()
-                root.title(f"billbook — {spec.title}")
-                root.geometry("1366x768+0+0")
-                root.update()
-                users = [u for u in _all_users(db, user_service) if u.role == "admin" and u.active]
-                user = next((u for u in users if u.username == args.user), users[0])
-                actor = Actor(user.id, user.username, Role.ADMIN, "T1")
-
-                ctx = make_context(root, db, actor)
-                frame = spec.factory(root, ctx)
-                frame.pack(fill="both", expand=True)
-                if hasattr(frame, "on_show"):
-                    frame.on_show()
-                settle(root, ctx, 1.5)
+                shell.show(key)
+                settle(app, app.ctx, 2.0)
+                frame = shell.screens[key]
                 if hasattr(frame, "screenshot_ready"):
                     frame.screenshot_ready()
-                    settle(root, ctx, 1.0)
+                    settle(app, app.ctx, 1.5)
                 path = out / f"{key}-{mode}.png"
-                subprocess.run(["import", "-window", str(root.winfo_id()), str(path)], check=True)
-                # import -window <frame id> captures the client area only; use the wm frame if any
+                subprocess.run(["import", "-window", "root", "-crop", "1366x768+0+0", str(path)], check=True)
                 print(path)
-                ctx.shutdown()
-                root.destroy()
+            app.ctx.wait_idle(10)
+            app.close()
         db.dispose()
     finally:
         if xvfb is not None:
             xvfb.terminate()
     return 0
-
-
-def _all_users(db, user_service):
-    from billbook.db.models import User  # noqa: F401 - only to be sure the models are loaded
-    from billbook.services.base import Actor
-    from billbook.domain.permissions import Role
-    # list_users needs an admin actor; bootstrap one from the first admin id the service shows
-    probe = Actor(0, "screenshots", Role.ADMIN, "T1")
-    return user_service.list_users(db, probe)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@ from billbook.services import customers, dues
 
 PAY_MODES = {"Cash": "cash", "UPI": "upi", "Card": "card", "Net banking": "netbanking"}
 
-COLUMNS = [Column("phone", "Phone", 110), Column("name", "Name", 200, stretch=True),
-           Column("visits", "Visits", 60, "e"), Column("dues", "Dues ₹", 90, "e"),
-           Column("credits", "Credits", 80, "e")]
+COLUMNS = [Column("phone", "Phone", 112), Column("name", "Name", 124, stretch=True),
+           Column("visits", "Visits", 52, "e"), Column("dues", "Dues ₹", 82, "e"),
+           Column("credits", "Credits", 66, "e")]
 
 
 def _date(value: dt.datetime | str | None) -> str:
@@ -49,8 +49,8 @@ class CustomersScreen(ctk.CTkFrame):
         header(self, "Customers", "search, profile, dues, loyalty").pack(fill="x", padx=20, pady=(16, 8))
         body = ctk.CTkFrame(self, fg_color="transparent")
         body.pack(fill="both", expand=True, padx=16, pady=(0, 16))
-        body.grid_columnconfigure(0, weight=2, uniform="c")
-        body.grid_columnconfigure(1, weight=3, uniform="c")
+        body.grid_columnconfigure(0, weight=5, uniform="c")
+        body.grid_columnconfigure(1, weight=6, uniform="c")
         body.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(body, fg_color="transparent")
         bar.grid(row=0, column=0, sticky="we", pady=(0, 6))
@@ -63,6 +63,14 @@ class CustomersScreen(ctk.CTkFrame):
                                 page_size=40, height=18, on_select=lambda _iid: self.open_selected())
         self.table.grid(row=1, column=0, sticky="nsew")
         self._build_profile(body)
+
+    def screenshot_ready(self) -> None:
+        """For the screenshot script: open the first customer who owes something (else the first)."""
+        rows = self.table.rows
+        pick = next((k for k, c in rows.items() if c.dues > 0), next(iter(rows), None))
+        if pick:
+            self.table.select(pick)
+            self.load(pick)
 
     def on_show(self) -> None:
         self.table.reload()
@@ -99,12 +107,12 @@ class CustomersScreen(ctk.CTkFrame):
 
         f = self.form = Form(self.tabs.tab("Profile"), columns=2, aliases={"new_phone": "phone"})
         f.pack(anchor="nw", padx=4, pady=4)
-        f.add("phone", "Mobile", width=200)
-        f.add("name", "Name", width=240)
-        f.add("email", "Email", width=200)
-        f.add("gstin", "GSTIN (B2B)", width=240)
+        f.add("phone", "Mobile", width=180)
+        f.add("name", "Name", width=220)
+        f.add("email", "Email", width=180)
+        f.add("gstin", "GSTIN (B2B)", width=220)
         f.add("state_code", "State code", width=80)
-        f.add("address", "Address", kind="text", width=456, span=2)
+        f.add("address", "Address", kind="text", width=420, span=2)
         self.save_btn = ctk.CTkButton(self.tabs.tab("Profile"), text="Save", width=120, command=self.save)
         self.save_btn.pack(anchor="w", padx=4)
 

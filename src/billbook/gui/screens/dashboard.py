@@ -41,6 +41,7 @@ from billbook.services import analytics
 REFRESH_MS = 60_000          # pick up other terminals' sales
 SALE_DEBOUNCE_MS = 1_500     # after this terminal sells
 CHART_STEP_MS = 1            # between drawing two charts (lets Tk handle events)
+CHART_DPI = 84
 CHART_HEIGHT = 330           # pixels; the width follows the window (two charts a row)
 
 PERIODS = ("Today", "Last 7 days", "Last 30 days", "This month", "Last 12 months", "This financial year",
@@ -95,6 +96,12 @@ class Snapshot:
     fetch_seconds: float = 0.0
 
 
+def whole_rupees(value: Decimal) -> str:
+    """KPI text: ₹ and Indian grouping, rounded to the rupee (a card has room for ~10 digits)."""
+    from billbook.charts import inr
+    return inr(value)
+
+
 def _sum_sales(buckets) -> tuple[Decimal, int]:
     return sum((b.gross for b in buckets), ZERO), sum(b.invoices for b in buckets)
 
@@ -129,6 +136,7 @@ def build_figures(data, dark: bool, size_px: tuple[int, int] | None = None) -> l
     for key, title, build in chart_specs():
         try:
             fig = build(data, dark)
+            fig.set_dpi(CHART_DPI)      # the same pixels with slightly smaller text: long titles fit a card
             renderer = None
             if size_px is not None:
                 fig.set_size_inches(size_px[0] / fig.dpi, size_px[1] / fig.dpi)
@@ -164,7 +172,7 @@ class KpiCard(ctk.CTkFrame):
         super().__init__(master, corner_radius=10)
         ctk.CTkLabel(self, text=title, text_color=MUTED, anchor="w", font=theme.font(12)).pack(
             fill="x", padx=14, pady=(10, 0))
-        self.value = ctk.CTkLabel(self, text="—", anchor="w", font=theme.font(22, "bold"))
+        self.value = ctk.CTkLabel(self, text="—", anchor="w", font=theme.font(20, "bold"))
         self.value.pack(fill="x", padx=14)
         self.detail = ctk.CTkLabel(self, text="", anchor="w", text_color=MUTED, font=theme.font(11), height=18)
         self.detail.pack(fill="x", padx=14, pady=(0, 10))
@@ -448,11 +456,11 @@ class DashboardScreen(ctk.CTkFrame):
             self.after(10, self.refresh)
 
     def _show_kpis(self, k: Kpis, snap: Snapshot) -> None:
-        self.kpis["Today"].set(rupees(k.today_sales), f"{k.today_invoices:,} invoices")
-        self.kpis["This month"].set(rupees(k.month_sales), f"{k.month_invoices:,} invoices")
-        self.kpis["Invoices"].set(f"{k.period_invoices:,}", f"{rupees(k.period_sales)} in period")
+        self.kpis["Today"].set(whole_rupees(k.today_sales), f"{k.today_invoices:,} invoices")
+        self.kpis["This month"].set(whole_rupees(k.month_sales), f"{k.month_invoices:,} invoices")
+        self.kpis["Invoices"].set(f"{k.period_invoices:,}", f"{whole_rupees(k.period_sales)} in period")
         self.kpis["Average bill"].set(rupees(k.average_bill), snap.period.lower())
-        self.kpis["Dues outstanding"].set(rupees(k.dues_outstanding), "all customers")
+        self.kpis["Dues outstanding"].set(whole_rupees(k.dues_outstanding), "all customers")
         self.kpis["Low stock"].set(f"{k.low_stock}+" if k.low_stock_capped else f"{k.low_stock}",
                                    "at or below reorder level")
 

@@ -70,9 +70,9 @@ class InventoryScreen(ctk.CTkFrame):
         tab.grid_columnconfigure(1, weight=1, uniform="s")
         tab.grid_rowconfigure(1, weight=1)
         section(tab, "Low stock (at or below reorder level)").grid(row=0, column=0, sticky="w")
-        self.low = Table(tab, [Column("sku", "SKU", 90), Column("name", "Name", 170, stretch=True),
-                               Column("stock", "Stock", 60, "e"), Column("level", "Reorder", 65, "e"),
-                               Column("order", "On order", 70, "e"), Column("suggest", "Suggested", 80, "e")],
+        self.low = Table(tab, [Column("sku", "SKU", 80), Column("name", "Name", 130, stretch=True),
+                               Column("stock", "Stock", 60, "e"), Column("level", "Level", 60, "e"),
+                               Column("order", "Ordered", 82, "e"), Column("suggest", "Order", 65, "e")],
                          height=16, on_select=lambda iid: self.open_ledger(iid))
         self.low.grid(row=1, column=0, sticky="nsew", padx=(0, 8))
         right = ctk.CTkFrame(tab, fg_color="transparent")
@@ -88,9 +88,9 @@ class InventoryScreen(ctk.CTkFrame):
                       command=lambda: self.open_ledger(self.ledger_sku.get().strip())).pack(side="left", padx=6)
         self.ledger_title = ctk.CTkLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
         self.ledger_title.pack(side="left", padx=6)
-        self.ledger = Table(right, [Column("at", "When", 110), Column("reason", "Reason", 80),
-                                    Column("detail", "Detail", 110, stretch=True), Column("delta", "Change", 70, "e"),
-                                    Column("balance", "Balance", 70, "e"), Column("user", "By", 70)], height=10)
+        self.ledger = Table(right, [Column("at", "When", 118), Column("reason", "Reason", 78),
+                                    Column("detail", "Detail", 80, stretch=True), Column("delta", "Change", 76, "e"),
+                                    Column("balance", "Balance", 80, "e"), Column("user", "By", 60)], height=10)
         self.ledger.grid(row=1, column=0, sticky="nsew", pady=4)
         adj = ctk.CTkFrame(right, fg_color="transparent")
         adj.grid(row=2, column=0, sticky="we")
@@ -101,6 +101,14 @@ class InventoryScreen(ctk.CTkFrame):
         f.add("note", "Note", width=170)
         f["reason"].set("")
         ctk.CTkButton(adj, text="Adjust", width=80, command=self.adjust).pack(side="left", anchor="n", pady=(26, 0))
+
+    def screenshot_ready(self) -> None:
+        """For the screenshot script: show a ledger (the first low-stock product, else any)."""
+        first = next(iter(self.low.rows), None)
+        if first is None:
+            page = catalog.search_products(self.ctx.db, self.ctx.actor, "", limit=1)
+            first = page.items[0].sku if page.items else None
+        self.open_ledger(first)
 
     def reload_low(self) -> None:
         def done(rows):
@@ -118,7 +126,7 @@ class InventoryScreen(ctk.CTkFrame):
             p = card.product
             self.sku = p.sku
             self.ledger_title.configure(text=f"{p.sku} · {p.name} · stock {qty(p.stock_qty)} {p.unit}")
-            self.ledger.set_rows([(str(m.id), (f"{m.at:%d-%m-%Y %H:%M}", m.reason, m.detail, qty(m.qty_delta),
+            self.ledger.set_rows([(str(m.id), (f"{m.at:%d-%m-%y %H:%M}", m.reason, m.detail, qty(m.qty_delta),
                                                qty(m.balance), m.user or ""), m) for m in card.movements])
             if card.movements:
                 self.ledger.tree.see(str(card.movements[-1].id))

@@ -22,9 +22,9 @@ SEARCH_DELAY_MS = 150
 PAGE = 50
 
 COLUMNS = [
-    Column("sku", "SKU", 110), Column("name", "Name", 250, stretch=True), Column("category", "Category", 110),
-    Column("unit", "Unit", 50), Column("price", "Price ₹", 90, "e"), Column("gst", "GST %", 60, "e"),
-    Column("stock", "Stock", 75, "e"), Column("active", "Active", 60, "center"),
+    Column("sku", "SKU", 80), Column("name", "Name", 190, stretch=True), Column("category", "Category", 96),
+    Column("unit", "Unit", 55), Column("price", "Price ₹", 80, "e"), Column("gst", "GST %", 60, "e"),
+    Column("stock", "Stock", 62, "e"),
 ]
 
 
@@ -33,8 +33,8 @@ def rate_text(rate: Decimal) -> str:
 
 
 def product_row(p) -> tuple[str, tuple, object]:
-    return (p.sku, (p.sku, p.name, p.category or "", p.unit, money(p.price), rate_text(p.gst_rate), qty(p.stock_qty),
-                    "yes" if p.active else "no"), p)
+    # inactive products (shown with "Show inactive") are greyed, not given a column
+    return (p.sku, (p.sku, p.name, p.category or "", p.unit, money(p.price), rate_text(p.gst_rate), qty(p.stock_qty)), p)
 
 
 @screen(key="products", title="Products", permission=Permission.VIEW_PRODUCTS, order=30, shortcut="<Control-Key-2>")
@@ -84,7 +84,7 @@ class ProductsScreen(ctk.CTkFrame):
         tab.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(tab, fg_color="transparent")
         bar.grid(row=0, column=0, sticky="we", pady=(0, 6))
-        self.search = ctk.CTkEntry(bar, placeholder_text="Search by name, or scan a barcode / type a SKU", width=380)
+        self.search = ctk.CTkEntry(bar, placeholder_text="Search by name, or scan a barcode / type a SKU", width=330)
         self.search.pack(side="left")
         self.search.bind("<KeyRelease>", self._schedule_search)
         self.search.bind("<Return>", lambda _e: self._search_now())
@@ -137,17 +137,17 @@ class ProductsScreen(ctk.CTkFrame):
         rates = [rate_text(r) for r in self.ctx.shop.allowed_gst_rates]
         f = self.form = Form(panel, columns=2, aliases={"stock": "opening_stock"})
         f.pack(fill="x", padx=12)
-        f.add("sku", "SKU", width=150)
-        f.add("barcode", "Barcode", width=150)
-        f.add("name", "Name", width=316, span=2)
-        f.add("category", "Category", kind="combo", width=150)
-        f.add("hsn", "HSN/SAC", width=150)
-        f.add("price", "Sale price ₹", width=150)
-        f.add("cost_price", "Cost price ₹", width=150)
-        f.add("gst_rate", "GST rate %", kind="option", values=rates, width=150)
-        f.add("unit", "Unit", kind="option", values=list(UNIT_UQC), width=150)
-        f.add("reorder_level", "Reorder level", width=150)
-        f.add("opening_stock", "Opening stock", width=150)
+        f.add("sku", "SKU", width=135)
+        f.add("barcode", "Barcode", width=135)
+        f.add("name", "Name", width=286, span=2)
+        f.add("category", "Category", kind="combo", width=135)
+        f.add("hsn", "HSN/SAC", width=135)
+        f.add("price", "Sale price ₹", width=135)
+        f.add("cost_price", "Cost price ₹", width=135)
+        f.add("gst_rate", "GST rate %", kind="option", values=rates, width=135)
+        f.add("unit", "Unit", kind="option", values=list(UNIT_UQC), width=135)
+        f.add("reorder_level", "Reorder level", width=135)
+        f.add("opening_stock", "Opening stock", width=135)
         f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive")
         f["unit"].set("pcs")
         f["gst_rate"].set("18" if "18" in rates else rates[-1])

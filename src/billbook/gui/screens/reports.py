@@ -52,6 +52,15 @@ class ReportsScreen(ctk.CTkFrame):
         self._build_day(self.tabs.tab("Day end"))
         self._build_gst(self.tabs.tab("GST summary"))
 
+    def screenshot_ready(self) -> None:
+        """For the screenshot script: yesterday, all terminals, with a float and a count."""
+        import datetime as _dt
+        f = self.day_form
+        f["date"].set((clock.today() - _dt.timedelta(days=1)).isoformat())
+        f["terminal"].set("")
+        f["opening_float"].set("2000")
+        self.preview()
+
     def on_show(self) -> None:
         if self.can_report and self.report is None:
             self.preview()
@@ -95,13 +104,13 @@ class ReportsScreen(ctk.CTkFrame):
         self.z_title.grid(row=0, column=0, columnspan=2, sticky="we", padx=12, pady=(10, 4))
         self.z_lines = Table(right, [Column("item", "", 190, stretch=True), Column("value", "₹", 120, "e")], height=11)
         self.z_lines.grid(row=1, column=0, sticky="nsew", padx=(12, 6), pady=4)
-        self.z_modes = Table(right, [Column("mode", "Mode", 100), Column("sales", "Sales", 90, "e"),
-                                     Column("dues", "Dues", 80, "e"), Column("refunds", "Refunds", 80, "e"),
-                                     Column("net", "Net", 90, "e")], height=6)
+        self.z_modes = Table(right, [Column("mode", "Mode", 84, stretch=True), Column("sales", "Sales", 80, "e"),
+                                     Column("dues", "Dues", 66, "e"), Column("refunds", "Refunds", 86, "e"),
+                                     Column("net", "Net", 82, "e")], height=6)
         self.z_modes.grid(row=1, column=1, sticky="nsew", padx=(6, 12), pady=4)
-        self.z_rates = Table(right, [Column("rate", "GST %", 60, "e"), Column("taxable", "Taxable", 100, "e"),
-                                     Column("cgst", "CGST", 80, "e"), Column("sgst", "SGST", 80, "e"),
-                                     Column("igst", "IGST", 80, "e")], height=5)
+        self.z_rates = Table(right, [Column("rate", "GST %", 62, "e"), Column("taxable", "Taxable", 96, "e"),
+                                     Column("cgst", "CGST", 76, "e"), Column("sgst", "SGST", 76, "e"),
+                                     Column("igst", "IGST", 70, "e")], height=5)
         self.z_rates.grid(row=2, column=1, sticky="nsew", padx=(6, 12), pady=(4, 12))
         self.cash_label = ctk.CTkLabel(right, text="", font=theme.font(15, "bold"), anchor="w", justify="left")
         self.cash_label.grid(row=2, column=0, sticky="nw", padx=12, pady=8)
