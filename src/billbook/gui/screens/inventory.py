@@ -88,9 +88,9 @@ class InventoryScreen(ctk.CTkFrame):
                       command=lambda: self.open_ledger(self.ledger_sku.get().strip())).pack(side="left", padx=6)
         self.ledger_title = ctk.CTkLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
         self.ledger_title.pack(side="left", padx=6)
-        self.ledger = Table(right, [Column("at", "When", 118), Column("reason", "Reason", 78),
-                                    Column("detail", "Detail", 80, stretch=True), Column("delta", "Change", 76, "e"),
-                                    Column("balance", "Balance", 80, "e"), Column("user", "By", 60)], height=10)
+        self.ledger = Table(right, [Column("at", "When", 134), Column("reason", "Reason", 72),
+                                    Column("detail", "Detail", 64, stretch=True), Column("delta", "Change", 74, "e"),
+                                    Column("balance", "Balance", 80, "e"), Column("user", "By", 56)], height=10)
         self.ledger.grid(row=1, column=0, sticky="nsew", pady=4)
         adj = ctk.CTkFrame(right, fg_color="transparent")
         adj.grid(row=2, column=0, sticky="we")
@@ -125,7 +125,7 @@ class InventoryScreen(ctk.CTkFrame):
         def done(card):
             p = card.product
             self.sku = p.sku
-            self.ledger_title.configure(text=f"{p.sku} · {p.name} · stock {qty(p.stock_qty)} {p.unit}")
+            self.ledger_title.configure(text=f"{p.sku} · stock {qty(p.stock_qty)} {p.unit}")
             self.ledger.set_rows([(str(m.id), (f"{m.at:%d-%m-%y %H:%M}", m.reason, m.detail, qty(m.qty_delta),
                                                qty(m.balance), m.user or ""), m) for m in card.movements])
             if card.movements:
