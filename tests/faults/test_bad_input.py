@@ -176,18 +176,8 @@ def assert_unchanged(before: dict, after: dict, what: str) -> None:
             assert after[name] == before[name], f"{what} refused the call but changed {name}"
 
 
-#: defects this test found in other areas, reported to their owners; xfail (not strict) until fixed
-KNOWN_DEFECTS = {
-    name: "a negative `limit` reaches SQL (MariaDB: syntax error near LIMIT -1) instead of a ValidationError"
-    for name in ("customers.customer_history", "customers.loyalty_ledger", "customers.dues_statement",
-                 "dues.dues_statement", "inventory.stock_card")
-}
-
-
 def _param(g):
-    short = g.qualname.removeprefix("billbook.services.")
-    marks = [pytest.mark.xfail(reason=KNOWN_DEFECTS[short], strict=False)] if short in KNOWN_DEFECTS else []
-    return pytest.param(g, id=short, marks=marks)
+    return pytest.param(g, id=g.qualname.removeprefix("billbook.services."))
 
 
 OPS = [_param(g) for g in GUARDED if g.qualname not in SKIP]

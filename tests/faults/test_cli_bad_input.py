@@ -26,10 +26,6 @@ pytestmark = pytest.mark.slow
 SKIP = {"init", "db upgrade", "demo", "transfer", "restore", "backup", "user passwd"}
 NEVER_SET = {"open_it", "print_it", "printer"}          # would open a viewer or print
 NOT_COMPARED = {"audit_log", "login_sessions", "users"}
-#: defects this test found in other areas, reported to their owners; xfail (not strict) until fixed
-KNOWN_DEFECTS = {"held resume": "a huge id (99999999999999999999) raises OverflowError on SQLite: a traceback",
-                 "held discard": "a huge id (99999999999999999999) raises OverflowError on SQLite: a traceback"}
-
 INJECTIONS = ["' OR '1'='1", "'; DROP TABLE invoices; --", "RICE' --", "\" OR \"\"=\"", "%", "_", "\\",
               "<script>", "${jndi:ldap://x}", "RICE=1; DELETE FROM products"]
 ODD = ["", " ", "\u202eevil", "😀" * 30, "e\u0301" * 4, "x" * 3000, "ﷺ", "-1", "-0.001", "1e308", "NaN",
@@ -109,8 +105,7 @@ def _data(db):
 
 
 @pytest.mark.parametrize("path,cmd", [
-    pytest.param(p, c, id=" ".join(p), marks=[pytest.mark.xfail(reason=KNOWN_DEFECTS[" ".join(p)], strict=False)]
-                 if " ".join(p) in KNOWN_DEFECTS else []) for p, c in COMMANDS])
+    pytest.param(p, c, id=" ".join(p)) for p, c in COMMANDS])
 def test_every_command_refuses_bad_input_cleanly(cli_db, path, cmd, tmp_path, monkeypatch, capsys):
     db, shop = cli_db
     monkeypatch.chdir(tmp_path)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import AuditEntry
 from billbook.domain.permissions import Permission, Role, role_can
-from billbook.services.errors import PermissionDenied
+from billbook.services.errors import PermissionDenied, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,3 +88,32 @@ def audit(session: Session, actor: Actor | None, action: str, entity: str = "", 
         action=action, entity=entity, entity_id=str(entity_id),
         details=json.dumps(details, default=str, ensure_ascii=False) if details else "",
     ))
+
+
+MAX_PAGE = 1000
+#: largest row id a user may type (SQLite and MySQL INTEGER both stop at 2**31 - 1 / 2**63 - 1)
+MAX_ID = 2**31 - 1
+
+
+def check_paging(limit, offset=0) -> tuple[int, int]:
+    """Validate a page request: 1 ≤ limit ≤ 1000 and offset ≥ 0 (whole numbers)."""
+    try:
+        limit, offset = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise ValidationError("limit", "limit and offset are whole numbers") from None
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError("limit", f"between 1 and {MAX_PAGE} results a page")
+    if offset < 0:
+        raise ValidationError("offset", "must not be negative")
+    return limit, offset
+
+
+def check_id(value, field: str = "id") -> int:
+    """A row id typed by a user: a positive whole number that fits the database's INTEGER."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, f"{value!r} is not a number") from None
+    if not 1 <= number <= MAX_ID:
+        raise ValidationError(field, f"{value} is not a valid number")
+    return number

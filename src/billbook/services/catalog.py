@@ -58,7 +58,7 @@ from billbook.domain.barcode import barcode_problem
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, check_paging, requires
 from billbook.services.errors import Conflict, NotFound, ValidationError
 from billbook.services.shop import get_or_create_shop, parse_rates
 from billbook.services.stock import apply_movement
@@ -354,18 +354,6 @@ def _infos(session: Session, stmt) -> list[ProductInfo]:
     return [ProductInfo(*row) for row in session.execute(stmt).all()]
 
 
-def _check_paging(limit: int, offset: int) -> tuple[int, int]:
-    try:
-        limit, offset = int(limit), int(offset)
-    except (TypeError, ValueError):
-        raise ValidationError("limit", "limit and offset are whole numbers") from None
-    if not 1 <= limit <= 1000:
-        raise ValidationError("limit", "between 1 and 1000 results a page")
-    if offset < 0:
-        raise ValidationError("offset", "must not be negative")
-    return limit, offset
-
-
 def _terms_of(word: str):
     """Subquery: ids of vocabulary terms that contain ``word``."""
     lo, hi = rules.prefix_range(word)
@@ -402,7 +390,7 @@ def _scan(session: Session, words: list[str], limit: int, offset: int, include_i
 def search_in(session: Session, text: str | None, *, limit: int = 20, offset: int = 0,
               include_inactive: bool = False) -> Page[ProductInfo]:
     """:func:`search_products` inside the caller's transaction (no permission check)."""
-    limit, offset = _check_paging(limit, offset)
+    limit, offset = check_paging(limit, offset)
     words = rules.query_words(text or "")
     if not words:
         return _scan(session, words, limit, offset, include_inactive)

@@ -19,7 +19,7 @@ from billbook.domain.gst import gstin_problem, is_valid_state_code, normalise_gs
 from billbook.domain.money import money_str
 from billbook.domain.permissions import Permission
 from billbook.domain.validation import normalise_phone
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, check_paging, requires
 from billbook.services.errors import NotFound, ValidationError
 
 
@@ -201,9 +201,9 @@ def search_customers(db: Database, actor: Actor, text: str | None = None, *, lim
     """Active customers by name, paged. ``text`` of digits matches phones containing them;
     otherwise every word must occur in the name (any order, any case)."""
     from billbook.domain.search import like_pattern
-    from billbook.services.catalog import Page, _check_paging
+    from billbook.services.catalog import Page
 
-    limit, offset = _check_paging(limit, offset)
+    limit, offset = check_paging(limit, offset)
     raw = (text or "").strip()
     digits = raw.replace(" ", "").replace("-", "").removeprefix("+91")
 
@@ -239,8 +239,7 @@ class CustomerHistory:
 @requires(Permission.VIEW_CUSTOMERS)
 def customer_history(db: Database, actor: Actor, phone: str, *, limit: int = 50) -> CustomerHistory:
     """Purchase history: visits, first/last visit, days since, total spent, latest invoices."""
-    from billbook.services.catalog import _check_paging
-    limit, _ = _check_paging(limit, 0)
+    limit, _ = check_paging(limit, 0)
 
     def work(s: Session) -> CustomerHistory:
         c = _find(s, phone)
@@ -275,8 +274,7 @@ class LoyaltyRow:
 @requires(Permission.VIEW_CUSTOMERS)
 def loyalty_ledger(db: Database, actor: Actor, phone: str, *, limit: int = 200) -> list[LoyaltyRow]:
     """A customer's credit movements, oldest first (the last ``limit``)."""
-    from billbook.services.catalog import _check_paging
-    limit, _ = _check_paging(limit, 0)
+    limit, _ = check_paging(limit, 0)
 
     def work(s: Session) -> list[LoyaltyRow]:
         c = _find(s, phone)

@@ -20,7 +20,7 @@ from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES
 from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, requires, check_paging
 from billbook.services.customers import check_phone, find_by_phone
 from billbook.services.errors import NotFound, ValidationError
 
@@ -179,6 +179,7 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
 def dues_statement(db: Database, actor: Actor, phone: str, *, limit: int = 200) -> DuesStatement:
     """The customer's dues balance, invoices still open (oldest first) and latest ledger entries."""
     check_phone(phone)
+    limit, _ = check_paging(limit)
 
     def work(s: Session) -> DuesStatement:
         c = _customer(s, phone, lock=False)

@@ -22,7 +22,7 @@ from billbook.db.uow import Database
 from billbook.domain.cart import CartError, parse_discount
 from billbook.domain.money import qty_str
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, requires, check_id
 from billbook.services.customers import check_name, check_phone
 from billbook.services.errors import NotFound, ValidationError
 from billbook.services.sales import SaleItem, _parse_items
@@ -105,10 +105,7 @@ def list_held(db: Database, actor: Actor) -> list[HeldCart]:
 
 
 def _take(s: Session, held_id) -> tuple[HeldSale, str]:
-    try:
-        hid = int(held_id)
-    except (TypeError, ValueError):
-        raise ValidationError("id", f"{held_id!r} is not a held cart number") from None
+    hid = check_id(held_id)
     found = s.execute(select(HeldSale, User.username).join(User, User.id == HeldSale.user_id)
                       .where(HeldSale.id == hid)).one_or_none()
     # the DELETE is the claim: if another terminal took it first, nothing is deleted here

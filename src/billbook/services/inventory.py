@@ -20,7 +20,8 @@ from billbook.db.uow import Database
 from billbook.domain.money import MoneyError, parse_qty, qty_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
-from billbook.services.catalog import ProductInfo, _check_paging, find_product, product_info
+from billbook.services.base import check_paging
+from billbook.services.catalog import ProductInfo, find_product, product_info
 from billbook.services.errors import ValidationError
 from billbook.services.shop import get_or_create_shop
 from billbook.services.stock import ADJUSTMENT_KINDS, apply_movement, lock_products
@@ -168,7 +169,7 @@ def count_stock(db: Database, actor: Actor, sku: str, counted, note: str | None 
 @requires(Permission.VIEW_PRODUCTS)
 def stock_card(db: Database, actor: Actor, sku: str, *, limit: int = 100) -> StockCard:
     """A product's stock and its latest ledger rows with the running balance."""
-    limit, _ = _check_paging(limit, 0)
+    limit, _ = check_paging(limit, 0)
 
     def work(s: Session) -> StockCard:
         p = find_product(s, sku)
@@ -220,7 +221,7 @@ def suggested_order(stock: Decimal, level: Decimal, on_order: Decimal, unit: str
 def low_stock(db: Database, actor: Actor, *, limit: int = 500) -> list[LowStock]:
     """Active products at or below their reorder level (level > 0), furthest below first."""
     from billbook.services.purchasing import on_order
-    limit, _ = _check_paging(limit, 0)
+    limit, _ = check_paging(limit, 0)
 
     def work(s: Session) -> list[LowStock]:
         rows = s.execute(select(Product.id, Product.sku, Product.name, Product.unit, Product.stock_qty,

@@ -21,7 +21,7 @@ from billbook.db.models import Product, PurchaseOrder, PurchaseOrderLine
 from billbook.db.uow import Database
 from billbook.domain.money import MoneyError, money_str, parse_amount, parse_qty, qty_str, round_money
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, requires, check_paging
 from billbook.services.catalog import find_product
 from billbook.services.errors import InvalidTransition, NotFound, ValidationError
 from billbook.services.numbering import next_number
@@ -264,8 +264,7 @@ def get_po(db: Database, actor: Actor, number: str) -> POInfo:
 def list_pos(db: Database, actor: Actor, *, status: str | None = None, supplier: str | None = None,
              limit: int = 200) -> list[POInfo]:
     """Most recent first."""
-    from billbook.services.catalog import _check_paging
-    limit, _ = _check_paging(limit, 0)
+    limit, _ = check_paging(limit, 0)
     if status is not None and status not in STATES:
         raise ValidationError("status", f"one of {', '.join(STATES)}")
 
