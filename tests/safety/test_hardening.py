@@ -37,8 +37,7 @@ ALLOWED_SQL_BUILDERS = {
     ("bench/checkout.py", "main"),
     # demo data: table names from a constant tuple
     ("services/demo.py", "max_ids"),
-    # demo data bulk loader: SQLite path binds values; the MySQL path inlines literals it generated
-    # itself (escaped by _mysql_literal, never user input). Reviewed; better as executemany.
+    # demo data bulk loader: identifiers from a constant tuple, every value a bound parameter
     ("services/demo.py", "flush"),
 }
 SQL_SINKS = {"text", "exec_driver_sql", "execute", "executemany", "executescript"}
