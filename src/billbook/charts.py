@@ -145,7 +145,10 @@ def sales_chart(buckets, dark=False, title: str = "Sales over time") -> Figure:
     ax.set_xticklabels([b.label for b in buckets][::step], rotation=30, ha="right")
     ax.set_xlabel("Period")
     ax.set_ylabel("Sales (returns netted out)")
-    leg = ax.legend(frameon=False, loc="upper left", fontsize=9)
+    top = max(max(_f(b.gross) for b in buckets), max(_f(b.net) for b in buckets))
+    if top > 0:
+        ax.set_ylim(top=top * 1.22)   # headroom so the legend never sits on the bars
+    leg = ax.legend(frameon=False, loc="upper left", fontsize=9, ncol=2)
     for t in leg.get_texts():
         t.set_color(th.fg)
     return fig
@@ -191,7 +194,7 @@ def _hbar(th: Theme, title: str, names: list[str], values: list[float], xlabel: 
     return fig
 
 
-def credits_chart(ranks, dark=False, title: str = "Top customers by loyalty credits earned") -> Figure:
+def credits_chart(ranks, dark=False, title: str = "Top customers by credits earned") -> Figure:
     th = theme_for(dark)
     return _hbar(th, title, [r.name for r in ranks], [_f(r.credits_earned) for r in ranks], "Credits earned",
                  th.palette[4], money=False,
