@@ -111,3 +111,27 @@ def test_display_name_never_shows_a_password():
     d = Database("mysql+mysqlconnector://shop:hunter2secret@db.local:3306/billbook")
     assert "hunter2secret" not in d.display_name and "hunter2secret" not in d.safe_url
     assert d.display_name == "MySQL db.local:3306/billbook"
+
+
+@pytest.mark.parametrize("errno, words", [(1045, "password was refused"), (1698, "password was refused"),
+                                          (1049, "does not exist"), (1044, "denied")])
+def test_refused_logins_become_plain_messages(db, errno, words):
+    from sqlalchemy.exc import ProgrammingError
+
+    class Orig(Exception):
+        pass
+    orig = Orig("Access denied for user 'shop'@'host' (using password: YES)")
+    orig.errno = errno
+
+    def work(s):
+        raise ProgrammingError("SELECT 1", {}, orig)
+
+    with pytest.raises(DatabaseUnavailable, match=words) as err:
+        db.run(work)
+    assert "shop'@" not in str(err.value)
+
+
+def test_an_unreachable_server_is_a_plain_message_at_start():
+    from billbook.db.bootstrap import open_database
+    with pytest.raises(DatabaseUnavailable, match="Cannot reach the database"):
+        open_database("mysql+mysqlconnector://shop:pw@127.0.0.1:1/billbook")

@@ -27,7 +27,11 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 6
 _MYSQL_TRANSIENT = {1213, 1205}
-_MYSQL_CONNECTION_LOST = {2002, 2003, 2006, 2013, 2055, 4031}
+_MYSQL_CONNECTION_LOST = {2002, 2003, 2005, 2006, 2013, 2055, 4031}
+#: the server answered but refused us: wrong user/password, no rights, no such database
+_MYSQL_REFUSED = {1044: "access to the database was denied", 1045: "the user name or password was refused",
+                  1698: "the user name or password was refused",
+                  1049: "the database does not exist"}
 
 
 def _mysql_errno(exc: BaseException) -> int | None:
@@ -112,12 +116,22 @@ class Database:
                 if is_transient(exc) and attempt < attempts:
                     time.sleep(min(0.05 * 2 ** attempt, 1.0) * random.uniform(0.5, 1.5))
                     continue
-                if is_connection_lost(exc) or (isinstance(exc, OperationalError) and not is_transient(exc)):
-                    raise DatabaseUnavailable(
-                        f"Cannot reach the database ({self.display_name}). Nothing was saved; "
-                        "check the connection and try again.") from exc
+                plain = self.unavailable(exc)
+                if plain is not None:
+                    raise plain from exc
                 raise
         raise AssertionError("unreachable")
+
+    def unavailable(self, exc: BaseException) -> DatabaseUnavailable | None:
+        """A plain-words DatabaseUnavailable for a connection failure, or None for other errors."""
+        refused = _MYSQL_REFUSED.get(_mysql_errno(exc))
+        if refused:
+            return DatabaseUnavailable(f"Cannot use the database ({self.display_name}): {refused}. "
+                                       "Check the database settings.")
+        if is_connection_lost(exc) or (isinstance(exc, OperationalError) and not is_transient(exc)):
+            return DatabaseUnavailable(f"Cannot reach the database ({self.display_name}). Nothing was saved; "
+                                       "check the connection and try again.")
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()
