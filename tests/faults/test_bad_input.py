@@ -13,7 +13,6 @@ else — and a refused call must leave the database exactly as it was (``snapsho
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import inspect
 import pkgutil

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billbook import clock
 from billbook.db.models import AuditEntry
 from billbook.services.audit import audit_actions, search_audit
 from billbook.services.errors import PermissionDenied, ValidationError

@@ -15,7 +15,7 @@ from billbook.db.uow import Database
 from billbook.services import transfer as tr
 from billbook.services.errors import Conflict, ValidationError
 from tests.builders import snapshot
-from tests.safety.helpers import assert_same_data, data_without
+from tests.safety.helpers import assert_same_data
 from tests.safety.shopdata import fill_shop
 
 @pytest.mark.mysql

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from billbook import clock
 from billbook.db.models import AuditEntry, LoginSession, User
@@ -10,7 +10,7 @@ from billbook.services import users
 from billbook.services.errors import (
     AccountLocked, AuthenticationError, Conflict, PermissionDenied, ValidationError,
 )
-from tests.builders import DEFAULT_PASSWORD, make_user, row_counts
+from tests.builders import DEFAULT_PASSWORD, row_counts
 
 PW = "s3cret-pass"
 

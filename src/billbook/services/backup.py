@@ -66,7 +66,6 @@ from sqlalchemy import (
     Boolean, Connection, Date, DateTime, Integer, LargeBinary, MetaData, Numeric, String, Table, Text,
     create_engine, func, insert, select, text,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 

@@ -40,12 +40,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from sqlalchemy import delete, distinct, func, insert, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import delete, distinct, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.db.models import (

@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from billbook import clock

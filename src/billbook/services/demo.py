@@ -462,7 +462,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
 
     snapshot_json = json.dumps(shop["snapshot"], ensure_ascii=False)
     uid, uname, term = actor.user_id, actor.username, actor.terminal or "T1"
-    cashiers = [(uid, uname, term)]
     pending_returns: dict[int, list] = defaultdict(list)     # day index -> [(invoice_id, lines, customer, inv)]
     pending_dues: dict[int, list] = defaultdict(list)        # day index -> [customer]
     done = 0
