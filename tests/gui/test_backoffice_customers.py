@@ -114,3 +114,22 @@ def test_a_cashier_sees_customers_and_takes_dues_but_cannot_adjust_credits(shop,
         assert str(screen.pay_btn.cget("state")) == "normal"
     finally:
         ctx.shutdown()
+
+
+def test_statement_pdf_is_written_in_the_background_and_opened(shop):
+    from billbook.config import data_dir
+    from tests.documents.pdfread import cells, page_texts
+    screen = mount(shop, CustomersScreen)
+    assert str(screen.statement_btn.cget("state")) == "disabled"   # nobody selected yet
+    _open_customer(screen, shop, "9876543210")
+    messages = []
+    shop.on_message(lambda text, kind: messages.append((kind, text)))
+    screen.statement_btn.invoke()
+    pump_until_idle(shop)
+    assert len(shop.opened) == 1
+    path = shop.opened[0]
+    assert path.startswith(str(data_dir() / "statements"))
+    found = cells(page_texts(path)[0])
+    assert "Meena Iyer" in found and "₹300.00" in found
+    assert messages and messages[-1][0] == "ok" and "Meena Iyer" in messages[-1][1]
+    assert str(screen.statement_btn.cget("state")) == "normal"

@@ -1,11 +1,12 @@
-"""Document commands: ``invoice pdf``, ``invoice export``, ``credit-note pdf``, ``po pdf``."""
+"""Document commands: ``invoice pdf``, ``invoice export``, ``credit-note pdf``, ``po pdf``,
+``customer statement``."""
 
 from __future__ import annotations
 
 import click
 
 from billbook.cli.app import STATE, emit
-from billbook.cli.groups import credit_note_group, invoice_group, po_group
+from billbook.cli.groups import credit_note_group, customer_group, invoice_group, po_group
 from billbook.documents import files
 from billbook.services import documents as doc_service
 
@@ -96,3 +97,17 @@ def po_pdf(number, out, open_it, print_it, printer) -> None:
     """Write purchase order NUMBER as a PDF."""
     result = doc_service.purchase_order_pdf_result(STATE.db(), STATE.actor(), number, out=out)
     emit(_after(result, open_it, print_it, printer), _human(result, "Purchase order"))
+
+
+@customer_group.command("statement")
+@click.argument("phone")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: data dir statements/<phone>-YYYY-MM-DD.pdf)")
+@_open_opt
+@_print_opt
+@_printer_opt
+def customer_statement(phone, out, open_it, print_it, printer) -> None:
+    """Write the statement of the customer with mobile PHONE (dues ledger, open invoices,
+    loyalty credits) as a PDF."""
+    result = doc_service.customer_statement_pdf_result(STATE.db(), STATE.actor(), phone, out=out)
+    emit(_after(result, open_it, print_it, printer), _human(result, "Statement"))

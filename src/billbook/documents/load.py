@@ -19,7 +19,7 @@ from billbook.db.models import (
 )
 from billbook.documents.model import (
     CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party, PaymentDoc, PurchaseLineDoc,
-    PurchaseOrderDoc, ShopHeader,
+    PurchaseOrderDoc, ShopHeader, StatementDoc, StatementEntryDoc, StatementInvoiceDoc, StatementLoyaltyDoc,
 )
 from billbook.domain.money import round_money
 from billbook.services.errors import NotFound
@@ -155,3 +155,68 @@ def load_purchase_order_doc(s: Session, number: str) -> PurchaseOrderDoc:
         lines=tuple(lines), total=total, status=po.status, ordered_at=po.ordered_at,
         created_by=creator.username if creator is not None else "", notes=po.notes or "",
     )
+
+
+# ---------------------------------------------------------------- customer statement
+
+DUES_REASONS = {"sale": "Sale on account", "payment": "Payment received", "return": "Goods returned",
+                "adjust": "Adjustment"}
+LOYALTY_REASONS = {"earn": "Earned", "redeem": "Redeemed", "adjust": "Adjusted", "reward": "Reward",
+                   "refund": "Refunded", "reverse": "Reversed"}
+
+
+def load_statement_doc(s: Session, phone: str, *, limit: int = 200, loyalty_limit: int = 12,
+                       issued_by: str = "") -> StatementDoc:
+    """A customer's statement: the latest ``limit`` dues movements (oldest first) with the
+    balance brought forward, open invoices oldest first, the latest loyalty movements, and
+    the current dues and credits balances (raises NotFound)."""
+    from billbook import clock
+    from billbook.db.models import CreditNote as _CN, DuesEntry, LoyaltyEntry
+    from billbook.documents.common import mode_label
+    from billbook.services.customers import check_phone, find_by_phone
+    from billbook.services.dues import open_invoices
+
+    c = find_by_phone(s, check_phone(phone))
+    if c is None:
+        raise NotFound(f"No customer with phone {phone}.")
+    rows = s.execute(
+        select(DuesEntry, Invoice.number, _CN.number, Payment.mode, Payment.reference)
+        .outerjoin(Invoice, Invoice.id == DuesEntry.invoice_id)
+        .outerjoin(_CN, _CN.id == DuesEntry.credit_note_id)
+        .outerjoin(Payment, Payment.id == DuesEntry.payment_id)
+        .where(DuesEntry.customer_id == c.id).order_by(DuesEntry.id.desc()).limit(limit + 1)).all()
+    truncated = len(rows) > limit
+    rows = list(reversed(rows[:limit]))
+    entries = []
+    for e, inv_no, cn_no, mode, ref in rows:
+        what = DUES_REASONS.get(e.reason, e.reason.capitalize())
+        if e.reason == "payment":
+            what += f" ({mode_label(mode)})" if mode else ""
+            reference = ref or f"Receipt {e.payment_id}"
+        elif e.reason == "return":
+            reference = cn_no or inv_no or e.note
+            if inv_no and cn_no:
+                what += f" against {inv_no}"
+        else:
+            reference = inv_no or ""
+            if e.note and e.reason != "sale":
+                what += f": {e.note}"
+        debit = e.delta if e.delta > 0 else ZERO
+        credit = -e.delta if e.delta < 0 else ZERO
+        entries.append(StatementEntryDoc(e.at, what, reference, debit, credit, e.balance_after))
+    opening = (rows[0][0].balance_after - rows[0][0].delta) if rows else c.dues
+    opened = tuple(StatementInvoiceDoc(inv.number, inv.issued_at, inv.due_amount, done, left)
+                   for inv, done, left in open_invoices(s, c.id))
+    loyalty_rows = s.scalars(select(LoyaltyEntry).where(LoyaltyEntry.customer_id == c.id)
+                             .order_by(LoyaltyEntry.id.desc()).limit(loyalty_limit)).all()
+    loyalty = tuple(StatementLoyaltyDoc(e.at, LOYALTY_REASONS.get(e.reason, e.reason.capitalize())
+                                        + (f": {e.note}" if e.note else ""), e.delta, e.balance_after)
+                    for e in reversed(loyalty_rows))
+    return StatementDoc(
+        shop=shop_from_row(s.get(Shop, 1)), customer=Party(name=c.name, phone=c.phone, address=c.address or "",
+                                                           gstin=c.gstin or "", state_code=c.state_code or "",
+                                                           email=c.email or ""),
+        issued_at=clock.now(), entries=tuple(entries), opening_balance=opening,
+        total_debit=sum((x.debit for x in entries), ZERO), total_credit=sum((x.credit for x in entries), ZERO),
+        dues_balance=c.dues, credits_balance=c.credits, open_invoices=opened, loyalty=loyalty, truncated=truncated,
+        visits=c.visits or 0, total_spent=c.total_spent or ZERO, issued_by=issued_by)

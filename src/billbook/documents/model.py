@@ -265,3 +265,57 @@ def state_label(code: str) -> str:
         return ""
     name = state_name(code)
     return f"{name} ({code})" if name != code else code
+
+
+@dataclass(frozen=True)
+class StatementEntryDoc:
+    """One dues-ledger movement: ``debit`` put on account (a sale), ``credit`` paid or returned."""
+    at: dt.datetime
+    particulars: str
+    reference: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class StatementInvoiceDoc:
+    """An invoice with dues still open: what went on account, what was settled, what is left."""
+    number: str
+    issued_at: dt.datetime
+    due: Decimal
+    settled: Decimal
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class StatementLoyaltyDoc:
+    at: dt.datetime
+    particulars: str
+    delta: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class StatementDoc:
+    """A customer's statement of account: dues ledger, open invoices, loyalty credits.
+
+    ``entries`` are the latest ledger movements, oldest first; ``opening_balance`` is the
+    balance before the first of them (non-zero when older entries are left out).
+    """
+    shop: ShopHeader
+    customer: Party
+    issued_at: dt.datetime
+    entries: tuple[StatementEntryDoc, ...]
+    opening_balance: Decimal
+    total_debit: Decimal
+    total_credit: Decimal
+    dues_balance: Decimal
+    credits_balance: Decimal
+    open_invoices: tuple[StatementInvoiceDoc, ...] = ()
+    loyalty: tuple[StatementLoyaltyDoc, ...] = ()
+    #: True when older ledger entries were left out (only the latest are listed)
+    truncated: bool = False
+    visits: int = 0
+    total_spent: Decimal = ZERO
+    issued_by: str = ""

@@ -1,4 +1,5 @@
-"""Documents as use cases: render an invoice, receipt, credit note or purchase order to a PDF file.
+"""Documents as use cases: render an invoice, receipt, credit note, purchase order or customer
+statement to a PDF file.
 
 Printing an invoice counts: the first copy is the original, every later one is marked
 DUPLICATE. The count goes up in the same transaction that reads the invoice, under a row
@@ -181,6 +182,38 @@ def purchase_order_pdf_result(db: Database, actor: Actor, number: str, *,
 def purchase_order_pdf(db: Database, actor: Actor, number: str, *, out: str | Path | None = None) -> Path:
     """Render and save purchase order ``number``; returns the file."""
     return purchase_order_pdf_result(db, actor, number, out=out).path
+
+
+def statement_path(phone: str, when: dt.date | dt.datetime) -> Path:
+    """``data_dir()/statements/<phone>-YYYY-MM-DD.pdf`` (a later statement the same day replaces it)."""
+    from billbook.config import data_dir
+    return data_dir() / "statements" / f"{files.safe_name(phone)}-{when:%Y-%m-%d}.pdf"
+
+
+@requires(Permission.VIEW_CUSTOMERS)
+def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out: str | Path | None = None,
+                                  limit: int = 200) -> PdfResult:
+    """Render the statement of the customer with mobile ``phone`` (dues ledger with balances,
+    open invoices, loyalty credits) as an A4 PDF; default path under ``statements/``."""
+    from billbook.documents.load import load_statement_doc
+    from billbook.documents.statement import render_statement
+    from billbook.services.base import check_paging
+    from billbook.services.customers import check_phone
+    phone = check_phone(phone)
+    limit, _ = check_paging(limit)
+
+    doc = db.run(lambda s: load_statement_doc(s, phone, limit=limit, issued_by=actor.username), readonly=True)
+    buf = io.BytesIO()
+    result = render_statement(doc, buf)
+    path = Path(out) if out else statement_path(doc.customer.phone, doc.issued_at)
+    files.write_atomically(path, buf.getvalue())
+    return PdfResult(path, result.pages, False, tuple(result.warnings))
+
+
+@requires(Permission.VIEW_CUSTOMERS)
+def customer_statement_pdf(db: Database, actor: Actor, phone: str, *, out: str | Path | None = None) -> Path:
+    """Render and save the customer's statement; returns the file."""
+    return customer_statement_pdf_result(db, actor, phone, out=out).path
 
 
 def _as_date(value, name: str) -> dt.date:

@@ -1,7 +1,7 @@
 """Customers: search by name or phone, a profile with purchase history, visits, credits and
-dues; receive a dues payment; the dues statement; loyalty adjustments (admin).
+dues; receive a dues payment; the dues statement (and its PDF); loyalty adjustments (admin).
 
-Everything goes through ``services/customers`` and ``services/dues``.
+Everything goes through ``services/customers``, ``services/dues`` and ``services/documents``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from billbook.gui.forms import (
     MUTED, Column, Form, PagedTable, Table, error_text, header, money, rupees, run_bg,
 )
 from billbook.gui.registry import screen
-from billbook.services import customers, dues
+from billbook.services import customers, documents, dues
 
 PAY_MODES = {"Cash": "cash", "UPI": "upi", "Card": "card", "Net banking": "netbanking"}
 
@@ -96,8 +96,13 @@ class CustomersScreen(ctk.CTkFrame):
     def _build_profile(self, body) -> None:
         panel = ctk.CTkFrame(body)
         panel.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
-        self.title = ctk.CTkLabel(panel, text="Select a customer", font=theme.font(17, "bold"), anchor="w")
-        self.title.pack(fill="x", padx=14, pady=(10, 0))
+        top = ctk.CTkFrame(panel, fg_color="transparent")
+        top.pack(fill="x", padx=14, pady=(10, 0))
+        self.statement_btn = ctk.CTkButton(top, text="Statement PDF", width=120, height=28,
+                                           command=self.statement_pdf, state="disabled")
+        self.statement_btn.pack(side="right")
+        self.title = ctk.CTkLabel(top, text="Select a customer", font=theme.font(17, "bold"), anchor="w")
+        self.title.pack(side="left", fill="x", expand=True)
         self.summary = ctk.CTkLabel(panel, text="", text_color=MUTED, anchor="w", justify="left")
         self.summary.pack(fill="x", padx=14)
         self.tabs = ctk.CTkTabview(panel, anchor="nw")
@@ -165,6 +170,7 @@ class CustomersScreen(ctk.CTkFrame):
         self.title.configure(text="New customer")
         self.summary.configure(text="")
         self.save_btn.configure(text="Add customer")
+        self.statement_btn.configure(state="disabled")
         self.tabs.set("Profile")
         for t in (self.history, self.dues_table, self.loyalty_table):
             t.set_rows([])
@@ -200,6 +206,7 @@ class CustomersScreen(ctk.CTkFrame):
         self.form.set_values({"phone": c.phone, "name": c.name, "email": c.email, "gstin": c.gstin,
                               "state_code": c.state_code, "address": c.address})
         self.save_btn.configure(text="Save", state="normal" if self.can_manage else "disabled")
+        self.statement_btn.configure(state="normal")
         self.history.set_rows([(i["number"], (i["number"], _date(i["date"]), money(D(i["total"])),
                                               money(D(i["due"])), i["status"]), i) for i in history.invoices])
         self.dues_table.set_rows([(str(n), (_date(e.at), f"{e.reason} {e.reference}".strip(), money(e.delta),
@@ -255,6 +262,26 @@ class CustomersScreen(ctk.CTkFrame):
         run_bg(self.ctx, lambda: dues.pay_dues(self.ctx.db, self.ctx.actor, c.phone, v["amount"],
                                                PAY_MODES.get(v["mode"], "cash"), v["reference"] or None),
                done, self.pay_form.show_error)
+
+    def statement_pdf(self) -> None:
+        """Render the selected customer's statement in the background, then open it."""
+        c = self.current
+        ctx = self.ctx
+        if c is None:
+            ctx.notify("Select a customer first.", "warn")
+            return
+        self.statement_btn.configure(state="disabled")
+
+        def done(path):
+            self.statement_btn.configure(state="normal")
+            ctx.notify(f"Statement of {c.name} saved to {path}.", "ok")
+            ctx.open_document(path)
+
+        def failed(exc):
+            self.statement_btn.configure(state="normal")
+            ctx.notify(error_text(exc), "error")
+        ctx.run_in_background(lambda: documents.customer_statement_pdf(ctx.db, ctx.actor, c.phone),
+                              on_done=done, on_error=failed, busy="Writing the statement…")
 
     def adjust_credits(self) -> None:
         c = self.current
