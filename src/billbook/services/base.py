@@ -77,17 +77,23 @@ def requires(permission: Permission) -> Callable[[F], F]:
     return decorate
 
 
+def audit_values(actor: Actor | None, action: str, entity: str = "", entity_id: Any = "",
+                 **details: Any) -> dict[str, Any]:
+    """The columns of one audit row (what :func:`audit` writes)."""
+    return {
+        "at": clock.now(),
+        "user_id": actor.user_id if actor else None,
+        "username": actor.username if actor else details.pop("username", ""),
+        "terminal": actor.terminal if actor else details.pop("terminal", ""),
+        "action": action, "entity": entity, "entity_id": str(entity_id),
+        "details": json.dumps(details, default=str, ensure_ascii=False) if details else "",
+    }
+
+
 def audit(session: Session, actor: Actor | None, action: str, entity: str = "", entity_id: Any = "",
           **details: Any) -> None:
     """Append an audit row in the caller's transaction (so it commits or rolls back with it)."""
-    session.add(AuditEntry(
-        at=clock.now(),
-        user_id=actor.user_id if actor else None,
-        username=actor.username if actor else details.pop("username", ""),
-        terminal=actor.terminal if actor else details.pop("terminal", ""),
-        action=action, entity=entity, entity_id=str(entity_id),
-        details=json.dumps(details, default=str, ensure_ascii=False) if details else "",
-    ))
+    session.add(AuditEntry(**audit_values(actor, action, entity, entity_id, **details)))
 
 
 MAX_PAGE = 1000

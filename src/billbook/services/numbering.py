@@ -1,36 +1,58 @@
 """Consecutive document numbers from a locked counter row (no gap, no duplicate).
 
-Call inside the transaction that writes the document: the counter row stays locked
-(``SELECT ... FOR UPDATE`` on MySQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite)
-until that transaction commits, and a rollback gives the number back.
+Call inside the transaction that writes the document: the counter row stays locked (the
+``UPDATE`` that takes the number row-locks it on MySQL; ``BEGIN IMMEDIATE`` holds the write
+lock on SQLite) until that transaction commits, and a rollback gives the number back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from billbook.db.models import InvoiceCounter
 from billbook.domain.numbering import financial_year, format_number
 
+_COUNTERS = InvoiceCounter.__table__
+
+
+def _bump(session: Session, series: str, fy: str) -> int | None:
+    """Add one to the counter row in ONE statement, which also row-locks it until commit;
+    the new value, or None when the row does not exist yet."""
+    conn = session.connection()
+    c = _COUNTERS.c
+    stmt = update(_COUNTERS).where(c.series == series, c.fy == fy)
+    if conn.dialect.name == "sqlite":
+        # UPDATE ... RETURNING (SQLite >= 3.35); BEGIN IMMEDIATE already holds the write lock
+        return conn.execute(stmt.values(last_number=c.last_number + 1).returning(c.last_number)).scalar()
+    # MySQL/MariaDB: the UPDATE takes the row's exclusive lock; LAST_INSERT_ID(expr) hands the
+    # new value back in the OK packet (cursor.lastrowid), so no SELECT ... FOR UPDATE round trip
+    result = conn.execute(stmt.values(last_number=func.last_insert_id(c.last_number + 1)))
+    return int(result.lastrowid) if result.rowcount else None
+
 
 def next_seq(session: Session, series: str, fy: str) -> int:
     """Take the next number of ``series`` in ``fy`` (1, 2, 3...)."""
-    stmt = select(InvoiceCounter).where(InvoiceCounter.series == series, InvoiceCounter.fy == fy).with_for_update()
-    counter = session.scalars(stmt).one_or_none()
-    if counter is None:
+    if session.new or session.dirty:
+        session.flush()          # Core statements below: the ORM's pending changes go first
+    seq = _bump(session, series, fy)
+    if seq is None:
         try:
             with session.begin_nested():
-                session.add(InvoiceCounter(series=series, fy=fy, last_number=0))
+                session.connection().execute(insert(_COUNTERS).values(series=series, fy=fy, last_number=0))
         except IntegrityError:
-            pass  # another terminal created it first; lock theirs
-        counter = session.scalars(stmt).one()
-    counter.last_number += 1
-    session.flush()
-    return counter.last_number
+            pass  # another terminal created it first; take the next of theirs
+        seq = _bump(session, series, fy)
+        if seq is None:
+            raise RuntimeError(f"number counter {series} {fy} vanished")
+    counter = session.identity_map.get(session.identity_key(InvoiceCounter, (series, fy)))
+    if counter is not None:      # an ORM copy read earlier in this transaction: keep it true
+        set_committed_value(counter, "last_number", seq)
+    return seq
 
 
 def next_number(session: Session, series: str, prefix: str, when: dt.datetime | dt.date) -> tuple[str, str, int]:

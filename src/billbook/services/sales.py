@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from types import SimpleNamespace
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.db.models import (
-    CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
+    AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import (
@@ -37,12 +37,14 @@ from billbook.domain.cart import (
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit_values, requires
 from billbook.services.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
-from billbook.services.errors import Conflict, NotFound, OutOfStock, ValidationError
+from billbook.services.errors import (
+    BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
+)
 from billbook.services.numbering import next_number
 from billbook.services.shop import get_or_create_shop
-from billbook.services.stock import apply_movement
+from billbook.services.stock import apply_movements
 
 #: units sold only in whole numbers (kg, litres, metres may be fractional)
 WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
@@ -384,23 +386,30 @@ def _check_state(code: str | None) -> str:
 
 # ---------------------------------------------------------------- products and cart
 
-def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict[str | int, Product]:
-    """Products for the cart keys (SKU, else barcode; ints are ids), row-locked in id order."""
+_P = Product.__table__
+#: what a sale reads of a product (Core rows: read as they are now, never from the Session's cache)
+_PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _P.c.hsn, _P.c.unit, _P.c.price,
+                 _P.c.cost_price, _P.c.gst_rate, _P.c.tax_inclusive, _P.c.stock_qty, _P.c.active)
+
+
+def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
+    """Products for the cart keys (SKU, else barcode; ints are ids) as rows, row-locked in id
+    order when ``lock`` (one ``SELECT ... FOR UPDATE``)."""
     ids = {k for k in (line.key for line in lines) if isinstance(k, int)}
     codes = {k for k in (line.key for line in lines) if isinstance(k, str)}
     conds = []
     if ids:
-        conds.append(Product.id.in_(ids))
+        conds.append(_P.c.id.in_(ids))
     if codes:
-        conds += [Product.sku.in_(codes), Product.barcode.in_(codes)]
-    stmt = select(Product).where(or_(*conds)).order_by(Product.id)
+        conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
+    stmt = select(*_PRODUCT_COLS).where(or_(*conds)).order_by(_P.c.id)
     if lock:
         stmt = stmt.with_for_update()
-    rows = session.scalars(stmt.execution_options(populate_existing=True)).all()
+    rows = session.connection().execute(stmt).all()
     by_id = {p.id: p for p in rows}
     by_sku = {p.sku: p for p in rows}
     by_code = {p.barcode: p for p in rows if p.barcode}
-    found: dict[str | int, Product] = {}
+    found: dict = {}
     for n, line in enumerate(lines, 1):
         p = by_id.get(line.key) if isinstance(line.key, int) else (by_sku.get(line.key) or by_code.get(line.key))
         if p is None:
@@ -441,13 +450,6 @@ def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
 
 # ---------------------------------------------------------------- checkout
 
-class _AlreadyRecorded(Exception):
-    """Raised inside the transaction to roll it back when the sale id is already an invoice."""
-
-    def __init__(self, invoice_id: int):
-        self.invoice_id = invoice_id
-
-
 @requires(Permission.SELL)
 def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
     """Ring up a sale in one transaction and return the issued invoice.
@@ -469,25 +471,32 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         raise _validation(exc, "discount") from None
 
     def work(s: Session) -> InvoiceDetail:
-        # SQLite: BEGIN IMMEDIATE already serialises writers, so this one look is conclusive.
-        # MySQL: _write_sale looks again once it holds the counter lock (a twin may commit
-        # while we wait), so a look here too would only cost a round trip.
-        if db.is_sqlite and (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
-            raise _AlreadyRecorded(found)
+        # No look for the sale id first (it would cost every sale a query): a sale id already
+        # recorded makes the invoice INSERT fail on the unique sale_id, or the sale is refused
+        # earlier (stock or credits the first one used up); either way nothing is written and
+        # the look happens below, only then.
         return _write_sale(s, actor, req, sale_id, lines, pays, phone, state_code)
+
+    def recorded() -> int | None:
+        return db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
 
     for attempt in (1, 2):
         try:
             return db.run(work)
-        except _AlreadyRecorded as done:
-            return _replay(db, done.invoice_id)
         except IntegrityError:
-            # Another terminal wrote this sale id (or created this customer) a moment ago.
-            found = db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
-            if found is not None:
+            # This sale id was recorded before (or another terminal created this customer).
+            if (found := recorded()) is not None:
                 return _replay(db, found)
             if attempt == 2:
                 raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
+        except DatabaseUnavailable:
+            raise
+        except BillbookError:
+            # Refused (short stock, credits, a product no longer sold...): if this sale id is
+            # already an invoice, this is a resubmit and its answer is that invoice.
+            if (found := recorded()) is not None:
+                return _replay(db, found)
+            raise
     raise AssertionError("unreachable")
 
 
@@ -501,13 +510,31 @@ def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
     return replace(detail, replayed=True)
 
 
-def _shop_for_sale(s: Session) -> tuple[Shop, bool]:
-    """The shop row without its logo (a sale only needs to know whether there is one)."""
-    row = s.execute(select(Shop, Shop.logo.is_not(None)).where(Shop.id == 1).options(defer(Shop.logo))).first()
+_SHOP = Shop.__table__
+_SHOP_SALE_SELECT = select(*(c for c in _SHOP.c if c.name != "logo"),
+                           _SHOP.c.logo.is_not(None).label("has_logo")).where(_SHOP.c.id == 1)
+#: shop snapshot (dict, JSON text) by the snapshot's own values: the JSON is made once per change
+_SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
+
+
+def _shop_for_sale(s: Session):
+    """The shop row (a Core row, or the new Shop) without its logo, and whether it has one."""
+    row = s.connection().execute(_SHOP_SALE_SELECT).first()
     if row is None:
         shop = get_or_create_shop(s)
         return shop, bool(shop.logo)
-    return row[0], bool(row[1])
+    return row, bool(row.has_logo)
+
+
+def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
+    snap = shop_snapshot(shop, has_logo)
+    key = tuple(snap.values())
+    hit = _SNAPSHOTS.get(key)
+    if hit is None:
+        if len(_SNAPSHOTS) > 32:
+            _SNAPSHOTS.clear()
+        hit = _SNAPSHOTS[key] = (snap, json.dumps(snap, ensure_ascii=False))
+    return dict(hit[0]), hit[1]
 
 
 def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
@@ -555,13 +582,12 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
 
     now = clock.now()
     number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
-    if s.bind.dialect.name != "sqlite":
-        # READ COMMITTED: a twin submit may have committed while we waited for the locks
-        # (the unique sale_id is the last line of defence; see checkout)
-        if (found := s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id))) is not None:
-            raise _AlreadyRecorded(found)
+    # A sale id already recorded (a retry, a twin that committed while we waited for the
+    # locks) fails the unique sale_id on the invoice INSERT below: the transaction rolls
+    # back (the number with it) and checkout replays the first invoice.
     _hook("numbered")
 
+    snap, snap_json = _snapshot_json(shop, has_logo)
     inv = SimpleNamespace(
         number=number, sale_id=sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
         business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
@@ -571,7 +597,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer_address=customer.address if customer else "",
         customer_state_code=(state_code or (customer.state_code if customer else "")),
         place_of_supply=place, inter_state=totals.inter_state,
-        shop_snapshot=json.dumps(snap := shop_snapshot(shop, has_logo), ensure_ascii=False),
+        shop_snapshot=snap_json,
         gross_total=totals.gross_total, discount_total=totals.discount_total,
         taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
         round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
@@ -592,10 +618,8 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
     conn.execute(insert(InvoiceLine.__table__), line_rows)
     _hook("lines")
     by_id = {p.id: p for p in products.values()}
-    for pid in sorted(wanted):
-        p = by_id[pid]
-        apply_movement(s, p, -wanted[pid], "sale", actor, ref_type="invoice", ref_id=inv.id,
-                       unit_cost=p.cost_price)
+    apply_movements(s, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)], "sale",
+                    actor, ref_type="invoice", ref_id=inv.id)
     cust_id = customer.id if customer else None
     pay_rows = [dict(kind="sale", invoice_id=inv.id, customer_id=cust_id, mode=p.mode, amount=p.amount,
                      tendered=p.tendered, reference=p.reference, at=now, business_date=now.date(),
@@ -625,8 +649,9 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer.last_visit = now
         customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
         credits_balance, dues_after = customer.credits, customer.dues
-    audit(s, actor, "sale.checkout", "invoice", inv.id, number=number, total=totals.grand_total,
-          lines=len(line_rows), sale_id=sale_id)
+    conn.execute(insert(AuditEntry.__table__),
+                 audit_values(actor, "sale.checkout", "invoice", inv.id, number=number, total=totals.grand_total,
+                              lines=len(line_rows), sale_id=sale_id))
     _hook("before_commit")
     s.flush()
     _hook("flushed")

@@ -1,4 +1,5 @@
-"""The stock ledger's single writer: every stock change goes through :func:`apply_movement`.
+"""The stock ledger's single writer: every stock change goes through :func:`apply_movement`
+(or its batch form :func:`apply_movements`, for a bill's lines in one go).
 
 ``products.stock_qty`` always equals the sum of the product's ``stock_movements``;
 ``stock verify`` proves it.
@@ -6,10 +7,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from billbook import clock
 from billbook.db.models import Product, StockMovement
@@ -37,9 +41,58 @@ def apply_movement(session: Session, product: Product, delta: Decimal, reason: s
     """
     if reason not in REASONS:
         raise ValueError(f"unknown stock movement reason {reason!r}")
-    product.stock_qty = (product.stock_qty or Decimal("0")) + delta
+    product.stock_qty = (product.stock_qty or Decimal(0)) + delta
     movement = StockMovement(product_id=product.id, at=clock.now(), qty_delta=delta, reason=reason,
                              detail=detail[:200], user_id=actor.user_id if actor else None,
                              ref_type=ref_type, ref_id=ref_id, unit_cost=unit_cost)
     session.add(movement)
     return movement
+
+
+_PRODUCTS = Product.__table__
+_MOVEMENTS = StockMovement.__table__
+
+
+def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decimal | None]], reason: str,
+                    actor: Actor | None, *, ref_type: str = "", ref_id: int | None = None,
+                    detail: str = "") -> dict[int, Decimal]:
+    """:func:`apply_movement` for several products at once: ONE ``UPDATE`` for their stock and ONE
+    (multi-row) ``INSERT`` for their ledger rows, in the caller's transaction.
+
+    ``moves`` are ``(product, delta, unit_cost)`` with at most one entry per product, in the
+    order the ledger rows are to be written; ``product`` is the row the caller has locked
+    (``SELECT ... FOR UPDATE`` in this transaction: an ORM ``Product`` or a Core row with
+    ``id`` and ``stock_qty``), so its ``stock_qty`` is current. The new quantity is computed
+    here, exactly as :func:`apply_movement` does, and written as a value. ``Product``
+    objects of these ids in the session are given the new quantity as their committed value.
+    Returns ``{product_id: new stock_qty}``.
+    """
+    if reason not in REASONS:
+        raise ValueError(f"unknown stock movement reason {reason!r}")
+    if not moves:
+        return {}
+    new_qty: dict[int, Decimal] = {}
+    for product, delta, _cost in moves:
+        if product.id in new_qty:
+            raise ValueError(f"product {product.id} appears twice in one batch of stock movements")
+        new_qty[product.id] = (product.stock_qty or Decimal(0)) + delta
+    if session.new or session.dirty:
+        session.flush()          # Core statements below: the ORM's pending changes go first
+    conn = session.connection()
+    if len(new_qty) == 1:
+        ((pid, qty),) = new_qty.items()
+        conn.execute(update(_PRODUCTS).where(_PRODUCTS.c.id == pid).values(stock_qty=qty))
+    else:
+        conn.execute(update(_PRODUCTS).where(_PRODUCTS.c.id.in_(list(new_qty)))
+                     .values(stock_qty=case({pid: literal(qty, _PRODUCTS.c.stock_qty.type)
+                                             for pid, qty in new_qty.items()}, value=_PRODUCTS.c.id)))
+    at, user_id, detail = clock.now(), actor.user_id if actor else None, detail[:200]
+    conn.execute(insert(_MOVEMENTS), [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason,
+                                       "detail": detail, "user_id": user_id, "ref_type": ref_type,
+                                       "ref_id": ref_id, "unit_cost": cost} for product, delta, cost in moves])
+    identity_map = session.identity_map
+    for pid, qty in new_qty.items():
+        obj = identity_map.get(session.identity_key(Product, pid))
+        if obj is not None:
+            set_committed_value(obj, "stock_qty", qty)
+    return new_qty
