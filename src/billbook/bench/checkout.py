@@ -10,7 +10,9 @@ dropped here) it times, interleaved so drift hits both alike:
 * ``bare``: one ``INSERT`` of a single row into a scratch table and ``COMMIT`` through the
   same engine (SQLAlchemy Core, same connection pool).
 
-and prints the medians (ms), p95 and the ratio sale/bare (goal: ≤ 3). The MySQL server URL
+and prints the medians (ms), p95 and the ratio sale/bare (goal: ≤ 3), and how many statements
+each sends (cursor executions, BEGIN included on SQLite, plus the COMMIT), counted in a
+separate pass after the timing so the counting costs nothing in the figures. The MySQL server URL
 defaults to ``BILLBOOK_TEST_MYSQL_URL``, else ``mysql+mysqlconnector://root@127.0.0.1:3306``.
 """
 
@@ -24,7 +26,7 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event, insert, text
 
 from billbook import clock
 from billbook.db.bootstrap import open_database
@@ -79,16 +81,35 @@ def _bench(db, runs: int) -> dict:
         t2 = time.perf_counter()
         sale_t.append((t1 - t0) * 1000)
         bare_t.append((t2 - t1) * 1000)
+    sale_stmts, bare_stmts = _statements(db, one_sale), _statements(db, one_insert)
     meta.drop_all(db.engine)
-    q = lambda xs: statistics.quantiles(xs, n=20)[18]  # noqa: E731 - p95
+    q = lambda xs: statistics.quantiles(xs, n=20)[18]
     return {"sale_ms": statistics.median(sale_t), "bare_ms": statistics.median(bare_t),
-            "sale_p95": q(sale_t), "bare_p95": q(bare_t)}
+            "sale_p95": q(sale_t), "bare_p95": q(bare_t), "sale_stmts": sale_stmts, "bare_stmts": bare_stmts}
+
+
+def _statements(db, op, runs: int = 20) -> float:
+    """Statements sent per call of ``op``: cursor executions plus commits."""
+    count = 0
+
+    def on_statement(*_args):
+        nonlocal count
+        count += 1
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    event.listen(db.engine, "commit", on_statement)
+    try:
+        for k in range(runs):
+            op(k)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+        event.remove(db.engine, "commit", on_statement)
+    return count / runs
 
 
 def _report(name: str, r: dict) -> None:
     print(f"{name:8s} 5-line sale median {r['sale_ms']:7.2f} ms (p95 {r['sale_p95']:6.2f})   "
           f"bare INSERT+COMMIT median {r['bare_ms']:6.2f} ms (p95 {r['bare_p95']:6.2f})   "
-          f"ratio {r['sale_ms'] / r['bare_ms']:.2f}")
+          f"ratio {r['sale_ms'] / r['bare_ms']:.2f}   statements {r['sale_stmts']:g} vs {r['bare_stmts']:g}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with server.connect() as conn:
                 conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             print(f"MySQL   skipped: cannot reach {args.mysql_server}: {exc}", file=sys.stderr)
             return 0 if results else 1
         try:

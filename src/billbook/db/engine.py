@@ -85,5 +85,43 @@ def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
         cur.execute("SET SESSION innodb_lock_wait_timeout = 20")
         cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')")
         cur.close()
+        dbapi_conn.__class__ = _without_cursor_ping(type(dbapi_conn))
 
     return engine
+
+
+_NO_PING_CLASSES: dict[type, type] = {}
+
+
+def _without_cursor_ping(cls: type) -> type:
+    """``cls`` (mysql-connector's connection class) whose ``cursor()`` does not ping the server.
+
+    mysql-connector's ``cursor()`` calls ``is_connected()``, which sends a COM_PING and waits
+    for the answer: one extra round trip before EVERY statement (SQLAlchemy opens a cursor per
+    statement), nearly doubling the round trips of a sale. Inside ``cursor()`` this class only
+    checks that the connection is open locally. Nothing is lost: the pool still pings once at
+    checkout (``pool_pre_ping``), and a connection that dies later fails the statement itself
+    with a connection error (2013/2055), which SQLAlchemy and ``Database.run`` handle as before.
+    ``is_connected()`` anywhere else (reconnect, reset_session) still pings.
+    """
+    sub = _NO_PING_CLASSES.get(cls)
+    if sub is None:
+        def cursor(self, *args, **kwargs):
+            self._billbook_in_cursor = True
+            try:
+                return super(sub, self).cursor(*args, **kwargs)
+            finally:
+                self._billbook_in_cursor = False
+
+        def is_connected(self) -> bool:
+            if getattr(self, "_billbook_in_cursor", False):
+                cmysql = getattr(self, "_cmysql", None)              # C extension
+                if cmysql is not None:
+                    return bool(cmysql.connected())
+                return getattr(self, "_socket", None) is not None    # pure Python
+            return super(sub, self).is_connected()
+
+        sub = _NO_PING_CLASSES[cls] = type(cls.__name__, (cls,), {
+            "cursor": cursor, "is_connected": is_connected, "__module__": __name__,
+            "__doc__": _without_cursor_ping.__doc__})
+    return sub

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,18 +20,23 @@ from billbook.domain.numbering import financial_year, format_number
 _COUNTERS = InvoiceCounter.__table__
 
 
+_c = _COUNTERS.c
+_KEY = (_c.series == bindparam("b_series", type_=_c.series.type)) & (_c.fy == bindparam("b_fy", type_=_c.fy.type))
+#: SQLite: UPDATE ... RETURNING (SQLite >= 3.35); BEGIN IMMEDIATE already holds the write lock
+_BUMP_RETURNING = update(_COUNTERS).where(_KEY).values(last_number=_c.last_number + 1).returning(_c.last_number)
+#: MySQL/MariaDB: the UPDATE takes the row's exclusive lock (held to commit); LAST_INSERT_ID(expr)
+#: hands the new value back in the OK packet (cursor.lastrowid): no SELECT ... FOR UPDATE round trip
+_BUMP_LAST_INSERT_ID = update(_COUNTERS).where(_KEY).values(last_number=func.last_insert_id(_c.last_number + 1))
+_INSERT_COUNTER = insert(_COUNTERS)
+
+
 def _bump(session: Session, series: str, fy: str) -> int | None:
     """Add one to the counter row in ONE statement, which also row-locks it until commit;
     the new value, or None when the row does not exist yet."""
     conn = session.connection()
-    c = _COUNTERS.c
-    stmt = update(_COUNTERS).where(c.series == series, c.fy == fy)
     if conn.dialect.name == "sqlite":
-        # UPDATE ... RETURNING (SQLite >= 3.35); BEGIN IMMEDIATE already holds the write lock
-        return conn.execute(stmt.values(last_number=c.last_number + 1).returning(c.last_number)).scalar()
-    # MySQL/MariaDB: the UPDATE takes the row's exclusive lock; LAST_INSERT_ID(expr) hands the
-    # new value back in the OK packet (cursor.lastrowid), so no SELECT ... FOR UPDATE round trip
-    result = conn.execute(stmt.values(last_number=func.last_insert_id(c.last_number + 1)))
+        return conn.execute(_BUMP_RETURNING, {"b_series": series, "b_fy": fy}).scalar()
+    result = conn.execute(_BUMP_LAST_INSERT_ID, {"b_series": series, "b_fy": fy})
     return int(result.lastrowid) if result.rowcount else None
 
 
@@ -43,7 +48,7 @@ def next_seq(session: Session, series: str, fy: str) -> int:
     if seq is None:
         try:
             with session.begin_nested():
-                session.connection().execute(insert(_COUNTERS).values(series=series, fy=fy, last_number=0))
+                session.connection().execute(_INSERT_COUNTER, {"series": series, "fy": fy, "last_number": 0})
         except IntegrityError:
             pass  # another terminal created it first; take the next of theirs
         seq = _bump(session, series, fy)

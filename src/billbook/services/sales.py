@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -392,20 +392,36 @@ _PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _
                  _P.c.cost_price, _P.c.gst_rate, _P.c.tax_inclusive, _P.c.stock_qty, _P.c.active)
 
 
+_PRODUCT_SELECTS: dict[tuple[int, int, bool], Select] = {}
+
+
+def _products_select(n_ids: int, n_codes: int, lock: bool) -> Select:
+    """The products with ids :i0.. or SKU/barcode :c0.., in id order; built once per shape."""
+    key = (n_ids, n_codes, lock)
+    stmt = _PRODUCT_SELECTS.get(key)
+    if stmt is None:
+        conds = []
+        if n_ids:
+            conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
+        if n_codes:
+            codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
+            conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
+        stmt = select(*_PRODUCT_COLS).where(or_(*conds)).order_by(_P.c.id)
+        if lock:
+            stmt = stmt.with_for_update()
+        if n_ids + n_codes <= 32:
+            _PRODUCT_SELECTS[key] = stmt
+    return stmt
+
+
 def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
     """Products for the cart keys (SKU, else barcode; ints are ids) as rows, row-locked in id
     order when ``lock`` (one ``SELECT ... FOR UPDATE``)."""
-    ids = {k for k in (line.key for line in lines) if isinstance(k, int)}
-    codes = {k for k in (line.key for line in lines) if isinstance(k, str)}
-    conds = []
-    if ids:
-        conds.append(_P.c.id.in_(ids))
-    if codes:
-        conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
-    stmt = select(*_PRODUCT_COLS).where(or_(*conds)).order_by(_P.c.id)
-    if lock:
-        stmt = stmt.with_for_update()
-    rows = session.connection().execute(stmt).all()
+    ids = sorted({k for k in (line.key for line in lines) if isinstance(k, int)})
+    codes = sorted({k for k in (line.key for line in lines) if isinstance(k, str)})
+    params = {f"i{k}": v for k, v in enumerate(ids)}
+    params.update((f"c{k}", v) for k, v in enumerate(codes))
+    rows = session.connection().execute(_products_select(len(ids), len(codes), lock), params).all()
     by_id = {p.id: p for p in rows}
     by_sku = {p.sku: p for p in rows}
     by_code = {p.barcode: p for p in rows if p.barcode}
@@ -537,6 +553,12 @@ def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
     return dict(hit[0]), hit[1]
 
 
+_INSERT_INVOICE = insert(Invoice.__table__)
+_INSERT_LINES = insert(InvoiceLine.__table__)
+_INSERT_PAYMENTS = insert(Payment.__table__)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
+
+
 def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
                 pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
     shop, has_logo = _shop_for_sale(s)
@@ -608,14 +630,14 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
     # Core inserts (not ORM units of work) for the rows nothing else in this session touches:
     # the counter's hot path is mostly Python overhead, so this is what keeps a sale quick.
     conn = s.connection()
-    inv.id = conn.execute(insert(Invoice.__table__), vars(inv)).inserted_primary_key[0]
+    inv.id = conn.execute(_INSERT_INVOICE, vars(inv)).inserted_primary_key[0]
     line_rows = [dict(invoice_id=inv.id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
                       name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
                       qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
                       gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate,
                       cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
                  for n, lt in enumerate(totals.lines, 1)]
-    conn.execute(insert(InvoiceLine.__table__), line_rows)
+    conn.execute(_INSERT_LINES, line_rows)
     _hook("lines")
     by_id = {p.id: p for p in products.values()}
     apply_movements(s, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)], "sale",
@@ -626,7 +648,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
                      user_id=actor.user_id, terminal=actor.terminal or "")
                 for p in settlement.payments]
     if pay_rows:
-        conn.execute(insert(Payment.__table__), pay_rows)
+        conn.execute(_INSERT_PAYMENTS, pay_rows)
 
     credits_balance = dues_after = None
     if customer is not None:
@@ -649,7 +671,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer.last_visit = now
         customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
         credits_balance, dues_after = customer.credits, customer.dues
-    conn.execute(insert(AuditEntry.__table__),
+    conn.execute(_INSERT_AUDIT,
                  audit_values(actor, "sale.checkout", "invoice", inv.id, number=number, total=totals.grand_total,
                               lines=len(line_rows), sale_id=sale_id))
     _hook("before_commit")

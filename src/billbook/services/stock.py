@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, insert, literal, select, update
+from sqlalchemy import Update, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,7 +50,26 @@ def apply_movement(session: Session, product: Product, delta: Decimal, reason: s
 
 
 _PRODUCTS = Product.__table__
-_MOVEMENTS = StockMovement.__table__
+_INSERT_MOVEMENTS = insert(StockMovement.__table__)
+_STOCK_UPDATES: dict[int, Update] = {}
+
+
+def _stock_update(n: int) -> Update:
+    """``UPDATE products SET stock_qty = CASE id WHEN :i0 THEN :q0 ... END WHERE id IN (:i0, ...)``
+    for ``n`` products: one statement (one round trip) for a whole bill, built once per ``n``."""
+    stmt = _STOCK_UPDATES.get(n)
+    if stmt is None:
+        c = _PRODUCTS.c
+        if n == 1:
+            stmt = update(_PRODUCTS).where(c.id == bindparam("i0")).values(
+                stock_qty=bindparam("q0", type_=c.stock_qty.type))
+        else:
+            ids = [bindparam(f"i{k}", type_=c.id.type) for k in range(n)]
+            stmt = update(_PRODUCTS).where(c.id.in_(ids)).values(stock_qty=case(
+                *[(ids[k], bindparam(f"q{k}", type_=c.stock_qty.type)) for k in range(n)], value=c.id))
+        if n <= 64:
+            _STOCK_UPDATES[n] = stmt
+    return stmt
 
 
 def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decimal | None]], reason: str,
@@ -79,17 +98,14 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
     if session.new or session.dirty:
         session.flush()          # Core statements below: the ORM's pending changes go first
     conn = session.connection()
-    if len(new_qty) == 1:
-        ((pid, qty),) = new_qty.items()
-        conn.execute(update(_PRODUCTS).where(_PRODUCTS.c.id == pid).values(stock_qty=qty))
-    else:
-        conn.execute(update(_PRODUCTS).where(_PRODUCTS.c.id.in_(list(new_qty)))
-                     .values(stock_qty=case({pid: literal(qty, _PRODUCTS.c.stock_qty.type)
-                                             for pid, qty in new_qty.items()}, value=_PRODUCTS.c.id)))
+    params = {}
+    for k, (pid, qty) in enumerate(new_qty.items()):
+        params[f"i{k}"], params[f"q{k}"] = pid, qty
+    conn.execute(_stock_update(len(new_qty)), params)
     at, user_id, detail = clock.now(), actor.user_id if actor else None, detail[:200]
-    conn.execute(insert(_MOVEMENTS), [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason,
-                                       "detail": detail, "user_id": user_id, "ref_type": ref_type,
-                                       "ref_id": ref_id, "unit_cost": cost} for product, delta, cost in moves])
+    conn.execute(_INSERT_MOVEMENTS, [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason,
+                                      "detail": detail, "user_id": user_id, "ref_type": ref_type,
+                                      "ref_id": ref_id, "unit_cost": cost} for product, delta, cost in moves])
     identity_map = session.identity_map
     for pid, qty in new_qty.items():
         obj = identity_map.get(session.identity_key(Product, pid))
