@@ -8,6 +8,12 @@ shell builds each lazily on first show. Keys:
 - a screen binds its own keys with ``ctx.bind_key(self, "<F8>", handler)``; they fire only
   while that screen is shown and win over screen shortcuts;
 - ``Ctrl+L`` locks, ``Ctrl+Shift+Q`` logs out.
+
+Every role can change their own password from the sidebar ("Change password"). While the
+shell runs, automatic backups are looked after in the background: shortly after login and
+then every 15 minutes ``services.backup.auto_backup_if_due`` runs (it backs up only when the
+newest automatic backup is older than the shop's interval); a backup made shows quietly in
+the status bar, a failed one as an error in the message bar.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ log = logging.getLogger("billbook.gui")
 
 HEALTH_EVERY_MS = 30_000
 IDLE_CHECK_MS = 5_000
+#: the first automatic-backup check after login, then one every 15 minutes
+BACKUP_FIRST_MS = 60_000
+BACKUP_EVERY_MS = 15 * 60_000
 
 
 def _short(text: str, limit: int = 56) -> str:
@@ -69,6 +78,8 @@ class Shell(ctk.CTkFrame):
         self.app.last_activity = time.monotonic()
         self.idle_seconds: float | None = None   # tests may set; default from shop.idle_lock_minutes
         self.running = False
+        self.password_dialog = None
+        self._backup_running = False
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -102,6 +113,10 @@ class Shell(ctk.CTkFrame):
                                                    font=theme.font(12))
         self.theme_switch.set(self.app.theme_mode.capitalize())
         self.theme_switch.pack(fill="x", pady=(2, 10))
+        self.password_btn = ctk.CTkButton(bottom, text="Change password", height=32, fg_color="transparent",
+                                          border_width=1, text_color=("gray10", "gray90"),
+                                          command=self.change_password)
+        self.password_btn.pack(fill="x", pady=2)
         ctk.CTkButton(bottom, text="Lock   Ctrl+L", height=32, fg_color="transparent", border_width=1,
                       text_color=("gray10", "gray90"), command=self.app.lock).pack(fill="x", pady=2)
         ctk.CTkButton(bottom, text="Log out", height=32, fg_color="transparent", border_width=1,
@@ -129,6 +144,8 @@ class Shell(ctk.CTkFrame):
         self.health_label = ctk.CTkLabel(status, text="● connected", text_color=theme.OK, font=theme.font(12),
                                          height=26)
         self.health_label.pack(side="left")
+        self.backup_label = ctk.CTkLabel(status, text="", font=theme.font(12), text_color=theme.MUTED, height=26)
+        self.backup_label.pack(side="left", padx=(16, 0))
         self.busy_bar = ctk.CTkProgressBar(status, width=120, height=8, mode="indeterminate")
         self.busy_label = ctk.CTkLabel(status, text="", font=theme.font(12), text_color=theme.MUTED, height=26)
         self.busy_label.pack(side="right", padx=12)
@@ -147,6 +164,7 @@ class Shell(ctk.CTkFrame):
             self.ctx.notify("Your account has no screens to use; ask an admin.", "warn")
         self._after.append(self.after(IDLE_CHECK_MS, self._idle_tick))
         self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
+        self._after.append(self.after(BACKUP_FIRST_MS, self._backup_tick))
 
     def resume(self) -> None:
         """After unlocking: same screen, fresh idle timer."""
@@ -168,6 +186,8 @@ class Shell(ctk.CTkFrame):
             except (tk.TclError, ValueError):
                 pass
         self._after.clear()
+        if self.password_dialog is not None:
+            self.password_dialog.close()
         for screen in self.screens.values():
             hook = getattr(screen, "on_close", None)
             if hook:
@@ -286,6 +306,53 @@ class Shell(ctk.CTkFrame):
         self.ctx.run_in_background(lambda: shop_service.get_shop(db), on_done=ok,
                                    on_error=lambda exc: self.ctx._set_health(False, str(exc)))
         self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
+
+    # ------------------------------------------------------------------ own password
+    def change_password(self):
+        """Open (or bring back) the change-my-password window; returns it."""
+        from billbook.gui.widgets.password_dialog import ChangePasswordDialog
+        dialog = self.password_dialog
+        if dialog is not None and dialog.winfo_exists():
+            dialog.lift()
+            return dialog
+
+        def closed() -> None:
+            self.password_dialog = None
+        self.password_dialog = ChangePasswordDialog(self, self.ctx, on_close=closed)
+        return self.password_dialog
+
+    # ------------------------------------------------------------------ automatic backups
+    def _backup_tick(self) -> None:
+        if not self.running:
+            return
+        self.run_backup()
+        self._after.append(self.after(BACKUP_EVERY_MS, self._backup_tick))
+
+    def run_backup(self) -> None:
+        """Back up in the background if one is due (never two at once)."""
+        if self._backup_running or self.ctx.db is None:
+            return
+        self._backup_running = True
+        db, actor = self.ctx.db, self.ctx.actor
+
+        def work():
+            from billbook.services import backup
+            return backup.auto_backup_if_due(db, actor, reason="schedule", force=False)
+
+        def done(path) -> None:
+            self._backup_running = False
+            if path is not None and self.winfo_exists():
+                self.backup_label.configure(text=f"Backed up {time.strftime('%H:%M')}", text_color=theme.MUTED)
+                log.info("automatic backup written to %s", path)
+
+        def failed(exc: BaseException) -> None:
+            self._backup_running = False
+            log.error("automatic backup failed", exc_info=exc)
+            if self.winfo_exists():
+                self.backup_label.configure(text="Backup failed", text_color=theme.ERROR)
+            self.ctx.notify(f"The automatic backup failed: {plain_error(exc)}", "error")
+
+        self.ctx.run_in_background(work, on_done=done, on_error=failed)
 
     # ------------------------------------------------------------------ idle lock
     def idle_limit(self) -> float | None:
