@@ -124,8 +124,13 @@ def chart_specs() -> list[tuple[str, str, Callable[[Any, bool], Any]]]:
     return list(charts.dashboard_charts())
 
 
-def build_figures(data, dark: bool, size_px: tuple[int, int] | None = None) -> list[tuple[str, str, Any, Any]]:
+def build_figures(data, dark: bool, size_px: tuple[int, int] | dict[str, tuple[int, int]] | None = None
+                  ) -> list[tuple[str, str, Any, Any]]:
     """Build every chart and, when ``size_px`` is given, rasterise it with Agg at that size.
+
+    ``size_px`` is one (width, height) for every chart or a dict of them by chart key: the two
+    columns of cards can differ by a pixel, and a raster of the wrong size cannot be blitted
+    (the Tk thread would redraw the whole figure, 100-300 ms, on a <Configure> or a refresh).
 
     Runs in the worker thread: the figures are plain matplotlib objects (no pyplot, no Tk)
     and the raster is what the Tk canvas will show, so the Tk thread only copies pixels.
@@ -138,8 +143,9 @@ def build_figures(data, dark: bool, size_px: tuple[int, int] | None = None) -> l
             fig = build(data, dark)
             fig.set_dpi(CHART_DPI)      # the same pixels with slightly smaller text: long titles fit a card
             renderer = None
-            if size_px is not None:
-                fig.set_size_inches(size_px[0] / fig.dpi, size_px[1] / fig.dpi)
+            size = size_px.get(key) if isinstance(size_px, dict) else size_px
+            if size is not None:
+                fig.set_size_inches(size[0] / fig.dpi, size[1] / fig.dpi)
                 agg = FigureCanvasAgg(fig)
                 agg.draw()
                 renderer = agg.renderer
@@ -150,7 +156,7 @@ def build_figures(data, dark: bool, size_px: tuple[int, int] | None = None) -> l
 
 
 def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = True,
-                   size_px: tuple[int, int] | None = None) -> Snapshot:
+                   size_px: tuple[int, int] | dict[str, tuple[int, int]] | None = None) -> Snapshot:
     """Everything one refresh needs; runs in a worker thread (no Tk here)."""
     started = time.perf_counter()
     today = clock.today()
@@ -194,6 +200,13 @@ def _chart_canvas_class():
             if (int(photo.cget("width")), int(photo.cget("height"))) == (event.width, event.height):
                 return
             super().resize(event)
+
+        def _update_device_pixel_ratio(self, event=None):
+            """Ignore matplotlib's <Map> DPI rescale (screen DPI / 96, e.g. 1.04 on a 100-dpi
+            X server): it changed the figure's dpi and redrew every chart on the Tk thread as
+            it was first shown (80-350 ms each). Cards are sized in pixels and the worker
+            rasterises at CHART_DPI for exactly those pixels, so there is nothing to rescale."""
+            return None
     return ChartCanvas
 
 
@@ -413,7 +426,7 @@ class DashboardScreen(ctk.CTkFrame):
         db, actor = self.ctx.db, self.ctx.actor
         with_figures = bool(self.cards)
         self.update_idletasks()
-        size = next(iter(self.cards.values())).chart_size() if self.cards else None
+        size = {key: card.chart_size() for key, card in self.cards.items()}   # each card its own size
         run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, dark, with_figures=with_figures, size_px=size),
                self._fetched, self._failed)
 
