@@ -112,6 +112,8 @@ def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_f
         rep = reports.day_report(db, actor, day, terminal=terminal, cashier=cashier, opening_float=opening_float,
                                  counted_cash=counted_cash)
     data = rep.to_json()
+    if rep.backup_warning:
+        click.echo(f"warning: {rep.backup_warning}", err=True)
     if pdf_file:
         from billbook.documents.day_report import render_day_report
         Path(pdf_file).write_bytes(render_day_report(rep))

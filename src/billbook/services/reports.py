@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -28,6 +29,8 @@ from billbook.domain.permissions import Permission
 from billbook.services.analytics import check_range
 from billbook.services.base import Actor, audit, requires
 from billbook.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+log = logging.getLogger(__name__)
 
 MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
@@ -107,6 +110,9 @@ class DayReport:
     closed_at: dt.datetime | None = None
     closed_by: str | None = None
     shop_name: str = ""
+    #: set by close_day after the close committed: the day-end backup file, or why it failed
+    backup_path: str | None = field(default=None, compare=False)
+    backup_warning: str | None = field(default=None, compare=False)
 
     @property
     def tax(self) -> Decimal:
@@ -124,6 +130,9 @@ class DayReport:
                 return [conv(x) for x in v]
             return v
         data = conv(asdict(self))
+        for key in ("backup_path", "backup_warning"):
+            if data.get(key) is None:
+                data.pop(key, None)
         data["tax"] = money_str(self.tax)
         for row in data["by_rate"]:
             row["rate"] = format(Decimal(row["rate"]).normalize(), "f")
@@ -226,6 +235,9 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
     """Close ``day`` for ``terminal`` (default: the actor's): store the Z report once.
 
     A cashier may close only their own terminal's day. Closing a closed day is refused.
+    After the close is committed a day-end backup is taken (``backup.auto_backup_if_due``
+    with ``force=True``): its file is in ``backup_path``; if it fails the day stays closed
+    and ``backup_warning`` says why.
     """
     d = _date(day)
     term = (terminal if terminal is not None else actor.terminal or "").strip()
@@ -255,9 +267,23 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
               difference=rep.difference)
         return rep
     try:
-        return db.run(work)
+        rep = db.run(work)
     except IntegrityError:
         raise Conflict("date", f"the day {d} is already closed on terminal {term}") from None
+    return _day_end_backup(db, actor, rep)
+
+
+def _day_end_backup(db: Database, actor: Actor, rep: DayReport) -> DayReport:
+    """Back up after a committed close; a failure is reported on the report, never raised."""
+    from dataclasses import replace
+
+    from billbook.services import backup
+    try:
+        path = backup.auto_backup_if_due(db, actor, reason="day-end", force=True)
+    except Exception as exc:  # noqa: BLE001 - the close is committed whatever happens here
+        log.warning("day-end backup after closing %s failed", rep.business_date, exc_info=True)
+        return replace(rep, backup_warning=f"The day is closed, but the day-end backup failed: {exc}")
+    return replace(rep, backup_path=str(path) if path is not None else None)
 
 
 @requires(Permission.VIEW_REPORTS)

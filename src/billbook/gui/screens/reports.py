@@ -130,8 +130,12 @@ class ReportsScreen(ctk.CTkFrame):
 
         def done(rep):
             self.show_report(rep)
-            if message:
-                self.day_form.status.ok(message.format(day=rep.business_date))
+            if getattr(rep, "backup_warning", None):
+                self.day_form.status.error(rep.backup_warning)
+                self.ctx.notify(rep.backup_warning, "error")
+            elif message:
+                saved = f" Backed up to {rep.backup_path}." if getattr(rep, "backup_path", None) else ""
+                self.day_form.status.ok(message.format(day=rep.business_date) + saved)
         run_bg(self.ctx, lambda: fn(self.ctx.db, self.ctx.actor, **args), done, self.day_form.show_error)
 
     def preview(self) -> None:
