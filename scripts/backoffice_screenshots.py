@@ -12,34 +12,16 @@ ImageMagick's ``import`` into ``docs/screenshots/<key>-<mode>.png``.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from billbook.gui.xvfb import ensure_display  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ["products", "inventory", "customers", "reports", "dashboard", "settings"]
-
-
-def ensure_display() -> subprocess.Popen | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    while not number.endswith(b"\n"):      # Xvfb writes the display number when it is ready
-        chunk = os.read(read_fd, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    number = number.decode().strip()
-    os.environ["DISPLAY"] = f":{number}"
-    return proc
 
 
 def settle(root, ctx, seconds: float = 0.6) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
+
+from billbook.gui.xvfb import start_xvfb
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -39,13 +40,6 @@ def _tk_works() -> bool:
         return False
 
 
-def _free_display() -> int:
-    for n in range(90 + os.getpid() % 300, 1000):
-        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture(scope="session")
 def gui_display():
     """A working X display for this test process (a private Xvfb when there is none)."""
@@ -56,23 +50,14 @@ def gui_display():
     if os.environ.get("DISPLAY") and _tk_works():
         yield os.environ["DISPLAY"]
         return
-    xvfb = shutil.which("Xvfb")
-    if not xvfb:
+    if not shutil.which("Xvfb"):
         _no_display("no DISPLAY and no Xvfb on PATH")
-    proc = None
-    for _attempt in range(5):
-        n = _free_display()
-        proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None and not os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            time.sleep(0.05)
-        if proc.poll() is None:
-            break
-    if proc is None or proc.poll() is not None:
-        _no_display("Xvfb did not start")
+    try:
+        proc, display = start_xvfb()
+    except RuntimeError as exc:
+        _no_display(str(exc))
     old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{n}"
+    os.environ["DISPLAY"] = display
     if not _tk_works():
         proc.kill()
         _no_display("Tk cannot open the Xvfb display")

@@ -17,6 +17,8 @@ Starts its own Xvfb when there is no DISPLAY.
 
 from __future__ import annotations
 
+from billbook.gui.xvfb import ensure_display
+
 import argparse
 import os
 import statistics
@@ -49,11 +51,6 @@ app.ctx.wait_idle(60)
 print("DATABASE", time.perf_counter() - t0, type(app.face).__name__, flush=True)
 app.close()
 """
-
-
-def ensure_display():
-    from billbook.gui.screenshots import ensure_display as start
-    return start()
 
 
 def time_start(code: str, *args: str) -> float:

@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from billbook.bench.dashboard import ensure_display, run_until
+from billbook.bench.dashboard import run_until
+from billbook.gui.xvfb import ensure_display
 
 
 def _fill(db, actor, n: int) -> None:

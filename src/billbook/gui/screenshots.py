@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from billbook.gui.xvfb import ensure_display
+
 PRODUCTS = [
     ("RICE5", "India Gate Basmati Rice 5 kg", "649.00", "5", "8901234500019"),
     ("DAL1", "Tata Sampann Toor Dal 1 kg", "182.00", "5", "8901234500026"),
@@ -32,22 +34,6 @@ PRODUCTS = [
     ("TEA500", "Red Label Tea 500 g", "290.00", "5", "8901234500118"),
     ("GHEE1", "Amul Pure Ghee 1 L", "640.00", "12", "8901234500125"),
 ]
-
-
-def ensure_display() -> subprocess.Popen | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    for n in range(120, 400):
-        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
-            break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            break
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{n}"
-    return proc
 
 
 def demo_shop(db):
