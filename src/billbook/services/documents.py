@@ -134,6 +134,14 @@ def invoice_pdf(db: Database, actor: Actor, number: str, *, receipt: bool = Fals
     return invoice_pdf_result(db, actor, number, receipt=receipt, out=out).path
 
 
+def _render_and_save(render, doc, path: Path) -> PdfResult:
+    """Render ``doc`` in memory, then write it atomically (nobody ever sees half a PDF)."""
+    buf = io.BytesIO()
+    result = render(doc, buf)
+    files.write_atomically(path, buf.getvalue())
+    return PdfResult(path, result.pages, False, tuple(result.warnings))
+
+
 @requires(Permission.VIEW_INVOICES)
 def credit_note_pdf_result(db: Database, actor: Actor, number: str, *,
                            out: str | Path | None = None) -> PdfResult:
@@ -146,11 +154,7 @@ def credit_note_pdf_result(db: Database, actor: Actor, number: str, *,
         return load_credit_note_doc(s, number)
 
     doc = db.run(work, readonly=True)
-    buf = io.BytesIO()
-    result = render_credit_note(doc, buf)
-    path = Path(out) if out else files.credit_note_path(doc.number, doc.issued_at)
-    files.write_atomically(path, buf.getvalue())
-    return PdfResult(path, result.pages, False, tuple(result.warnings))
+    return _render_and_save(render_credit_note, doc, Path(out) if out else files.credit_note_path(doc.number, doc.issued_at))
 
 
 @requires(Permission.VIEW_INVOICES)
@@ -171,11 +175,7 @@ def purchase_order_pdf_result(db: Database, actor: Actor, number: str, *,
         return load_purchase_order_doc(s, number)
 
     doc = db.run(work, readonly=True)
-    buf = io.BytesIO()
-    result = render_purchase_order(doc, buf)
-    path = Path(out) if out else files.purchase_order_path(doc.number, doc.created_at)
-    files.write_atomically(path, buf.getvalue())
-    return PdfResult(path, result.pages, False, tuple(result.warnings))
+    return _render_and_save(render_purchase_order, doc, Path(out) if out else files.purchase_order_path(doc.number, doc.created_at))
 
 
 @requires(Permission.MANAGE_PURCHASING)
@@ -203,11 +203,7 @@ def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out
     limit, _ = check_paging(limit)
 
     doc = db.run(lambda s: load_statement_doc(s, phone, limit=limit, issued_by=actor.username), readonly=True)
-    buf = io.BytesIO()
-    result = render_statement(doc, buf)
-    path = Path(out) if out else statement_path(doc.customer.phone, doc.issued_at)
-    files.write_atomically(path, buf.getvalue())
-    return PdfResult(path, result.pages, False, tuple(result.warnings))
+    return _render_and_save(render_statement, doc, Path(out) if out else statement_path(doc.customer.phone, doc.issued_at))
 
 
 @requires(Permission.VIEW_CUSTOMERS)
