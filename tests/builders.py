@@ -49,3 +49,11 @@ def snapshot(db: Database) -> dict[str, list[tuple]]:
             pk = [c for c in t.primary_key.columns]
             out[t.name] = [tuple(r) for r in conn.execute(select(t).order_by(*pk))]
     return out
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run the billbook CLI in-process: (exit status, stdout, stderr)."""
+    from billbook.cli import main
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

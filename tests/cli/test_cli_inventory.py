@@ -4,15 +4,12 @@ import json
 
 import pytest
 
-from billbook.cli import main
+from tests.builders import run_cli
 
 PW = "s3cret-pass"
 
 
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture

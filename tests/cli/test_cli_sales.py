@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from billbook.cli import main
 from billbook.db.bootstrap import open_database
 from billbook.services import catalog, users
-from tests.builders import snapshot
+from tests.builders import snapshot, run_cli
 
 PW = "s3cret-pass"
 
@@ -17,10 +16,7 @@ def shop_rows(db):
     return {k: v for k, v in snapshot(db).items() if k not in ("login_sessions", "audit_log", "users")}
 
 
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billbook.cli import main
 from billbook.config import data_dir
 from billbook.db.bootstrap import open_database
 from billbook.documents import files
@@ -19,6 +18,7 @@ from billbook.documents.files import DocumentError
 from billbook.services import catalog, sales, users
 from billbook.services.sales import PaymentRequest, SaleRequest
 from tests.documents.pdfread import cells, page_texts
+from tests.builders import run_cli
 
 PW = "s3cret-pass"
 
@@ -124,10 +124,7 @@ def test_no_print_system_or_no_printer_says_so(monkeypatch, pdf):
 
 # ---------------------------------------------------------------- CLI
 
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture
