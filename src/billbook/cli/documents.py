@@ -27,19 +27,27 @@ def _human(result, what: str) -> str:
     return f"{what} written to {result.path} ({pages}{', DUPLICATE' if result.duplicate else ''})"
 
 
-_open_opt = click.option("--open", "open_it", is_flag=True, help="Open the PDF in the system viewer")
-_print_opt = click.option("--print", "print_it", is_flag=True, help="Send the PDF to the printer (lp/lpr/Windows)")
-_printer_opt = click.option("--printer", default=None, help="Printer name (default: the system's default)")
+def _pdf_options(default_path: str):
+    """``-o FILE``, ``--open``, ``--print`` and ``--printer``: what every PDF command takes."""
+    options = [
+        click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+                     help=f"File to write (default: data dir {default_path})"),
+        click.option("--open", "open_it", is_flag=True, help="Open the PDF in the system viewer"),
+        click.option("--print", "print_it", is_flag=True, help="Send the PDF to the printer (lp/lpr/Windows)"),
+        click.option("--printer", default=None, help="Printer name (default: the system's default)"),
+    ]
+
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply
 
 
 @invoice_group.command("pdf")
 @click.argument("number")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: data dir invoices/YYYY/MM/<number>.pdf)")
+@_pdf_options("invoices/YYYY/MM/<number>.pdf")
 @click.option("--receipt", is_flag=True, help="80 mm thermal receipt instead of the A4 tax invoice")
-@_open_opt
-@_print_opt
-@_printer_opt
 def invoice_pdf(number, out, receipt, open_it, print_it, printer) -> None:
     """Write invoice NUMBER as a PDF (a reprint is marked DUPLICATE)."""
     result = doc_service.invoice_pdf_result(STATE.db(), STATE.actor(), number, receipt=receipt, out=out)
@@ -75,11 +83,7 @@ def invoice_export(date_from, date_to, receipt, directory) -> None:
 
 @credit_note_group.command("pdf")
 @click.argument("number")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: data dir credit_notes/YYYY/MM/<number>.pdf)")
-@_open_opt
-@_print_opt
-@_printer_opt
+@_pdf_options("credit_notes/YYYY/MM/<number>.pdf")
 def credit_note_pdf(number, out, open_it, print_it, printer) -> None:
     """Write credit note NUMBER as a PDF."""
     result = doc_service.credit_note_pdf_result(STATE.db(), STATE.actor(), number, out=out)
@@ -88,11 +92,7 @@ def credit_note_pdf(number, out, open_it, print_it, printer) -> None:
 
 @po_group.command("pdf")
 @click.argument("number")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: data dir purchase_orders/YYYY/MM/<number>.pdf)")
-@_open_opt
-@_print_opt
-@_printer_opt
+@_pdf_options("purchase_orders/YYYY/MM/<number>.pdf")
 def po_pdf(number, out, open_it, print_it, printer) -> None:
     """Write purchase order NUMBER as a PDF."""
     result = doc_service.purchase_order_pdf_result(STATE.db(), STATE.actor(), number, out=out)
@@ -101,11 +101,7 @@ def po_pdf(number, out, open_it, print_it, printer) -> None:
 
 @customer_group.command("statement")
 @click.argument("phone")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: data dir statements/<phone>-YYYY-MM-DD.pdf)")
-@_open_opt
-@_print_opt
-@_printer_opt
+@_pdf_options("statements/<phone>-YYYY-MM-DD.pdf")
 def customer_statement(phone, out, open_it, print_it, printer) -> None:
     """Write the statement of the customer with mobile PHONE (dues ledger, open invoices,
     loyalty credits) as a PDF."""
