@@ -82,10 +82,13 @@ def _bench(db, runs: int) -> dict:
         sale_t.append((t1 - t0) * 1000)
         bare_t.append((t2 - t1) * 1000)
     sale_stmts, bare_stmts = _statements(db, one_sale), _statements(db, one_insert)
+    in_driver = _driver_time(db, one_sale)
+    raw_bare = _raw_bare(db, runs)
     meta.drop_all(db.engine)
     q = lambda xs: statistics.quantiles(xs, n=20)[18]
     return {"sale_ms": statistics.median(sale_t), "bare_ms": statistics.median(bare_t),
-            "sale_p95": q(sale_t), "bare_p95": q(bare_t), "sale_stmts": sale_stmts, "bare_stmts": bare_stmts}
+            "sale_p95": q(sale_t), "bare_p95": q(bare_t), "sale_stmts": sale_stmts, "bare_stmts": bare_stmts,
+            "sale_in_driver": in_driver, "raw_bare_ms": raw_bare}
 
 
 def _statements(db, op, runs: int = 20) -> float:
@@ -106,10 +109,57 @@ def _statements(db, op, runs: int = 20) -> float:
     return count / runs
 
 
+def _driver_time(db, op, runs: int = 50) -> float:
+    """Median ms per call of ``op`` spent inside the driver's execute (statements, not COMMIT)."""
+    spent, started = [0.0], [0.0]
+
+    def before(*_args):
+        started[0] = time.perf_counter()
+
+    def after(*_args):
+        spent[0] += time.perf_counter() - started[0]
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
+    per_call = []
+    try:
+        for k in range(runs):
+            spent[0] = 0.0
+            op(k)
+            per_call.append(spent[0] * 1000)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+    return statistics.median(per_call)
+
+
+def _raw_bare(db, runs: int) -> float:
+    """The bare INSERT+COMMIT on the driver's own connection, no SQLAlchemy: what the database
+    itself charges for one committed row (the floor under the bare figure above)."""
+    pooled = db.engine.raw_connection()
+    try:
+        conn = pooled.driver_connection
+        cur = conn.cursor()
+        sql = "INSERT INTO bench_bare (v) VALUES (?)" if db.is_sqlite else "INSERT INTO bench_bare (v) VALUES (%s)"
+        times = []
+        for k in range(runs):
+            t0 = time.perf_counter()
+            if db.is_sqlite:
+                cur.execute("BEGIN IMMEDIATE")
+            cur.execute(sql, (f"raw {k}",))
+            conn.commit()
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times)
+    finally:
+        pooled.close()
+
+
 def _report(name: str, r: dict) -> None:
     print(f"{name:8s} 5-line sale median {r['sale_ms']:7.2f} ms (p95 {r['sale_p95']:6.2f})   "
           f"bare INSERT+COMMIT median {r['bare_ms']:6.2f} ms (p95 {r['bare_p95']:6.2f})   "
           f"ratio {r['sale_ms'] / r['bare_ms']:.2f}   statements {r['sale_stmts']:g} vs {r['bare_stmts']:g}")
+    print(f"{'':8s} where it goes: the sale spends {r['sale_in_driver']:.2f} ms inside the driver's execute "
+          f"(statements, no COMMIT); the bare INSERT+COMMIT on the raw driver connection, without "
+          f"SQLAlchemy, takes {r['raw_bare_ms']:.3f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:

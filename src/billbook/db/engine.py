@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 
+from billbook.db import batch
+
 #: "IMMEDIATE" for write units of work, "DEFERRED" for read-only ones (SQLite only).
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
 
@@ -87,6 +89,7 @@ def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
         cur.close()
         dbapi_conn.__class__ = _without_cursor_ping(type(dbapi_conn))
 
+    batch.install(engine)        # multi-statement write batches (db/batch.py)
     return engine
 
 

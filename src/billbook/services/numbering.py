@@ -23,10 +23,10 @@ _COUNTERS = InvoiceCounter.__table__
 _c = _COUNTERS.c
 _KEY = (_c.series == bindparam("b_series", type_=_c.series.type)) & (_c.fy == bindparam("b_fy", type_=_c.fy.type))
 #: SQLite: UPDATE ... RETURNING (SQLite >= 3.35); BEGIN IMMEDIATE already holds the write lock
-_BUMP_RETURNING = update(_COUNTERS).where(_KEY).values(last_number=_c.last_number + 1).returning(_c.last_number)
+BUMP_RETURNING = update(_COUNTERS).where(_KEY).values(last_number=_c.last_number + 1).returning(_c.last_number)
 #: MySQL/MariaDB: the UPDATE takes the row's exclusive lock (held to commit); LAST_INSERT_ID(expr)
 #: hands the new value back in the OK packet (cursor.lastrowid): no SELECT ... FOR UPDATE round trip
-_BUMP_LAST_INSERT_ID = update(_COUNTERS).where(_KEY).values(last_number=func.last_insert_id(_c.last_number + 1))
+BUMP_LAST_INSERT_ID = update(_COUNTERS).where(_KEY).values(last_number=func.last_insert_id(_c.last_number + 1))
 _INSERT_COUNTER = insert(_COUNTERS)
 
 
@@ -35,8 +35,8 @@ def _bump(session: Session, series: str, fy: str) -> int | None:
     the new value, or None when the row does not exist yet."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        return conn.execute(_BUMP_RETURNING, {"b_series": series, "b_fy": fy}).scalar()
-    result = conn.execute(_BUMP_LAST_INSERT_ID, {"b_series": series, "b_fy": fy})
+        return conn.execute(BUMP_RETURNING, {"b_series": series, "b_fy": fy}).scalar()
+    result = conn.execute(BUMP_LAST_INSERT_ID, {"b_series": series, "b_fy": fy})
     return int(result.lastrowid) if result.rowcount else None
 
 

@@ -9,7 +9,12 @@ It is idempotent by the client-made ``sale_id``: submitting the same id again (a
 double click, two terminals racing) returns the first invoice and writes nothing.
 
 Lock order, shared with returns and dues so terminals never deadlock each other:
-products (by id) → customer → number counter.
+products (by id) → customer → number counter. (A walk-in sale locks no customer: it takes
+its number in the same round trip as its reads, products → counter.)
+
+The hot path costs three database round trips on MySQL: the reads (shop, products locked,
+number), the writes as one batch (invoice, lines, stock, ledger, payments, audit; see
+``db/batch.py``), and the COMMIT.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billbook import clock
+from billbook.db.batch import NewId, Prepared, WriteBatch, run_queries
 from billbook.db.models import (
     AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
 )
@@ -34,6 +40,7 @@ from billbook.domain.cart import (
     CartError, CartItem, CartTotals, Discount, PaymentInput, compute_cart, credits_earned,
     credits_for, parse_discount, settle,
 )
+from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
@@ -42,9 +49,9 @@ from billbook.services.customers import check_b2b, check_phone, find_by_phone, f
 from billbook.services.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
 )
-from billbook.services.numbering import next_number
+from billbook.services.numbering import BUMP_LAST_INSERT_ID, BUMP_RETURNING, next_number
 from billbook.services.shop import get_or_create_shop
-from billbook.services.stock import apply_movements
+from billbook.services.stock import batch_movements
 
 #: units sold only in whole numbers (kg, litres, metres may be fractional)
 WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
@@ -414,14 +421,33 @@ def _products_select(n_ids: int, n_codes: int, lock: bool) -> Select:
     return stmt
 
 
-def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
-    """Products for the cart keys (SKU, else barcode; ints are ids) as rows, row-locked in id
-    order when ``lock`` (one ``SELECT ... FOR UPDATE``)."""
+_PRODUCT_QUERIES: dict[tuple[int, int, bool], Prepared] = {}
+
+
+def _products_query(lines: list[_Line], lock: bool) -> tuple[Prepared, dict]:
+    """The products query for the cart keys (SKU, else barcode; ints are ids) and its parameters."""
     ids = sorted({k for k in (line.key for line in lines) if isinstance(k, int)})
     codes = sorted({k for k in (line.key for line in lines) if isinstance(k, str)})
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
-    rows = session.connection().execute(_products_select(len(ids), len(codes), lock), params).all()
+    key = (len(ids), len(codes), lock)
+    query = _PRODUCT_QUERIES.get(key)
+    if query is None:
+        query = Prepared(_products_select(*key))
+        if len(ids) + len(codes) <= 32:
+            _PRODUCT_QUERIES[key] = query
+    return query, params
+
+
+def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
+    """Products for the cart keys as rows, row-locked in id order when ``lock`` (one
+    ``SELECT ... FOR UPDATE``)."""
+    query, params = _products_query(lines, lock)
+    return _match_products(lines, run_queries(session.connection(), [(query, params)])[0])
+
+
+def _match_products(lines: list[_Line], rows) -> dict:
+    """{cart key: product row}, refusing unknown keys, products no longer sold and part units."""
     by_id = {p.id: p for p in rows}
     by_sku = {p.sku: p for p in rows}
     by_code = {p.barcode: p for p in rows if p.barcode}
@@ -533,13 +559,31 @@ _SHOP_SALE_SELECT = select(*(c for c in _SHOP.c if c.name != "logo"),
 _SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
 
 
-def _shop_for_sale(s: Session):
-    """The shop row (a Core row, or the new Shop) without its logo, and whether it has one."""
-    row = s.connection().execute(_SHOP_SALE_SELECT).first()
-    if row is None:
-        shop = get_or_create_shop(s)
-        return shop, bool(shop.logo)
-    return row, bool(row.has_logo)
+_SHOP_QUERY = Prepared(_SHOP_SALE_SELECT)
+_BUMP_QUERIES = {"sqlite": (Prepared(BUMP_RETURNING),),
+                 "mysql": (Prepared(BUMP_LAST_INSERT_ID), Prepared(select(func.last_insert_id())))}
+
+
+def _read_for_sale(s: Session, lines: list[_Line], fy: str | None):
+    """What a sale reads, in ONE round trip on MySQL: the shop row (without its logo), the
+    cart's products row-locked in id order, and, when ``fy`` is given, the next invoice number
+    of that year taken from the counter row (which it locks); seq is None if the year has no
+    counter row yet. Returns (shop row or None, products by cart key, seq or None)."""
+    conn = s.connection()
+    products_query, params = _products_query(lines, lock=True)
+    queries = [(_SHOP_QUERY, {}), (products_query, params)]
+    bump = ()
+    if fy is not None:
+        bump = _BUMP_QUERIES["sqlite" if conn.dialect.name == "sqlite" else "mysql"]
+        queries += [(q, {"b_series": INVOICE_SERIES, "b_fy": fy}) for q in bump]
+    answers = run_queries(conn, queries)
+    shop_rows, product_rows = answers[0], answers[1]
+    seq = None
+    if len(bump) == 1 and answers[2]:                       # SQLite: UPDATE ... RETURNING
+        seq = int(answers[2][0][0])
+    elif len(bump) == 2 and answers[2]:                     # MySQL: row count, then LAST_INSERT_ID()
+        seq = int(answers[3][0][0])
+    return (shop_rows[0] if shop_rows else None), _match_products(lines, product_rows), seq
 
 
 def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
@@ -553,16 +597,22 @@ def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
     return dict(hit[0]), hit[1]
 
 
-_INSERT_INVOICE = insert(Invoice.__table__)
-_INSERT_LINES = insert(InvoiceLine.__table__)
-_INSERT_PAYMENTS = insert(Payment.__table__)
-_INSERT_AUDIT = insert(AuditEntry.__table__)
+_INVOICES, _LINES, _PAYMENTS, _AUDIT = (Invoice.__table__, InvoiceLine.__table__, Payment.__table__,
+                                        AuditEntry.__table__)
 
 
 def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
                 pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
-    shop, has_logo = _shop_for_sale(s)
-    products = _load_products(s, lines, lock=True)
+    now = clock.now()
+    fy = financial_year(now)
+    # a walk-in sale takes its number in the same round trip as its reads (lock order products
+    # → counter); a customer's sale locks the customer first (products → customer → counter)
+    shop, products, seq = _read_for_sale(s, lines, None if phone else fy)
+    if shop is None:                  # the very first sale, before anyone saved shop details
+        shop = get_or_create_shop(s)
+        has_logo = bool(shop.logo)
+    else:
+        has_logo = bool(shop.has_logo)
     customer: Customer | None = None
     if phone:
         customer = find_or_create_in(s, actor, phone, req.customer_name, state_code=state_code or None,
@@ -602,8 +652,10 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
             if wanted[p.id] > p.stock_qty:
                 raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
 
-    now = clock.now()
-    number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
+    if seq is None:
+        number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
+    else:
+        number = format_number(shop.invoice_prefix, fy, seq)
     # A sale id already recorded (a retry, a twin that committed while we waited for the
     # locks) fails the unique sale_id on the invoice INSERT below: the transaction rolls
     # back (the number with it) and checkout replays the first invoice.
@@ -627,28 +679,33 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
         status="issued", print_count=0,
     )
-    # Core inserts (not ORM units of work) for the rows nothing else in this session touches:
-    # the counter's hot path is mostly Python overhead, so this is what keeps a sale quick.
-    conn = s.connection()
-    inv.id = conn.execute(_INSERT_INVOICE, vars(inv)).inserted_primary_key[0]
-    line_rows = [dict(invoice_id=inv.id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
+    # The rows nothing else in this session touches go out as ONE batch (one round trip on
+    # MySQL, driver-level statements on SQLite): the counter's hot path is mostly overhead.
+    if s.new or s.dirty:
+        s.flush()                # a customer filed just now: its row goes first
+    batch = WriteBatch(s.connection())
+    invoice_id = NewId("invoice")
+    batch.insert(_INVOICES, [vars(inv)], new_id="invoice")
+    line_rows = [dict(invoice_id=invoice_id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
                       name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
                       qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
                       gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate,
                       cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
                  for n, lt in enumerate(totals.lines, 1)]
-    conn.execute(_INSERT_LINES, line_rows)
-    _hook("lines")
+    batch.insert(_LINES, line_rows)
     by_id = {p.id: p for p in products.values()}
-    apply_movements(s, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)], "sale",
-                    actor, ref_type="invoice", ref_id=inv.id)
+    batch_movements(s, batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
+                    "sale", actor, ref_type="invoice", ref_id=invoice_id)
     cust_id = customer.id if customer else None
-    pay_rows = [dict(kind="sale", invoice_id=inv.id, customer_id=cust_id, mode=p.mode, amount=p.amount,
-                     tendered=p.tendered, reference=p.reference, at=now, business_date=now.date(),
-                     user_id=actor.user_id, terminal=actor.terminal or "")
-                for p in settlement.payments]
-    if pay_rows:
-        conn.execute(_INSERT_PAYMENTS, pay_rows)
+    batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,
+                                  amount=p.amount, tendered=p.tendered, reference=p.reference, at=now,
+                                  business_date=now.date(), user_id=actor.user_id, terminal=actor.terminal or "")
+                             for p in settlement.payments])
+    audit_row = audit_values(actor, "sale.checkout", "invoice", "", number=number, total=totals.grand_total,
+                             lines=len(line_rows), sale_id=sale_id)
+    batch.insert(_AUDIT, [dict(audit_row, entity_id=invoice_id)])
+    inv.id = batch.flush()["invoice"]
+    _hook("lines")
 
     credits_balance = dues_after = None
     if customer is not None:
@@ -671,9 +728,6 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer.last_visit = now
         customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
         credits_balance, dues_after = customer.credits, customer.dues
-    conn.execute(_INSERT_AUDIT,
-                 audit_values(actor, "sale.checkout", "invoice", inv.id, number=number, total=totals.grand_total,
-                              lines=len(line_rows), sale_id=sale_id))
     _hook("before_commit")
     s.flush()
     _hook("flushed")

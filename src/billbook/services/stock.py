@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billbook import clock
+from billbook.db.batch import NewId, WriteBatch
 from billbook.db.models import Product, StockMovement
 from billbook.services.base import Actor
 
@@ -72,6 +73,33 @@ def _stock_update(n: int) -> Update:
     return stmt
 
 
+def _new_quantities(moves: Sequence[tuple[Any, Decimal, Decimal | None]], reason: str) -> dict[int, Decimal]:
+    if reason not in REASONS:
+        raise ValueError(f"unknown stock movement reason {reason!r}")
+    new_qty: dict[int, Decimal] = {}
+    for product, delta, _cost in moves:
+        if product.id in new_qty:
+            raise ValueError(f"product {product.id} appears twice in one batch of stock movements")
+        new_qty[product.id] = (product.stock_qty or Decimal(0)) + delta
+    return new_qty
+
+
+def _ledger_rows(moves, reason: str, actor: Actor | None, ref_type: str, ref_id, detail: str) -> list[dict]:
+    at, user_id, detail = clock.now(), actor.user_id if actor else None, detail[:200]
+    return [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason, "detail": detail,
+             "user_id": user_id, "ref_type": ref_type, "ref_id": ref_id, "unit_cost": cost}
+            for product, delta, cost in moves]
+
+
+def _keep_session_copies_true(session: Session, new_qty: dict[int, Decimal]) -> None:
+    """``Product`` objects of these ids already in the session get the new quantity as committed."""
+    identity_map = session.identity_map
+    for pid, qty in new_qty.items():
+        obj = identity_map.get(session.identity_key(Product, pid))
+        if obj is not None:
+            set_committed_value(obj, "stock_qty", qty)
+
+
 def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decimal | None]], reason: str,
                     actor: Actor | None, *, ref_type: str = "", ref_id: int | None = None,
                     detail: str = "") -> dict[int, Decimal]:
@@ -86,15 +114,9 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
     objects of these ids in the session are given the new quantity as their committed value.
     Returns ``{product_id: new stock_qty}``.
     """
-    if reason not in REASONS:
-        raise ValueError(f"unknown stock movement reason {reason!r}")
+    new_qty = _new_quantities(moves, reason)
     if not moves:
         return {}
-    new_qty: dict[int, Decimal] = {}
-    for product, delta, _cost in moves:
-        if product.id in new_qty:
-            raise ValueError(f"product {product.id} appears twice in one batch of stock movements")
-        new_qty[product.id] = (product.stock_qty or Decimal(0)) + delta
     if session.new or session.dirty:
         session.flush()          # Core statements below: the ORM's pending changes go first
     conn = session.connection()
@@ -102,13 +124,20 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
     for k, (pid, qty) in enumerate(new_qty.items()):
         params[f"i{k}"], params[f"q{k}"] = pid, qty
     conn.execute(_stock_update(len(new_qty)), params)
-    at, user_id, detail = clock.now(), actor.user_id if actor else None, detail[:200]
-    conn.execute(_INSERT_MOVEMENTS, [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason,
-                                      "detail": detail, "user_id": user_id, "ref_type": ref_type,
-                                      "ref_id": ref_id, "unit_cost": cost} for product, delta, cost in moves])
-    identity_map = session.identity_map
-    for pid, qty in new_qty.items():
-        obj = identity_map.get(session.identity_key(Product, pid))
-        if obj is not None:
-            set_committed_value(obj, "stock_qty", qty)
+    conn.execute(_INSERT_MOVEMENTS, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail))
+    _keep_session_copies_true(session, new_qty)
+    return new_qty
+
+
+def batch_movements(session: Session, batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
+                    reason: str, actor: Actor | None, *, ref_type: str = "", ref_id: int | NewId | None = None,
+                    detail: str = "") -> dict[int, Decimal]:
+    """:func:`apply_movements` added to ``batch`` (the checkout's one-round-trip writes); the
+    ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``)."""
+    new_qty = _new_quantities(moves, reason)
+    if not moves:
+        return {}
+    batch.update_by_key(_PRODUCTS, "stock_qty", "id", new_qty)
+    batch.insert(StockMovement.__table__, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail))
+    _keep_session_copies_true(session, new_qty)
     return new_qty
