@@ -46,13 +46,25 @@ class NewId:
     key: str
 
 
+def _is_mysql(dialect: Dialect) -> bool:
+    return dialect.name in ("mysql", "mariadb")
+
+
+def _bind_processor(type_, dialect: Dialect):
+    """SQLAlchemy's own conversion of a Python value for this column type on this driver."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _bound(proc, value):
+    return value if proc is None or value is None else proc(value)
+
+
 def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...],
                 _cache: dict = {}) -> list[Callable[[Any], Any] | None]:  # noqa: B006 - a cache
     key = (dialect.name, dialect.driver, table.name, columns)
     procs = _cache.get(key)
     if procs is None:
-        procs = _cache[key] = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                               for name in columns]
+        procs = _cache[key] = [_bind_processor(table.c[name].type, dialect) for name in columns]
     return procs
 
 
@@ -65,7 +77,7 @@ class WriteBatch:
     def __init__(self, conn: Connection):
         self._conn = conn
         self._dialect = conn.dialect
-        self.is_mysql = conn.dialect.name in ("mysql", "mariadb")
+        self.is_mysql = _is_mysql(conn.dialect)
         self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._quote = conn.dialect.identifier_preparer.quote
         self._sql: list[str] = []
@@ -81,7 +93,7 @@ class WriteBatch:
             if self.is_mysql:
                 return f"@bb_{raw.key}"
             raw = self.ids[raw.key]
-        self._params.append(proc(raw) if proc is not None and raw is not None else raw)
+        self._params.append(_bound(proc, raw))
         return self._mark
 
     def insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, new_id: str | None = None) -> None:
@@ -91,39 +103,12 @@ class WriteBatch:
             return
         if new_id is not None and len(rows) != 1:
             raise ValueError("new_id needs exactly one row")
-        first = rows[0]
-        columns = tuple(first)
+        columns = tuple(rows[0])
         procs = _processors(self._dialect, table, columns)
-        # NewId cells: the same columns in every row (a document's id in each of its lines)
-        refs = tuple((n, v.key) for n, v in enumerate(first.values()) if isinstance(v, NewId))
-        params = self._params
-        if refs and not self.is_mysql:
-            resolved = {n: self.ids[key] for n, key in refs}
-            for row in rows:
-                params.extend(resolved[n] if n in resolved else (v if p is None or v is None else p(v))
-                              for n, (v, p) in enumerate(zip(row.values(), procs)))
-            refs = ()
-        else:
-            skip = {n for n, _key in refs}
-            for row in rows:
-                params.extend(v if p is None or v is None else p(v)
-                              for n, (v, p) in enumerate(zip(row.values(), procs)) if n not in skip)
-        self._add(self._insert_sql(table, columns, len(rows), refs), new_id)
-
-    def _insert_sql(self, table: Table, columns: tuple[str, ...], n_rows: int, refs: tuple,
-                    _cache: dict = {}) -> str:  # noqa: B006 - a cache
-        key = (self._dialect.name, self._mark, table.name, columns, n_rows, refs)
-        sql = _cache.get(key)
-        if sql is None:
-            marks = [self._mark] * len(columns)
-            for n, ref in refs:
-                marks[n] = f"@bb_{ref}"
-            row = "(" + ", ".join(marks) + ")"
-            sql = (f"INSERT INTO {self._quote(table.name)} ({', '.join(self._quote(c) for c in columns)}) "
-                   f"VALUES {', '.join([row] * n_rows)}")
-            if len(_cache) < 512:
-                _cache[key] = sql
-        return sql
+        values = ", ".join("(" + ", ".join(self._value(row[c], p) for c, p in zip(columns, procs)) + ")"
+                           for row in rows)
+        self._add(f"INSERT INTO {self._quote(table.name)} ({', '.join(self._quote(c) for c in columns)}) "
+                  f"VALUES {values}", new_id)
 
     def update_by_key(self, table: Table, column: str, key: str, new_values: Mapping[Any, Any]) -> None:
         """``UPDATE table SET column = CASE key WHEN k THEN v ... END WHERE key IN (k, ...)``:
@@ -190,7 +175,7 @@ class Prepared:
             c = self.stmt.compile(dialect=dialect)
             binds = {c.bind_names[b]: b for b in c.binds.values()}
             fixed = {name: b.value for name, b in binds.items() if not b.required}
-            bind_procs = {name: b.type.dialect_impl(dialect).bind_processor(dialect) for name, b in binds.items()}
+            bind_procs = {name: _bind_processor(b.type, dialect) for name, b in binds.items()}
             columns = list(self.stmt.exported_columns)      # SELECT columns, or RETURNING ones
             row_type = namedtuple("Row", [col.key for col in columns], rename=True) if columns else None
             result_procs = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
@@ -200,8 +185,7 @@ class Prepared:
     def params(self, dialect: Dialect, values: Mapping[str, Any]):
         _sql, order, fixed, procs, _rt, _rp = self.compiled(dialect)
         merged = {**fixed, **values}
-        out = {name: (procs[name](v) if procs.get(name) is not None and v is not None else v)
-               for name, v in merged.items()}
+        out = {name: _bound(procs.get(name), v) for name, v in merged.items()}
         return tuple(out[name] for name in order) if order is not None else out
 
     def rows(self, dialect: Dialect, raw_rows) -> list:
@@ -217,7 +201,7 @@ def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str,
     (multi-statement, named parameters, so their names must differ between the queries);
     SQLite: one after another."""
     dialect = conn.dialect
-    if dialect.name not in ("mysql", "mariadb"):
+    if not _is_mysql(dialect):
         out = []
         for prepared, values in queries:
             result = conn.exec_driver_sql(prepared.compiled(dialect)[0], prepared.params(dialect, values))
