@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from billbook.db.batch import Prepared, run_queries
 from billbook.db.models import InvoiceCounter
 from billbook.domain.numbering import financial_year, format_number
 
@@ -23,21 +25,37 @@ _COUNTERS = InvoiceCounter.__table__
 _c = _COUNTERS.c
 _KEY = (_c.series == bindparam("b_series", type_=_c.series.type)) & (_c.fy == bindparam("b_fy", type_=_c.fy.type))
 #: SQLite: UPDATE ... RETURNING (SQLite >= 3.35); BEGIN IMMEDIATE already holds the write lock
-BUMP_RETURNING = update(_COUNTERS).where(_KEY).values(last_number=_c.last_number + 1).returning(_c.last_number)
+_BUMP_SQLITE = (Prepared(update(_COUNTERS).where(_KEY).values(last_number=_c.last_number + 1)
+                         .returning(_c.last_number)),)
 #: MySQL/MariaDB: the UPDATE takes the row's exclusive lock (held to commit); LAST_INSERT_ID(expr)
-#: hands the new value back in the OK packet (cursor.lastrowid): no SELECT ... FOR UPDATE round trip
-BUMP_LAST_INSERT_ID = update(_COUNTERS).where(_KEY).values(last_number=func.last_insert_id(_c.last_number + 1))
+#: keeps the new value for the SELECT sent in the same round trip: no SELECT ... FOR UPDATE first
+_BUMP_MYSQL = (Prepared(update(_COUNTERS).where(_KEY).values(last_number=func.last_insert_id(_c.last_number + 1))),
+               Prepared(select(func.last_insert_id())))
 _INSERT_COUNTER = insert(_COUNTERS)
 
 
+def bump_queries(dialect: Dialect, series: str, fy: str) -> list[tuple[Prepared, dict]]:
+    """The queries that add one to the counter row, which also row-locks it until commit, for
+    :func:`~billbook.db.batch.run_queries` (alone, or after other reads in the same round trip);
+    :func:`bumped_seq` reads their answers."""
+    queries = _BUMP_SQLITE if dialect.name == "sqlite" else _BUMP_MYSQL
+    return [(q, {"b_series": series, "b_fy": fy}) for q in queries]
+
+
+def bumped_seq(answers: list) -> int | None:
+    """The counter's new value from the answers to :func:`bump_queries`, or None when the row
+    does not exist yet."""
+    if len(answers) == 1:                                  # SQLite: the RETURNING rows
+        return int(answers[0][0][0]) if answers[0] else None
+    changed, rows = answers                                # MySQL: row count, LAST_INSERT_ID()
+    return int(rows[0][0]) if changed else None
+
+
 def _bump(session: Session, series: str, fy: str) -> int | None:
-    """Add one to the counter row in ONE statement, which also row-locks it until commit;
-    the new value, or None when the row does not exist yet."""
+    """Add one to the counter row in ONE round trip; the new value, or None when the row does
+    not exist yet."""
     conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        return conn.execute(BUMP_RETURNING, {"b_series": series, "b_fy": fy}).scalar()
-    result = conn.execute(BUMP_LAST_INSERT_ID, {"b_series": series, "b_fy": fy})
-    return int(result.lastrowid) if result.rowcount else None
+    return bumped_seq(run_queries(conn, bump_queries(conn.dialect, series, fy)))
 
 
 def next_seq(session: Session, series: str, fy: str) -> int:

@@ -49,7 +49,7 @@ from billbook.services.customers import check_b2b, check_phone, find_by_phone, f
 from billbook.services.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
 )
-from billbook.services.numbering import BUMP_LAST_INSERT_ID, BUMP_RETURNING, next_number
+from billbook.services.numbering import bump_queries, bumped_seq, next_number
 from billbook.services.shop import get_or_create_shop
 from billbook.services.stock import batch_movements
 
@@ -560,8 +560,6 @@ _SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
 
 
 _SHOP_QUERY = Prepared(_SHOP_SALE_SELECT)
-_BUMP_QUERIES = {"sqlite": (Prepared(BUMP_RETURNING),),
-                 "mysql": (Prepared(BUMP_LAST_INSERT_ID), Prepared(select(func.last_insert_id())))}
 
 
 def _read_for_sale(s: Session, lines: list[_Line], fy: str | None):
@@ -571,18 +569,10 @@ def _read_for_sale(s: Session, lines: list[_Line], fy: str | None):
     counter row yet. Returns (shop row or None, products by cart key, seq or None)."""
     conn = s.connection()
     products_query, params = _products_query(lines, lock=True)
-    queries = [(_SHOP_QUERY, {}), (products_query, params)]
-    bump = ()
-    if fy is not None:
-        bump = _BUMP_QUERIES["sqlite" if conn.dialect.name == "sqlite" else "mysql"]
-        queries += [(q, {"b_series": INVOICE_SERIES, "b_fy": fy}) for q in bump]
-    answers = run_queries(conn, queries)
+    bump = bump_queries(conn.dialect, INVOICE_SERIES, fy) if fy is not None else []
+    answers = run_queries(conn, [(_SHOP_QUERY, {}), (products_query, params), *bump])
     shop_rows, product_rows = answers[0], answers[1]
-    seq = None
-    if len(bump) == 1 and answers[2]:                       # SQLite: UPDATE ... RETURNING
-        seq = int(answers[2][0][0])
-    elif len(bump) == 2 and answers[2]:                     # MySQL: row count, then LAST_INSERT_ID()
-        seq = int(answers[3][0][0])
+    seq = bumped_seq(answers[2:]) if bump else None
     return (shop_rows[0] if shop_rows else None), _match_products(lines, product_rows), seq
 
 
