@@ -4,21 +4,26 @@ Why it exists: a sale writes six tables. Through SQLAlchemy Core each statement 
 of microseconds of Python (compiling the cached statement's parameters, processing every
 value, building a result), and on MySQL each statement is also a network round trip. That
 was most of a sale's time. A :class:`WriteBatch` renders each statement shape once into the
-driver's own SQL text, converts every value with SQLAlchemy's bind processor for its column
-type (exactly what Core would send), and then
+driver's own SQL text (cached), converts every value with SQLAlchemy's bind processor for its
+column type (exactly what Core would send), and then
 
-* on SQLite runs the statements one after another (the database is in-process: no round
-  trips to save);
-* on MySQL/MariaDB sends them as ONE multi-statement query, one round trip. A row that needs
-  an earlier row's new id (an invoice line needs its invoice's) reads it from a session
-  variable set right after that INSERT (``SET @bb_<key> = LAST_INSERT_ID()``).
+* on SQLite runs each statement at once on the DBAPI cursor of the connection's transaction
+  (the database is in-process: no round trips to save, and SQLAlchemy's per-statement
+  execution machinery would cost more than SQLite's own work); several rows of one table go
+  as one ``executemany`` of a single-row statement, which SQLite prepares once;
+* on MySQL/MariaDB sends them as ONE multi-statement query, one round trip, through
+  ``Connection.exec_driver_sql``. A row that needs an earlier row's new id (an invoice line
+  needs its invoice's) reads it from a session variable set right after that INSERT
+  (``SET @bb_<key> = LAST_INSERT_ID()``).
 
-Both go through ``Connection.exec_driver_sql``, so SQLAlchemy's statement events, its error
-translation (IntegrityError, OperationalError with the server's errno) and disconnect
-handling apply as to any other statement, and everything stays in the caller's transaction.
-On MySQL the batch ends with a ``SELECT`` of the new ids; a batch whose last statement did not
-answer raises :class:`BatchIncomplete`, so an error in a middle statement is never swallowed.
-Values always travel as driver parameters: no value is ever pasted into SQL text.
+Either way the statements run in the caller's transaction. What SQLAlchemy's execution gives
+any statement is kept: driver errors become SQLAlchemy's (IntegrityError, OperationalError,
+with the driver's error as ``orig``), and ``before_cursor_execute`` / ``after_cursor_execute``
+listeners see every statement (on SQLite with ``context=None``; listeners registered with
+``retval=True`` cannot rewrite these statements). On MySQL the batch ends with a ``SELECT``
+of the new ids; a batch whose last statement did not answer raises :class:`BatchIncomplete`,
+so an error in a middle statement is never swallowed. Values always travel as driver
+parameters: no value is ever pasted into SQL text.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, event
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 #: execution option carrying the list the MySQL handler appends the batch's last rows to
 _RESULT_OPTION = "billbook_batch_result"
@@ -59,13 +65,69 @@ def _bound(proc, value):
     return value if proc is None or value is None else proc(value)
 
 
-def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...],
-                _cache: dict = {}) -> list[Callable[[Any], Any] | None]:  # noqa: B006 - a cache
-    key = (dialect.name, dialect.driver, table.name, columns)
-    procs = _cache.get(key)
-    if procs is None:
-        procs = _cache[key] = [_bind_processor(table.c[name].type, dialect) for name in columns]
-    return procs
+@dataclass(frozen=True)
+class _Shape:
+    """One statement shape on one dialect: its SQL text pieces and its values' processors."""
+    head: str                                   # "INSERT INTO t (a, b) VALUES " / "UPDATE t SET ..."
+    row: str                                    # "(?, ?)": one row's placeholders
+    procs: tuple[Callable[[Any], Any] | None, ...]
+
+
+_SHAPES: dict[tuple, _Shape] = {}
+
+
+def _insert_shape(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Shape:
+    key = ("insert", dialect.name, dialect.driver, table.name, columns)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        shape = _SHAPES[key] = _Shape(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ",
+            "(" + ", ".join([mark] * len(columns)) + ")",
+            tuple(_bind_processor(table.c[name].type, dialect) for name in columns))
+    return shape
+
+
+def _update_shape(dialect: Dialect, table: Table, column: str, key: str) -> _Shape:
+    """SQLite: ``UPDATE t SET column = ? WHERE key = ?`` (run once per row); MySQL: the head of
+    ``UPDATE t SET column = CASE key WHEN k THEN v ... END WHERE key IN (k, ...)``."""
+    cache_key = ("update", dialect.name, dialect.driver, table.name, column, key)
+    shape = _SHAPES.get(cache_key)
+    if shape is None:
+        quote = dialect.identifier_preparer.quote
+        q_table, q_col, q_key = quote(table.name), quote(column), quote(key)
+        head = (f"UPDATE {q_table} SET {q_col} = ? WHERE {q_key} = ?" if not _is_mysql(dialect)
+                else f"UPDATE {q_table} SET {q_col} = CASE {q_key} ")
+        shape = _SHAPES[cache_key] = _Shape(head, f"WHERE {q_key} IN (", tuple(
+            _bind_processor(table.c[name].type, dialect) for name in (key, column)))
+    return shape
+
+
+class _DriverStatements:
+    """SQLite: statements run on the DBAPI cursor of ``conn``'s transaction, with SQLAlchemy's
+    cursor listeners called and driver errors raised as SQLAlchemy's (see the module doc)."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._cursor = conn.connection.cursor()
+        self._error = conn.dialect.loaded_dbapi.Error
+
+    def run(self, sql: str, params, *, many: bool = False):
+        conn, cursor = self._conn, self._cursor
+        dispatch = conn.dispatch
+        for listener in dispatch.before_cursor_execute:
+            listener(conn, cursor, sql, params, None, many)
+        try:
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+        except self._error as exc:
+            raise DBAPIError.instance(sql, params, exc, self._error, dialect=conn.dialect, ismulti=many) from exc
+        for listener in dispatch.after_cursor_execute:
+            listener(conn, cursor, sql, params, None, many)
+        return cursor
 
 
 class WriteBatch:
@@ -78,8 +140,7 @@ class WriteBatch:
         self._conn = conn
         self._dialect = conn.dialect
         self.is_mysql = _is_mysql(conn.dialect)
-        self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._quote = conn.dialect.identifier_preparer.quote
+        self._driver = None if self.is_mysql else _DriverStatements(conn)
         self._sql: list[str] = []
         self._params: list[Any] = []
         self._keys: list[str] = []
@@ -87,52 +148,68 @@ class WriteBatch:
 
     # ------------------------------------------------------------ building
 
-    def _value(self, raw: Any, proc) -> str:
-        """The placeholder for one value (adding the parameter), or a MySQL session variable."""
-        if isinstance(raw, NewId):
-            if self.is_mysql:
-                return f"@bb_{raw.key}"
-            raw = self.ids[raw.key]
-        self._params.append(_bound(proc, raw))
-        return self._mark
+    def _mysql_row(self, shape: _Shape, values: Sequence[Any]) -> str:
+        """One row's placeholders (adding its parameters); a NewId cell becomes its session variable."""
+        params = self._params
+        if not any(type(v) is NewId for v in values):
+            params.extend(_bound(p, v) for p, v in zip(shape.procs, values))
+            return shape.row
+        marks = []
+        for p, v in zip(shape.procs, values):
+            if type(v) is NewId:
+                marks.append(f"@bb_{v.key}")
+            else:
+                params.append(_bound(p, v))
+                marks.append("%s")
+        return "(" + ", ".join(marks) + ")"
+
+    def _sqlite_row(self, shape: _Shape, values: Sequence[Any]) -> tuple:
+        ids = self.ids
+        return tuple(_bound(p, ids[v.key] if type(v) is NewId else v) for p, v in zip(shape.procs, values))
 
     def insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, new_id: str | None = None) -> None:
-        """``INSERT INTO table`` of ``rows`` (same keys in every row) as one multi-row statement;
-        ``new_id``: remember the (single) row's new id under this key, for :class:`NewId` cells."""
+        """``INSERT INTO table`` of ``rows`` (same keys in every row); ``new_id``: remember the
+        (single) row's new id under this key, for :class:`NewId` cells."""
         if not rows:
             return
         if new_id is not None and len(rows) != 1:
             raise ValueError("new_id needs exactly one row")
         columns = tuple(rows[0])
-        procs = _processors(self._dialect, table, columns)
-        values = ", ".join("(" + ", ".join(self._value(row[c], p) for c, p in zip(columns, procs)) + ")"
-                           for row in rows)
-        self._add(f"INSERT INTO {self._quote(table.name)} ({', '.join(self._quote(c) for c in columns)}) "
-                  f"VALUES {values}", new_id)
+        shape = _insert_shape(self._dialect, table, columns)
+        if self.is_mysql:
+            values = ", ".join(self._mysql_row(shape, [row[c] for c in columns]) for row in rows)
+            self._queue(shape.head + values, new_id)
+            return
+        sql = shape.head + shape.row
+        params = [self._sqlite_row(shape, [row[c] for c in columns]) for row in rows]
+        cursor = (self._driver.run(sql, params[0]) if len(params) == 1
+                  else self._driver.run(sql, params, many=True))
+        if new_id is not None:
+            self.ids[new_id] = cursor.lastrowid
 
     def update_by_key(self, table: Table, column: str, key: str, new_values: Mapping[Any, Any]) -> None:
-        """``UPDATE table SET column = CASE key WHEN k THEN v ... END WHERE key IN (k, ...)``:
-        one statement setting ``column`` of several rows to their own values."""
+        """Set ``column`` of the rows whose ``key`` is each of ``new_values``' keys to its value:
+        MySQL: one ``UPDATE ... SET column = CASE key WHEN k THEN v ... END WHERE key IN (...)``;
+        SQLite: one single-row ``UPDATE`` run for each row."""
         if not new_values:
             return
-        kp, vp = _processors(self._dialect, table, (key, column))
-        q_col, q_key = self._quote(column), self._quote(key)
-        whens = " ".join(f"WHEN {self._value(k, kp)} THEN {self._value(v, vp)}" for k, v in new_values.items())
-        keys = ", ".join(self._value(k, kp) for k in new_values)
-        self._add(f"UPDATE {self._quote(table.name)} SET {q_col} = CASE {q_key} {whens} END "
-                  f"WHERE {q_key} IN ({keys})", None)
-
-    def _add(self, sql: str, new_id: str | None) -> None:
-        if self.is_mysql:
-            self._sql.append(sql)
-            if new_id is not None:
-                self._sql.append(f"SET @bb_{new_id} = LAST_INSERT_ID()")
-                self._keys.append(new_id)
+        shape = _update_shape(self._dialect, table, column, key)
+        kp, vp = shape.procs
+        if not self.is_mysql:
+            self._driver.run(shape.head, [(_bound(vp, v), _bound(kp, k)) for k, v in new_values.items()],
+                             many=True)
             return
-        result = self._conn.exec_driver_sql(sql, tuple(self._params))
-        self._params.clear()
+        for k, v in new_values.items():
+            self._params += [_bound(kp, k), _bound(vp, v)]
+        self._params.extend(_bound(kp, k) for k in new_values)
+        n = len(new_values)
+        self._queue(shape.head + "WHEN %s THEN %s " * n + "END " + shape.row + ", ".join(["%s"] * n) + ")", None)
+
+    def _queue(self, sql: str, new_id: str | None) -> None:
+        self._sql.append(sql)
         if new_id is not None:
-            self.ids[new_id] = result.lastrowid
+            self._sql.append(f"SET @bb_{new_id} = LAST_INSERT_ID()")
+            self._keys.append(new_id)
 
     # ------------------------------------------------------------ running
 
@@ -199,13 +276,14 @@ def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str,
     """Run ``queries`` in order in the connection's transaction; for each, its rows (named
     tuples) or, for a statement without rows, its row count. MySQL/MariaDB: ONE round trip
     (multi-statement, named parameters, so their names must differ between the queries);
-    SQLite: one after another."""
+    SQLite: one after another on the DBAPI cursor, as :class:`WriteBatch` runs them."""
     dialect = conn.dialect
     if not _is_mysql(dialect):
-        out = []
+        driver, out = _DriverStatements(conn), []
         for prepared, values in queries:
-            result = conn.exec_driver_sql(prepared.compiled(dialect)[0], prepared.params(dialect, values))
-            out.append(prepared.rows(dialect, result.fetchall()) if result.returns_rows else result.rowcount)
+            cursor = driver.run(prepared.compiled(dialect)[0], prepared.params(dialect, values))
+            out.append(prepared.rows(dialect, cursor.fetchall()) if cursor.description is not None
+                       else cursor.rowcount)
         return out
     params: dict[str, Any] = {}
     for prepared, values in queries:

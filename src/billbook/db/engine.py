@@ -3,8 +3,9 @@
 SQLite: WAL journal (readers never block the writer), foreign keys on, a busy timeout,
 and ``BEGIN IMMEDIATE`` for write transactions so two terminals never both read then
 deadlock on upgrade; read-only units of work use a plain deferred ``BEGIN``.
-MySQL/MariaDB: mysql-connector-python, utf8mb4, InnoDB, pool pre-ping, READ COMMITTED
-(row locks via ``SELECT ... FOR UPDATE`` where numbers and stock are taken).
+MySQL/MariaDB: mysql-connector-python (its C extension when it loads), utf8mb4, InnoDB, pool
+pre-ping, READ COMMITTED (row locks via ``SELECT ... FOR UPDATE`` where numbers and stock
+are taken).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
     engine = create_engine(
         url, echo=echo, pool_pre_ping=True, pool_recycle=3600, pool_size=pool_size,
         isolation_level="READ COMMITTED",
-        connect_args={"connection_timeout": 10, "use_pure": True},
+        connect_args={"connection_timeout": 10},
     )
 
     @event.listens_for(engine, "connect")

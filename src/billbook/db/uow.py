@@ -5,6 +5,11 @@ the block finishes normally. ``Database.run(fn)`` does the same and retries ``fn
 bounded number of times on transient lock errors (MySQL deadlock 1213 / lock wait
 timeout 1205, SQLite "database is locked"), so ``fn`` must do all its work through the
 session it is given and have no other side effects.
+
+``Database.run_core(fn)`` is ``run`` for a unit of work that does its work in SQLAlchemy
+Core on a plain ``Connection`` (the checkout's hot path): the same transaction rules and
+retries, without the ORM Session's per-transaction bookkeeping. Such a unit may still open
+a Session on that connection for the part that needs the ORM (``Session(bind=conn)``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -105,13 +110,35 @@ class Database:
             session.close()
             sqlite_begin_mode.reset(token)
 
+    @contextmanager
+    def core_transaction(self) -> Iterator[Connection]:
+        """One write transaction on a Core Connection; commits if the block ends normally."""
+        token = sqlite_begin_mode.set("IMMEDIATE")
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            sqlite_begin_mode.reset(token)
+
     def run(self, fn: Callable[[Session], T], *, readonly: bool = False,
             attempts: int = MAX_ATTEMPTS) -> T:
         """Run ``fn(session)`` in one transaction, retrying on deadlock / lock timeout."""
+        def once() -> T:
+            with self.transaction(readonly=readonly) as session:
+                return fn(session)
+        return self._retrying(once, attempts)
+
+    def run_core(self, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+        """Run ``fn(connection)`` in one write transaction, retrying as :meth:`run` does."""
+        def once() -> T:
+            with self.core_transaction() as conn:
+                return fn(conn)
+        return self._retrying(once, attempts)
+
+    def _retrying(self, once: Callable[[], T], attempts: int) -> T:
         for attempt in range(1, attempts + 1):
             try:
-                with self.transaction(readonly=readonly) as session:
-                    return fn(session)
+                return once()
             except DBAPIError as exc:
                 if is_transient(exc) and attempt < attempts:
                     time.sleep(min(0.05 * 2 ** attempt, 1.0) * random.uniform(0.5, 1.5))

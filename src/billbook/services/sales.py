@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -512,19 +512,23 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
     except CartError as exc:
         raise _validation(exc, "discount") from None
 
-    def work(s: Session) -> InvoiceDetail:
+    def work(conn: Connection) -> InvoiceDetail:
         # No look for the sale id first (it would cost every sale a query): a sale id already
         # recorded makes the invoice INSERT fail on the unique sale_id, or the sale is refused
         # earlier (stock or credits the first one used up); either way nothing is written and
         # the look happens below, only then.
-        return _write_sale(s, actor, req, sale_id, lines, pays, phone, state_code)
+        orm = _OrmOnDemand(conn)
+        try:
+            return _write_sale(conn, orm, actor, req, sale_id, lines, pays, phone, state_code)
+        finally:
+            orm.close()
 
     def recorded() -> int | None:
         return db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
 
     for attempt in (1, 2):
         try:
-            return db.run(work)
+            return db.run_core(work)
         except IntegrityError:
             # This sale id was recorded before (or another terminal created this customer).
             if (found := recorded()) is not None:
@@ -562,12 +566,11 @@ _SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
 _SHOP_QUERY = Prepared(_SHOP_SALE_SELECT)
 
 
-def _read_for_sale(s: Session, lines: list[_Line], fy: str | None):
+def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
     """What a sale reads, in ONE round trip on MySQL: the shop row (without its logo), the
     cart's products row-locked in id order, and, when ``fy`` is given, the next invoice number
     of that year taken from the counter row (which it locks); seq is None if the year has no
     counter row yet. Returns (shop row or None, products by cart key, seq or None)."""
-    conn = s.connection()
     products_query, params = _products_query(lines, lock=True)
     bump = bump_queries(conn.dialect, INVOICE_SERIES, fy) if fy is not None else []
     answers = run_queries(conn, [(_SHOP_QUERY, {}), (products_query, params), *bump])
@@ -591,21 +594,47 @@ _INVOICES, _LINES, _PAYMENTS, _AUDIT = (Invoice.__table__, InvoiceLine.__table__
                                         AuditEntry.__table__)
 
 
-def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines: list[_Line],
-                pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
+class _OrmOnDemand:
+    """An ORM Session on the sale's own connection (same transaction), made only when a sale
+    needs the ORM: its customer, or the shop row on the very first sale. A walk-in sale never
+    makes one and runs on Core alone."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._session: Session | None = None
+
+    def __call__(self) -> Session:
+        if self._session is None:
+            # rollback_only: the session never commits the sale's transaction (run_core does)
+            self._session = Session(bind=self._conn, join_transaction_mode="rollback_only",
+                                    expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write the session's pending changes (before Core statements that follow them)."""
+        if self._session is not None and (self._session.new or self._session.dirty):
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequest, sale_id: str,
+                lines: list[_Line], pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
     now = clock.now()
     fy = financial_year(now)
     # a walk-in sale takes its number in the same round trip as its reads (lock order products
     # → counter); a customer's sale locks the customer first (products → customer → counter)
-    shop, products, seq = _read_for_sale(s, lines, None if phone else fy)
+    shop, products, seq = _read_for_sale(conn, lines, None if phone else fy)
     if shop is None:                  # the very first sale, before anyone saved shop details
-        shop = get_or_create_shop(s)
+        shop = get_or_create_shop(orm())
         has_logo = bool(shop.logo)
     else:
         has_logo = bool(shop.has_logo)
     customer: Customer | None = None
     if phone:
-        customer = find_or_create_in(s, actor, phone, req.customer_name, state_code=state_code or None,
+        customer = find_or_create_in(orm(), actor, phone, req.customer_name, state_code=state_code or None,
                                      gstin=req.customer_gstin, lock=True)
     gstin = customer.gstin if customer else ""
     if req.customer_gstin:
@@ -643,7 +672,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
                 raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
 
     if seq is None:
-        number, fy, seq = next_number(s, INVOICE_SERIES, shop.invoice_prefix, now)
+        number, fy, seq = next_number(orm(), INVOICE_SERIES, shop.invoice_prefix, now)
     else:
         number = format_number(shop.invoice_prefix, fy, seq)
     # A sale id already recorded (a retry, a twin that committed while we waited for the
@@ -671,9 +700,8 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
     )
     # The rows nothing else in this session touches go out as ONE batch (one round trip on
     # MySQL, driver-level statements on SQLite): the counter's hot path is mostly overhead.
-    if s.new or s.dirty:
-        s.flush()                # a customer filed just now: its row goes first
-    batch = WriteBatch(s.connection())
+    orm.flush()                  # a customer filed just now: its row goes first
+    batch = WriteBatch(conn)
     invoice_id = NewId("invoice")
     batch.insert(_INVOICES, [vars(inv)], new_id="invoice")
     line_rows = [dict(invoice_id=invoice_id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
@@ -684,7 +712,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
                  for n, lt in enumerate(totals.lines, 1)]
     batch.insert(_LINES, line_rows)
     by_id = {p.id: p for p in products.values()}
-    batch_movements(s, batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
+    batch_movements(None, batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
                     "sale", actor, ref_type="invoice", ref_id=invoice_id)
     cust_id = customer.id if customer else None
     batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,
@@ -699,6 +727,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
 
     credits_balance = dues_after = None
     if customer is not None:
+        s = orm()
         if redeemed:
             customer.credits -= redeemed
             s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=-redeemed, reason="redeem",
@@ -719,7 +748,7 @@ def _write_sale(s: Session, actor: Actor, req: SaleRequest, sale_id: str, lines:
         customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
         credits_balance, dues_after = customer.credits, customer.dues
     _hook("before_commit")
-    s.flush()
+    orm.flush()
     _hook("flushed")
 
     return InvoiceDetail(

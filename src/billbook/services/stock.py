@@ -129,15 +129,17 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
     return new_qty
 
 
-def batch_movements(session: Session, batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
+def batch_movements(session: Session | None, batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
                     reason: str, actor: Actor | None, *, ref_type: str = "", ref_id: int | NewId | None = None,
                     detail: str = "") -> dict[int, Decimal]:
     """:func:`apply_movements` added to ``batch`` (the checkout's one-round-trip writes); the
-    ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``)."""
+    ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``);
+    ``session``: one whose ``Product`` copies are to be kept true, if any."""
     new_qty = _new_quantities(moves, reason)
     if not moves:
         return {}
     batch.update_by_key(_PRODUCTS, "stock_qty", "id", new_qty)
     batch.insert(StockMovement.__table__, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail))
-    _keep_session_copies_true(session, new_qty)
+    if session is not None:
+        _keep_session_copies_true(session, new_qty)
     return new_qty
