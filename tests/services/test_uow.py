@@ -106,6 +106,23 @@ def test_engine_settings(db):
             assert engines == ["InnoDB"]
 
 
+def test_mysql_runs_on_the_drivers_c_extension(db):
+    """mysql-connector's C extension, not its pure-Python protocol (several times slower per
+    statement): a driver release whose extension fails to load falls back silently, so CI
+    checks it (see the pin in pyproject.toml)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no driver choice")
+    from tests.conftest import IN_CI
+    import mysql.connector
+    if not mysql.connector.HAVE_CEXT and not IN_CI:
+        pytest.skip("this mysql-connector install has no C extension")
+    conn = db.engine.raw_connection()
+    try:
+        assert type(conn.driver_connection).__name__ == "CMySQLConnection"
+    finally:
+        conn.close()
+
+
 def test_display_name_never_shows_a_password():
     from billbook.db.uow import Database
     d = Database("mysql+mysqlconnector://shop:hunter2secret@db.local:3306/billbook")
@@ -135,3 +152,17 @@ def test_an_unreachable_server_is_a_plain_message_at_start():
     from billbook.db.bootstrap import open_database
     with pytest.raises(DatabaseUnavailable, match="Cannot reach the database"):
         open_database("mysql+mysqlconnector://shop:pw@127.0.0.1:1/billbook")
+
+
+def test_migrated_schema_matches_the_models(db):
+    """Alembic finds nothing to change between the migrated database and the models (tables,
+    columns, indexes): a migration and the models never drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from billbook.db.models import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+    assert [d for d in diff if d[0] in ("add_index", "remove_index", "add_table", "remove_table",
+                                        "add_column", "remove_column")] == []

@@ -28,12 +28,13 @@ parameters: no value is ever pasted into SQL text.
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Date, DateTime, Engine, Table, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -57,8 +58,14 @@ def _is_mysql(dialect: Dialect) -> bool:
 
 
 def _bind_processor(type_, dialect: Dialect):
-    """SQLAlchemy's own conversion of a Python value for this column type on this driver."""
-    return type_.dialect_impl(dialect).bind_processor(dialect)
+    """SQLAlchemy's own conversion of a Python value for this column type on this driver.
+
+    Date and time conversions (string formatting on SQLite) are memoised: a sale binds the
+    same timestamp on every row it writes."""
+    proc = type_.dialect_impl(dialect).bind_processor(dialect)
+    if proc is not None and isinstance(type_, (Date, DateTime)):
+        proc = functools.lru_cache(maxsize=16)(proc)
+    return proc
 
 
 def _bound(proc, value):
@@ -112,11 +119,13 @@ class _DriverStatements:
         self._conn = conn
         self._cursor = conn.connection.cursor()
         self._error = conn.dialect.loaded_dbapi.Error
+        # the listeners as they are now (a batch lives for one transaction)
+        self._before = tuple(conn.dispatch.before_cursor_execute)
+        self._after = tuple(conn.dispatch.after_cursor_execute)
 
     def run(self, sql: str, params, *, many: bool = False):
         conn, cursor = self._conn, self._cursor
-        dispatch = conn.dispatch
-        for listener in dispatch.before_cursor_execute:
+        for listener in self._before:
             listener(conn, cursor, sql, params, None, many)
         try:
             if many:
@@ -125,7 +134,7 @@ class _DriverStatements:
                 cursor.execute(sql, params)
         except self._error as exc:
             raise DBAPIError.instance(sql, params, exc, self._error, dialect=conn.dialect, ismulti=many) from exc
-        for listener in dispatch.after_cursor_execute:
+        for listener in self._after:
             listener(conn, cursor, sql, params, None, many)
         return cursor
 
@@ -165,7 +174,8 @@ class WriteBatch:
 
     def _sqlite_row(self, shape: _Shape, values: Sequence[Any]) -> tuple:
         ids = self.ids
-        return tuple(_bound(p, ids[v.key] if type(v) is NewId else v) for p, v in zip(shape.procs, values))
+        return tuple([v if p is None or v is None else p(v)
+                      for p, v in zip(shape.procs, [ids[v.key] if type(v) is NewId else v for v in values])])
 
     def insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, new_id: str | None = None) -> None:
         """``INSERT INTO table`` of ``rows`` (same keys in every row); ``new_id``: remember the
@@ -255,7 +265,8 @@ class Prepared:
             bind_procs = {name: _bind_processor(b.type, dialect) for name, b in binds.items()}
             columns = list(self.stmt.exported_columns)      # SELECT columns, or RETURNING ones
             row_type = namedtuple("Row", [col.key for col in columns], rename=True) if columns else None
-            result_procs = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
+            result_procs = [(k, proc) for k, col in enumerate(columns)
+                            if (proc := col.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
             hit = self._by_dialect[key] = (c.string, c.positiontup, fixed, bind_procs, row_type, result_procs)
         return hit
 
@@ -267,9 +278,16 @@ class Prepared:
 
     def rows(self, dialect: Dialect, raw_rows) -> list:
         *_, row_type, procs = self.compiled(dialect)
-        if any(p is not None for p in procs):
-            return [row_type(*(p(v) if p is not None else v for p, v in zip(procs, r))) for r in raw_rows]
-        return [row_type(*r) for r in raw_rows]
+        if not procs:
+            return [row_type._make(r) for r in raw_rows]
+        out = []
+        for r in raw_rows:
+            values = list(r)
+            for k, proc in procs:
+                if values[k] is not None:
+                    values[k] = proc(values[k])
+            out.append(row_type._make(values))
+        return out
 
 
 def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list:

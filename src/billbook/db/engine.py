@@ -88,27 +88,33 @@ def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
         cur.execute("SET SESSION innodb_lock_wait_timeout = 20")
         cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')")
         cur.close()
-        dbapi_conn.__class__ = _without_cursor_ping(type(dbapi_conn))
+        dbapi_conn.__class__ = _connection_class(type(dbapi_conn))
 
     batch.install(engine)        # multi-statement write batches (db/batch.py)
     return engine
 
 
-_NO_PING_CLASSES: dict[type, type] = {}
+_CONNECTION_CLASSES: dict[type, type] = {}
 
 
-def _without_cursor_ping(cls: type) -> type:
-    """``cls`` (mysql-connector's connection class) whose ``cursor()`` does not ping the server.
+def _connection_class(cls: type) -> type:
+    """``cls`` (mysql-connector's connection class, pure Python or C extension) adjusted twice.
 
-    mysql-connector's ``cursor()`` calls ``is_connected()``, which sends a COM_PING and waits
-    for the answer: one extra round trip before EVERY statement (SQLAlchemy opens a cursor per
-    statement), nearly doubling the round trips of a sale. Inside ``cursor()`` this class only
-    checks that the connection is open locally. Nothing is lost: the pool still pings once at
-    checkout (``pool_pre_ping``), and a connection that dies later fails the statement itself
-    with a connection error (2013/2055), which SQLAlchemy and ``Database.run`` handle as before.
-    ``is_connected()`` anywhere else (reconnect, reset_session) still pings.
+    1. Its ``cursor()`` does not ping the server. mysql-connector's ``cursor()`` calls
+       ``is_connected()``, which sends a COM_PING and waits for the answer: one extra round
+       trip before EVERY statement (SQLAlchemy opens a cursor per statement), nearly doubling
+       the round trips of a sale. Inside ``cursor()`` this class only checks that the
+       connection is open locally. Nothing is lost: the pool still pings once at checkout
+       (``pool_pre_ping``), and a connection that dies later fails the statement itself with
+       a connection error (2013/2055), which SQLAlchemy and ``Database.run`` handle as before.
+       ``is_connected()`` anywhere else (reconnect, reset_session) still pings.
+    2. The C extension's ``commit()``, ``rollback()`` and ``next_result()`` (a multi-statement
+       batch's later statements) let the extension's own ``MySQLInterfaceError`` out instead
+       of the DB-API error its other methods raise; SQLAlchemy would not recognise it (a lost
+       connection at COMMIT would not invalidate the connection, a duplicate key in a batch
+       would not be an IntegrityError). Here they raise the DB-API error, as ``cmd_query`` does.
     """
-    sub = _NO_PING_CLASSES.get(cls)
+    sub = _CONNECTION_CLASSES.get(cls)
     if sub is None:
         def cursor(self, *args, **kwargs):
             self._billbook_in_cursor = True
@@ -125,7 +131,24 @@ def _without_cursor_ping(cls: type) -> type:
                 return getattr(self, "_socket", None) is not None    # pure Python
             return super(sub, self).is_connected()
 
-        sub = _NO_PING_CLASSES[cls] = type(cls.__name__, (cls,), {
-            "cursor": cursor, "is_connected": is_connected, "__module__": __name__,
-            "__doc__": _without_cursor_ping.__doc__})
+        members = {"cursor": cursor, "is_connected": is_connected, "__module__": __name__,
+                   "__doc__": _connection_class.__doc__}
+        if hasattr(cls, "_cmysql") or cls.__name__.startswith("CMySQL"):
+            for name in ("commit", "rollback", "next_result"):
+                members[name] = _raising_dbapi_errors(name, lambda: sub)
+        sub = _CONNECTION_CLASSES[cls] = type(cls.__name__, (cls,), members)
     return sub
+
+
+def _raising_dbapi_errors(name: str, owner):
+    def method(self, *args, **kwargs):
+        try:
+            return getattr(super(owner(), self), name)(*args, **kwargs)
+        except Exception as exc:
+            if type(exc).__name__ != "MySQLInterfaceError" or getattr(exc, "errno", None) is None:
+                raise
+            from mysql.connector.errors import get_mysql_exception
+            raise get_mysql_exception(exc.errno, msg=getattr(exc, "msg", str(exc)),
+                                      sqlstate=getattr(exc, "sqlstate", None)) from exc
+    method.__name__ = name
+    return method

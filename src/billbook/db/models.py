@@ -327,7 +327,8 @@ class Invoice(Base):
 class InvoiceLine(Base):
     __tablename__ = "invoice_lines"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    #: indexed by the unique (invoice_id, line_no) below
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     sku: Mapped[str] = mapped_column(String(40))
@@ -365,7 +366,7 @@ class Payment(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     tendered: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)      # looked up by business_date, not by time
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     terminal: Mapped[str] = mapped_column(String(64), default="")

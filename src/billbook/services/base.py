@@ -12,6 +12,7 @@ registers the function in ``GUARDED`` — the permission-matrix test walks that 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Callable
@@ -77,11 +78,11 @@ def requires(permission: Permission) -> Callable[[F], F]:
     return decorate
 
 
-def audit_values(actor: Actor | None, action: str, entity: str = "", entity_id: Any = "",
-                 **details: Any) -> dict[str, Any]:
-    """The columns of one audit row (what :func:`audit` writes)."""
+def audit_values(actor: Actor | None, action: str, entity: str = "", entity_id: Any = "", *,
+                 at: dt.datetime | None = None, **details: Any) -> dict[str, Any]:
+    """The columns of one audit row (what :func:`audit` writes); ``at`` defaults to now."""
     return {
-        "at": clock.now(),
+        "at": at or clock.now(),
         "user_id": actor.user_id if actor else None,
         "username": actor.username if actor else details.pop("username", ""),
         "terminal": actor.terminal if actor else details.pop("terminal", ""),

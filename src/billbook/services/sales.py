@@ -713,14 +713,14 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
     batch.insert(_LINES, line_rows)
     by_id = {p.id: p for p in products.values()}
     batch_movements(None, batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
-                    "sale", actor, ref_type="invoice", ref_id=invoice_id)
+                    "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
     cust_id = customer.id if customer else None
     batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,
                                   amount=p.amount, tendered=p.tendered, reference=p.reference, at=now,
                                   business_date=now.date(), user_id=actor.user_id, terminal=actor.terminal or "")
                              for p in settlement.payments])
-    audit_row = audit_values(actor, "sale.checkout", "invoice", "", number=number, total=totals.grand_total,
-                             lines=len(line_rows), sale_id=sale_id)
+    audit_row = audit_values(actor, "sale.checkout", "invoice", "", at=now, number=number,
+                             total=totals.grand_total, lines=len(line_rows), sale_id=sale_id)
     batch.insert(_AUDIT, [dict(audit_row, entity_id=invoice_id)])
     inv.id = batch.flush()["invoice"]
     _hook("lines")

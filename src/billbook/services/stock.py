@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -84,8 +85,9 @@ def _new_quantities(moves: Sequence[tuple[Any, Decimal, Decimal | None]], reason
     return new_qty
 
 
-def _ledger_rows(moves, reason: str, actor: Actor | None, ref_type: str, ref_id, detail: str) -> list[dict]:
-    at, user_id, detail = clock.now(), actor.user_id if actor else None, detail[:200]
+def _ledger_rows(moves, reason: str, actor: Actor | None, ref_type: str, ref_id, detail: str,
+                 at=None) -> list[dict]:
+    at, user_id, detail = at or clock.now(), actor.user_id if actor else None, detail[:200]
     return [{"product_id": product.id, "at": at, "qty_delta": delta, "reason": reason, "detail": detail,
              "user_id": user_id, "ref_type": ref_type, "ref_id": ref_id, "unit_cost": cost}
             for product, delta, cost in moves]
@@ -131,15 +133,16 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
 
 def batch_movements(session: Session | None, batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
                     reason: str, actor: Actor | None, *, ref_type: str = "", ref_id: int | NewId | None = None,
-                    detail: str = "") -> dict[int, Decimal]:
+                    detail: str = "", at: dt.datetime | None = None) -> dict[int, Decimal]:
     """:func:`apply_movements` added to ``batch`` (the checkout's one-round-trip writes); the
     ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``);
-    ``session``: one whose ``Product`` copies are to be kept true, if any."""
+    ``session``: one whose ``Product`` copies are to be kept true, if any; ``at``: the
+    document's own time (default now)."""
     new_qty = _new_quantities(moves, reason)
     if not moves:
         return {}
     batch.update_by_key(_PRODUCTS, "stock_qty", "id", new_qty)
-    batch.insert(StockMovement.__table__, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail))
+    batch.insert(StockMovement.__table__, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail, at))
     if session is not None:
         _keep_session_copies_true(session, new_qty)
     return new_qty
