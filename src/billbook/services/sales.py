@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -399,12 +400,23 @@ _PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _
                  _P.c.cost_price, _P.c.gst_rate, _P.c.tax_inclusive, _P.c.stock_qty, _P.c.active)
 
 
-_PRODUCT_SELECTS: dict[tuple[int, int, bool], Select] = {}
+_SHOP = Shop.__table__
+#: the shop row as a sale reads it (without the logo itself), its columns prefixed "shop_"
+_SHOP_COLS = (*(c.label(f"shop_{c.name}") for c in _SHOP.c if c.name != "logo"),
+              _SHOP.c.logo.is_not(None).label("shop_has_logo"))
+_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+
+_PRODUCT_SELECTS: dict[tuple[int, int, bool, bool], Select] = {}
 
 
-def _products_select(n_ids: int, n_codes: int, lock: bool) -> Select:
-    """The products with ids :i0.. or SKU/barcode :c0.., in id order; built once per shape."""
-    key = (n_ids, n_codes, lock)
+def _products_select(n_ids: int, n_codes: int, lock: bool, with_shop: bool = False) -> Select:
+    """The products with ids :i0.. or SKU/barcode :c0.., in id order; built once per shape.
+
+    ``with_shop``: each row also carries the shop row (``LEFT JOIN shop``: its columns are NULL
+    while the shop has not been saved yet), so a sale reads both in one statement; with
+    ``lock`` the shop row is locked too. That costs no concurrency: every sale also takes the
+    invoice counter's lock, and nothing that locks the shop row locks a product after it."""
+    key = (n_ids, n_codes, lock, with_shop)
     stmt = _PRODUCT_SELECTS.get(key)
     if stmt is None:
         conds = []
@@ -413,7 +425,11 @@ def _products_select(n_ids: int, n_codes: int, lock: bool) -> Select:
         if n_codes:
             codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
             conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
-        stmt = select(*_PRODUCT_COLS).where(or_(*conds)).order_by(_P.c.id)
+        if with_shop:
+            stmt = select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
+        else:
+            stmt = select(*_PRODUCT_COLS)
+        stmt = stmt.where(or_(*conds)).order_by(_P.c.id)
         if lock:
             stmt = stmt.with_for_update()
         if n_ids + n_codes <= 32:
@@ -421,16 +437,16 @@ def _products_select(n_ids: int, n_codes: int, lock: bool) -> Select:
     return stmt
 
 
-_PRODUCT_QUERIES: dict[tuple[int, int, bool], Prepared] = {}
+_PRODUCT_QUERIES: dict[tuple[int, int, bool, bool], Prepared] = {}
 
 
-def _products_query(lines: list[_Line], lock: bool) -> tuple[Prepared, dict]:
+def _products_query(lines: list[_Line], lock: bool, with_shop: bool = False) -> tuple[Prepared, dict]:
     """The products query for the cart keys (SKU, else barcode; ints are ids) and its parameters."""
     ids = sorted({k for k in (line.key for line in lines) if isinstance(k, int)})
     codes = sorted({k for k in (line.key for line in lines) if isinstance(k, str)})
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
-    key = (len(ids), len(codes), lock)
+    key = (len(ids), len(codes), lock, with_shop)
     query = _PRODUCT_QUERIES.get(key)
     if query is None:
         query = Prepared(_products_select(*key))
@@ -556,27 +572,24 @@ def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
     return replace(detail, replayed=True)
 
 
-_SHOP = Shop.__table__
-_SHOP_SALE_SELECT = select(*(c for c in _SHOP.c if c.name != "logo"),
-                           _SHOP.c.logo.is_not(None).label("has_logo")).where(_SHOP.c.id == 1)
 #: shop snapshot (dict, JSON text) by the snapshot's own values: the JSON is made once per change
 _SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
 
 
-_SHOP_QUERY = Prepared(_SHOP_SALE_SELECT)
-
-
 def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
-    """What a sale reads, in ONE round trip on MySQL: the shop row (without its logo), the
-    cart's products row-locked in id order, and, when ``fy`` is given, the next invoice number
-    of that year taken from the counter row (which it locks); seq is None if the year has no
-    counter row yet. Returns (shop row or None, products by cart key, seq or None)."""
-    products_query, params = _products_query(lines, lock=True)
+    """What a sale reads, in ONE round trip on MySQL: the cart's products row-locked in id order
+    with the shop row (without its logo) in the same statement, and, when ``fy`` is given, the
+    next invoice number of that year taken from the counter row (which it locks); seq is None
+    if the year has no counter row yet. Returns (shop row or None while the shop was never
+    saved, products by cart key, seq or None)."""
+    products_query, params = _products_query(lines, lock=True, with_shop=True)
     bump = bump_queries(conn.dialect, INVOICE_SERIES, fy) if fy is not None else []
-    answers = run_queries(conn, [(_SHOP_QUERY, {}), (products_query, params), *bump])
-    shop_rows, product_rows = answers[0], answers[1]
-    seq = bumped_seq(answers[2:]) if bump else None
-    return (shop_rows[0] if shop_rows else None), _match_products(lines, product_rows), seq
+    answers = run_queries(conn, [(products_query, params), *bump])
+    rows = answers[0]
+    seq = bumped_seq(answers[1:]) if bump else None
+    products = _match_products(lines, rows)
+    shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):])
+    return (shop if shop.id is not None else None), products, seq
 
 
 def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
