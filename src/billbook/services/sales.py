@@ -9,12 +9,15 @@ It is idempotent by the client-made ``sale_id``: submitting the same id again (a
 double click, two terminals racing) returns the first invoice and writes nothing.
 
 Lock order, shared with returns and dues so terminals never deadlock each other:
-products (by id) → customer → number counter. (A walk-in sale locks no customer: it takes
-its number in the same round trip as its reads, products → counter.)
+products (by id) → customer → number counter. A sale also locks the shop row, read in the
+same statement as its products; nothing locks the shop row and then a product. (A walk-in
+sale locks no customer: it takes its number in the same round trip as its reads, products →
+counter.)
 
-The hot path costs three database round trips on MySQL: the reads (shop, products locked,
-number), the writes as one batch (invoice, lines, stock, ledger, payments, audit; see
-``db/batch.py``), and the COMMIT.
+The hot path costs three database round trips on MySQL: the reads (products locked with the
+shop row, number), the writes as one batch (invoice, lines, stock, ledger, payments, audit;
+see ``db/batch.py``), and the COMMIT. It runs on a Core connection; an ORM Session is opened
+on that connection only for a customer or the very first shop row.
 """
 
 from __future__ import annotations
@@ -401,9 +404,12 @@ _PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _
 
 
 _SHOP = Shop.__table__
-#: the shop row as a sale reads it (without the logo itself), its columns prefixed "shop_"
-_SHOP_COLS = (*(c.label(f"shop_{c.name}") for c in _SHOP.c if c.name != "logo"),
-              _SHOP.c.logo.is_not(None).label("shop_has_logo"))
+#: what a sale reads of the shop row (its printed snapshot, numbering and money settings;
+#: whether it has a logo, not the logo), columns prefixed "shop_"
+_SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
+    "id", "name", "address", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
+    "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
+    "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
 _ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
 
 _PRODUCT_SELECTS: dict[tuple[int, int, bool, bool], Select] = {}
