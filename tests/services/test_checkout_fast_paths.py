@@ -102,3 +102,28 @@ def test_mysql_statements_do_not_ping_first(stocked, cashier, monkeypatch):
     monkeypatch.setattr(MySQLConnection, "cmd_ping", lambda self, *a, **k: pings.append(1) or real(self, *a, **k))
     sales.checkout(stocked, cashier, SaleRequest("no-ping", [("SOAP", "1"), ("RICE5", "1")], [("cash", None)]))
     assert len(pings) <= 1          # the pool's pre-ping at checkout, not one per statement
+
+
+def test_the_sale_reads_the_shop_row_with_its_products_fresh_every_time(stocked, admin, cashier):
+    """The shop row travels in the products statement (LEFT JOIN): a sale on a database without
+    the shop row (its columns come back NULL) files the default shop; a later change (prefix,
+    GST state, name) is on the very next invoice."""
+    from sqlalchemy import delete
+
+    from billbook.db.models import Shop
+    from billbook.services import shop
+
+    stocked.run(lambda s: s.execute(delete(Shop)))
+    assert stocked.run(lambda s: s.get(Shop, 1), readonly=True) is None
+    first = sales.checkout(stocked, cashier, SaleRequest("shop-1", [("SOAP", "1")], [("cash", None)]))
+    assert first.number.startswith("INV/") and first.shop["name"] == shop.get_shop(stocked).name
+    assert stocked.run(lambda s: s.get(Shop, 1) is not None, readonly=True)
+
+    from billbook.domain.gst import gstin_check_char
+    gstin = "29AAPFU0939F1Z" + gstin_check_char("29AAPFU0939F1Z")
+    shop.update_shop(stocked, admin, name="Sharma Stores", invoice_prefix="SS", state_code="29", gstin=gstin)
+    second = sales.checkout(stocked, cashier, SaleRequest("shop-2", [("SOAP", "1")], [("cash", None)]))
+    assert second.number.startswith("SS/") and second.number.endswith("000002")
+    assert second.shop["name"] == "Sharma Stores" and second.shop["gstin"] == gstin
+    assert second.place_of_supply == "29" and not second.inter_state and second.cgst == second.sgst > 0
+    assert second.shop["has_logo"] is False

@@ -63,6 +63,37 @@ def test_retries_a_transient_lock_error_then_succeeds(db, monkeypatch):
     assert db.run(lambda s: [c.name for c in s.scalars(select(Category))]) == ["C3"]
 
 
+def test_run_core_rolls_back_and_retries_like_run(db, monkeypatch):
+    """The checkout's unit of work on a Core connection: each failed attempt rolls back, a
+    transient lock error is retried, a lost connection becomes the plain message."""
+    from sqlalchemy import insert
+
+    monkeypatch.setattr(uow.time, "sleep", lambda _s: None)
+    calls = []
+
+    def work(conn):
+        calls.append(1)
+        conn.execute(insert(Category.__table__).values(name=f"K{len(calls)}"))
+        if len(calls) < 3:
+            raise _locked_error()
+        return "done"
+
+    assert db.run_core(work) == "done"
+    assert len(calls) == 3
+    assert db.run(lambda s: [c.name for c in s.scalars(select(Category))]) == ["K3"]
+
+    class Orig(Exception):
+        errno = 2013
+
+    def lost(conn):
+        conn.execute(insert(Category.__table__).values(name="lost"))
+        raise OperationalError("COMMIT", {}, Orig("Lost connection to MySQL server during query"))
+
+    with pytest.raises(DatabaseUnavailable, match="Nothing was saved"):
+        db.run_core(lost)
+    assert _count_categories(db) == 1
+
+
 def test_gives_up_after_bounded_attempts(db, monkeypatch):
     monkeypatch.setattr(uow.time, "sleep", lambda _s: None)
     calls = []
