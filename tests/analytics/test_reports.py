@@ -139,6 +139,11 @@ def test_gst_summary_matches_the_lines(db, admin, traded):
     rows = list(csv.reader(io.StringIO(reports.gst_csv(g))))
     assert sum(1 for r in rows if r and r[0] == "hsn") == len(g.hsn)
     assert sum(Decimal(r[2]) for r in rows if r and r[0] == "by_rate") == g.totals["taxable"]
+    # a customer name a spreadsheet would run is written as text
+    from dataclasses import replace
+    evil = replace(g, b2b=(replace(g.b2b[0], customer='=HYPERLINK("http://x")'),))
+    cells = [c for r in csv.reader(io.StringIO(reports.gst_csv(evil))) for c in r]
+    assert '\'=HYPERLINK("http://x")' in cells and not [c for c in cells if c.startswith("=")]
 
 
 def test_gst_summary_of_an_empty_period(db, admin, traded):

@@ -197,3 +197,41 @@ def test_reward_rule_applies_once_per_period(db, admin, cashier):
 def test_period_bounds(period, label, start, end):
     assert customers.period_bounds(period, label) == (start, end)
     assert customers.previous_period(period, end) == label
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula_and_still_import_back_unchanged(db, admin, tmp_path):
+    """A name that a spreadsheet would run (=, +, -, @) is written as text behind an apostrophe;
+    numbers, negative ones included, stay numbers; the export imports back to the same names."""
+    import csv as csvmod
+    from billbook.services import inventory
+
+    tricky = {"F1": "=HYPERLINK(\"http://x\",\"win\")", "F2": "+91 special", "F3": "-10% soap", "F4": "@SUM(A1)",
+              "F5": "'quoted", "F6": "Plain = fine"}
+    for sku, name in tricky.items():
+        catalog.add_product(db, admin, sku=sku, name=name, price="10", gst_rate="5", stock="5")
+    inventory.adjust_stock(db, admin, "F1", "-2", reason="damage")
+    customers.add_customer(db, admin, "9876543210", "=cmd|' /C calc'!A0")
+
+    products_csv, ledger_csv, customers_csv = tmp_path / "p.csv", tmp_path / "l.csv", tmp_path / "c.csv"
+    csv_io.export_products(db, admin, products_csv)
+    csv_io.export_stock_ledger(db, admin, ledger_csv)
+    csv_io.export_customers(db, admin, customers_csv)
+
+    def cells(path):
+        return [cell for row in csvmod.reader(path.open(encoding="utf-8", newline="")) for cell in row]
+    for path in (products_csv, ledger_csv, customers_csv):
+        assert not [c for c in cells(path) if c and (c[0] in "=+@" or (c[0] == "-" and not c[1:2].isdigit()))], path
+    names = {row[0]: row[1] for row in csvmod.reader(products_csv.open(encoding="utf-8", newline=""))}
+    assert names["F1"] == "'" + tricky["F1"] and names["F5"] == "''quoted" and names["F6"] == "Plain = fine"
+    assert "-2" in cells(ledger_csv)                            # a number stays a number
+    assert "'=cmd|' /C calc'!A0" in cells(customers_csv)
+
+    from billbook.db.models import Category, Product, ProductTerm, SearchTerm, SearchTermSuffix, StockMovement
+    from sqlalchemy import delete
+
+    def wipe(s):
+        for m in (ProductTerm, SearchTermSuffix, SearchTerm, StockMovement, Product, Category):
+            s.execute(delete(m))
+    db.run(wipe)
+    assert csv_io.import_products(db, admin, products_csv).imported == len(tricky)
+    assert {sku: catalog.get_product(db, admin, sku).name for sku in tricky} == tricky

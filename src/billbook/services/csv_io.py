@@ -8,6 +8,13 @@ those of ``shared/CLI.md`` "Product CSV"::
 
 so an export imports back unchanged (exports list active products; see ``include_inactive``).
 
+Spreadsheet formulas: a text cell that a spreadsheet would run as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not a number) is written with a
+leading apostrophe, which spreadsheets show as plain text (a product named ``=HYPERLINK(...)``
+cannot run when the owner opens the export); a cell that starts with an apostrophe gets one
+more. An import drops one leading apostrophe from every cell, as a spreadsheet does, so an
+export still imports back unchanged.
+
 A product import is all-or-nothing: every row is checked first (a dry run stops there and
 lists every bad row with its line number and reason); the real import then writes all rows in
 ONE transaction with bulk inserts (products, opening-stock ledger rows, search index) — 100,000
@@ -19,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -180,7 +188,7 @@ def parse_products(text: str, allowed_rates: tuple[Decimal, ...], existing_skus:
         if len(row) != len(header):
             errors.append(RowError(line, None, f"{len(row)} cells, expected {len(header)}"))
             continue
-        values = dict(zip(header, row))
+        values = {h: _unescape_cell(cell) for h, cell in zip(header, row)}
         try:
             f = validate_product_fields(
                 sku=values.get("sku"), name=values.get("name"), price=values.get("price", "").strip(),
@@ -291,13 +299,42 @@ def import_products(db: Database, actor: Actor, source, *, dry_run: bool = False
 
 # ---------------------------------------------------------------- writing
 
+#: first characters that make a spreadsheet read a cell as a formula
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value):
+    """``value`` as written to a CSV cell: text a spreadsheet would run as a formula, or text
+    starting with the apostrophe that protects it, gets a leading apostrophe (see above)."""
+    if isinstance(value, str) and value and (value[0] in _FORMULA_START or value[0] == "'") \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class spreadsheet_writer:  # noqa: N801 - used like csv.writer
+    """``csv.writer`` whose rows go through :func:`spreadsheet_safe`."""
+
+    def __init__(self, stream, **options):
+        self._writer = csv.writer(stream, **options)
+
+    def writerow(self, row: Iterable) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def _unescape_cell(text: str) -> str:
+    """A cell as read from a CSV file: one leading apostrophe dropped, as spreadsheets do."""
+    return text[1:] if text.startswith("'") else text
+
+
 def _write(dest, columns: tuple[str, ...], rows: Iterable[Iterable], bom: bool) -> int:
     """Write a header and rows to a path (atomically: temp file, then rename) or a text stream."""
     count = 0
 
     def dump(stream) -> None:
         nonlocal count
-        writer = csv.writer(stream, lineterminator="\r\n")
+        writer = spreadsheet_writer(stream, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
             writer.writerow(row)

@@ -7,7 +7,6 @@ the summary tables — so they are exact by construction. A closed day stores it
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -28,6 +27,7 @@ from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty
 from billbook.domain.permissions import Permission
 from billbook.services.analytics import check_range
 from billbook.services.base import Actor, audit, requires
+from billbook.services.csv_io import spreadsheet_writer
 from billbook.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 log = logging.getLogger(__name__)
@@ -476,7 +476,7 @@ def gst_summary(db: Database, actor: Actor, start, end) -> GstSummary:
 def gst_csv(summary: GstSummary) -> str:
     """The GST summary as one CSV: each section starts with its own header row."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = spreadsheet_writer(out, lineterminator="\n")
     r = lambda v: format(v.normalize(), "f") if isinstance(v, Decimal) else v  # noqa: E731
     w.writerow(["GST summary", summary.start.isoformat(), summary.end.isoformat(), summary.shop_gstin])
     w.writerow([])
