@@ -104,8 +104,16 @@ def test_return_dues_and_held(shop_url, capsys):
     assert code == 0, err
     st = json.loads(out)
     assert st["dues"] == st["open_invoices"][0]["outstanding"]
-    code, out, err = run(capsys, "--db", shop_url, "--json", "dues", "pay", "9876543210", st["dues"], "--mode", "upi")
-    assert code == 0, err and json.loads(out)["dues_after"] == "0.00"
+    code, out, err = run(capsys, "--db", shop_url, "--json", "dues", "pay", "9876543210", st["dues"], "--mode", "upi",
+                         "--request-id", "counter-7-pay-1")
+    assert code == 0, err
+    paid = json.loads(out)
+    assert paid["dues_after"] == "0.00" and paid["replayed"] is False
+    code, out, err = run(capsys, "--db", shop_url, "--json", "dues", "pay", "9876543210", st["dues"], "--mode", "upi",
+                         "--request-id", "counter-7-pay-1")
+    assert code == 0, err                       # the retry answers with the first payment, nothing new
+    again = json.loads(out)
+    assert again["replayed"] is True and again["payment_id"] == paid["payment_id"]
     code, out, err = run(capsys, "--db", shop_url, "dues", "pay", "9876543210", "1")
     assert code == 1 and "no dues" in err
 

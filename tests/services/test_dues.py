@@ -63,3 +63,45 @@ def test_unknown_or_malformed_customer(db, cashier, owing):
         dues.pay_dues(db, cashier, "9123456789", "10")
     with pytest.raises(ValidationError):
         dues.dues_statement(db, cashier, "12")
+
+
+def test_the_same_request_id_takes_the_payment_once(db, cashier, owing):
+    first = dues.pay_dues(db, cashier, PHONE, "350", mode="upi", reference="UTR1", request_id="pay-1")
+    before = snapshot(db)
+    again = dues.pay_dues(db, cashier, PHONE, "350", mode="upi", reference="UTR1", request_id="pay-1")
+    assert again.replayed and not first.replayed
+    assert (again.payment_id, again.amount, again.dues_before, again.dues_after, again.allocations) == \
+        (first.payment_id, first.amount, first.dues_before, first.dues_after, first.allocations)
+    assert snapshot(db) == before
+    # even a resubmit that would now be refused (only 100 owed) answers with the first payment
+    assert dues.pay_dues(db, cashier, PHONE, "350", request_id="pay-1").payment_id == first.payment_id
+    assert customers.get_customer(db, cashier, PHONE).dues == Dec("100.00")
+    # a new request id is a new payment
+    second = dues.pay_dues(db, cashier, PHONE, "40", request_id="pay-2")
+    assert second.payment_id != first.payment_id and second.dues_after == Dec("60.00")
+
+
+def test_the_same_request_id_from_four_terminals_at_once_pays_once(db, cashier, owing):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    gate = Barrier(4)
+
+    def terminal(_n):
+        gate.wait()
+        return dues.pay_dues(db, cashier, PHONE, "200", request_id="race-1")
+    with ThreadPoolExecutor(4) as pool:
+        receipts = list(pool.map(terminal, range(4)))
+    assert len({r.payment_id for r in receipts}) == 1
+    assert sum(not r.replayed for r in receipts) == 1
+    assert customers.get_customer(db, cashier, PHONE).dues == Dec("250.00")
+    assert [e.reason for e in dues.dues_statement(db, cashier, PHONE).entries] == ["sale", "sale", "payment"]
+
+
+@pytest.mark.parametrize("request_id", ["", "has space", "x" * 65, 17])
+def test_a_malformed_request_id_is_refused_and_changes_nothing(db, cashier, owing, request_id):
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as err:
+        dues.pay_dues(db, cashier, PHONE, "10", request_id=request_id)
+    assert err.value.field == "request_id"
+    assert snapshot(db) == before

@@ -152,12 +152,15 @@ def return_cmd(number, items, refund, reason, request_id) -> None:
 @click.argument("amount")
 @click.option("--mode", default="cash", show_default=True, type=click.Choice(["cash", "upi", "card", "netbanking"]))
 @click.option("--reference", default=None)
-def dues_pay(phone, amount, mode, reference) -> None:
+@click.option("--request-id", default=None, help="Client-made id; the same id again returns the same payment")
+def dues_pay(phone, amount, mode, reference, request_id) -> None:
     """Receive AMOUNT from the customer with PHONE against their dues (oldest invoice first)."""
-    r = dues_service.pay_dues(STATE.db(), STATE.actor(), phone, amount, mode=mode, reference=reference)
+    r = dues_service.pay_dues(STATE.db(), STATE.actor(), phone, amount, mode=mode, reference=reference,
+                              request_id=request_id)
     emit(r.to_json(), f"Received {format_money(r.amount)} ({r.mode}) from {r.name}; dues "
                       f"{money_str(r.dues_before)} → {money_str(r.dues_after)}"
-         + "".join(f"\n  {a.invoice_number}: {money_str(a.amount)}" for a in r.allocations))
+         + "".join(f"\n  {a.invoice_number}: {money_str(a.amount)}" for a in r.allocations)
+         + ("\n(this request id was already recorded: nothing new was written)" if r.replayed else ""))
 
 
 @dues_group.command("show")

@@ -262,6 +262,9 @@ class DuesEntry(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     balance_after: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str] = mapped_column(String(200), default="")
+    #: a dues payment's client-made id: the same id again returns the first payment
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    __table_args__ = (Index("uq_dues_ledger_request_id", "request_id", unique=True),)
 
 
 # ---------------------------------------------------------------- sales

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.models import DuesAllocation, DuesEntry, Invoice, Payment
+from billbook.db.models import Customer, DuesAllocation, DuesEntry, Invoice, Payment
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES
 from billbook.domain.money import MoneyError, money_str, parse_amount
@@ -59,12 +60,14 @@ class DuesReceipt:
     dues_before: Decimal
     dues_after: Decimal
     allocations: tuple[Allocation, ...]
+    #: True when this call found the payment already recorded (same request id) and wrote nothing
+    replayed: bool = False
 
     def to_json(self) -> dict:
         return {"payment_id": self.payment_id, "date": self.at.isoformat(), "phone": self.phone, "name": self.name,
                 "mode": self.mode, "amount": money_str(self.amount), "reference": self.reference,
                 "dues_before": money_str(self.dues_before), "dues_after": money_str(self.dues_after),
-                "allocations": [a.to_json() for a in self.allocations]}
+                "allocations": [a.to_json() for a in self.allocations], "replayed": self.replayed}
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,13 @@ def _customer(session: Session, phone: str, *, lock: bool):
 
 @requires(Permission.RECEIVE_DUES)
 def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
-             reference: str | None = None) -> DuesReceipt:
-    """Receive ``amount`` from a customer against their dues, settling the oldest invoices first."""
+             reference: str | None = None, *, request_id: str | None = None) -> DuesReceipt:
+    """Receive ``amount`` from a customer against their dues, settling the oldest invoices first.
+
+    ``request_id`` (client-made, e.g. a UUID): submitting the same id again (a retry, a double
+    click, two terminals) returns the first payment's receipt (``replayed=True``) and writes
+    nothing.
+    """
     try:
         value = parse_amount(amount, field="amount", allow_zero=False)
     except MoneyError as exc:
@@ -151,9 +159,16 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
     ref = (reference or "").strip() or None
     if ref and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
         raise ValidationError("reference", "at most 64 plain characters")
+    rid = None
+    if request_id is not None:
+        rid = request_id.strip() if isinstance(request_id, str) else ""
+        if not rid or len(rid) > 64 or any(ord(c) < 33 for c in rid):
+            raise ValidationError("request_id", "a request id is 1–64 characters without spaces (e.g. a UUID)")
     check_phone(phone)
 
     def work(s: Session) -> DuesReceipt:
+        if rid is not None and (first := _recorded(s, rid)) is not None:
+            return first
         c = _customer(s, phone, lock=True)
         if c.dues <= 0:
             raise ValidationError("amount", f"{c.name} has no dues")
@@ -169,10 +184,34 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
         before = c.dues
         c.dues = before - value
         s.add(DuesEntry(customer_id=c.id, at=now, delta=-value, reason="payment", payment_id=pay.id,
-                        user_id=actor.user_id, balance_after=c.dues, note=f"{mode} {ref or ''}".strip()))
+                        user_id=actor.user_id, balance_after=c.dues, note=f"{mode} {ref or ''}".strip(),
+                        request_id=rid))
         audit(s, actor, "dues.pay", "customer", c.id, amount=value, mode=mode)
         return DuesReceipt(pay.id, now, c.phone, c.name, mode, value, ref, before, c.dues, tuple(allocations))
-    return db.run(work)
+
+    try:
+        return db.run(work)
+    except IntegrityError:
+        # another terminal recorded this request id between our look and our write
+        first = db.run(lambda s: _recorded(s, rid), readonly=True) if rid is not None else None
+        if first is None:
+            raise
+        return first
+
+
+def _recorded(s: Session, request_id: str) -> DuesReceipt | None:
+    """The receipt of the dues payment recorded under ``request_id`` (``replayed``), or None."""
+    entry = s.scalars(select(DuesEntry).where(DuesEntry.request_id == request_id)).one_or_none()
+    if entry is None:
+        return None
+    pay = s.get(Payment, entry.payment_id)
+    customer = s.get(Customer, entry.customer_id)
+    allocations = s.execute(select(Invoice.number, DuesAllocation.amount)
+                            .join(Invoice, Invoice.id == DuesAllocation.invoice_id)
+                            .where(DuesAllocation.payment_id == pay.id).order_by(DuesAllocation.id)).all()
+    return DuesReceipt(pay.id, pay.at, customer.phone, customer.name, pay.mode, pay.amount, pay.reference,
+                       entry.balance_after - entry.delta, entry.balance_after,
+                       tuple(Allocation(number, amount) for number, amount in allocations), replayed=True)
 
 
 @requires(Permission.VIEW_CUSTOMERS)

@@ -7,6 +7,7 @@ Everything goes through ``services/customers``, ``services/dues`` and ``services
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import customtkinter as ctk
 
@@ -45,6 +46,7 @@ class CustomersScreen(ctk.CTkFrame):
         self.can_manage = ctx.actor.can(Permission.MANAGE_CUSTOMERS)
         self.can_receive = ctx.actor.can(Permission.RECEIVE_DUES)
         self.current = None            # CustomerInfo shown in the profile
+        self._pay_request = None       # (phone, request id) of the dues payment being entered
         self._search_job = None
         header(self, "Customers", "search, profile, dues, loyalty").pack(fill="x", padx=20, pady=(16, 8))
         body = ctk.CTkFrame(self, fg_color="transparent")
@@ -253,14 +255,22 @@ class CustomersScreen(ctk.CTkFrame):
         v = self.pay_form.values()
         self.pay_form.clear_errors()
 
+        # one request id per payment being entered: a second click, or a retry after a lost
+        # connection, returns the payment already recorded instead of taking it twice
+        if self._pay_request is None or self._pay_request[0] != c.phone:
+            self._pay_request = (c.phone, uuid.uuid4().hex)
+        request_id = self._pay_request[1]
+
         def done(receipt):
+            self._pay_request = None
             self.table.reload(reset=False)
             self.load(c.phone, then=lambda: self.pay_form.status.ok(
                 f"Received {rupees(receipt.amount)} ({receipt.mode}); dues now {rupees(receipt.dues_after)}."))
             if hasattr(self.ctx, "notify_sales_changed"):
                 self.ctx.notify_sales_changed()
         run_bg(self.ctx, lambda: dues.pay_dues(self.ctx.db, self.ctx.actor, c.phone, v["amount"],
-                                               PAY_MODES.get(v["mode"], "cash"), v["reference"] or None),
+                                               PAY_MODES.get(v["mode"], "cash"), v["reference"] or None,
+                                               request_id=request_id),
                done, self.pay_form.show_error)
 
     def statement_pdf(self) -> None:
