@@ -9,7 +9,7 @@ forward when older movements are left out, and the closing figures.
 
 from __future__ import annotations
 
-from billbook.documents.common import caption, date_text, kv_left, m, party_block, shop_lines, signed, time_text
+from billbook.documents.common import caption, date_text, kv_left, m, party_block, shop_lines, time_text
 from billbook.documents.fonts import REGULAR
 from billbook.documents.layout import (
     GREY, Boxed, Column, Columns, DocHeader, KeyValues, Line, LineTable, MiniTable, PageSpec, Spacer, Stack,
@@ -49,7 +49,7 @@ def build_spec(doc: StatementDoc, warnings: list[str]) -> PageSpec:
     header = DocHeader(shop.name, shop_lines(shop), "STATEMENT", meta, logo=load_logo(shop.logo, warnings),
                        subtitle="DUES AND LOYALTY CREDITS")
     summary = [("Dues outstanding", m(doc.dues_balance, shop)), ("Open invoices", str(len(doc.open_invoices))),
-               ("Loyalty credits", m(doc.credits_balance, shop)), ("Visits", f"{doc.visits:,}"),
+               ("Loyalty credits", num(doc.credits_balance, loc)), ("Visits", f"{doc.visits:,}"),
                ("Total purchases", m(doc.total_spent, shop))]
     intro = [Columns([Boxed(party_block(doc.customer), "Customer"),
                       Boxed(kv_left(summary, 92), "Account")], [0.55, 0.45])]
@@ -64,7 +64,9 @@ def build_spec(doc: StatementDoc, warnings: list[str]) -> PageSpec:
         left.append(TextBlock([caption("Open invoices"), Line("None: no invoice has dues left.", REGULAR, 8,
                                                                  color=GREY)]))
     if doc.loyalty:
-        rows = [[date_text(e.at), e.particulars, signed(e.delta, shop), num(e.balance, loc)] for e in doc.loyalty]
+        # credits are points, not rupees: no currency sign
+        rows = [[date_text(e.at), e.particulars, ("+" if e.delta > 0 else "−" if e.delta < 0 else "")
+                 + num(abs(e.delta), loc), num(e.balance, loc)] for e in doc.loyalty]
         left.append(TextBlock([caption("Loyalty credits, latest movements")]))
         left.append(MiniTable(["Date", "Particulars", "Change", "Balance"], rows, [0.18, 0.47, 0.17, 0.18],
                               "LLRR"))
@@ -72,8 +74,8 @@ def build_spec(doc: StatementDoc, warnings: list[str]) -> PageSpec:
                                 "your mobile number when paying.", REGULAR, 7, color=GREY)]))
     totals = [("Opening balance", m(doc.opening_balance, shop)), ("Debits (on account)", m(doc.total_debit, shop)),
               ("Credits (paid / returned)", m(doc.total_credit, shop)), ("Dues balance", m(doc.dues_balance, shop)),
-              ("Credits balance", m(doc.credits_balance, shop))]
-    right = [KeyValues(totals, size=8.5, bold_rows={3, 4}, big_rows={3: 12}, rule_before={3})]
+              ("Loyalty credits", num(doc.credits_balance, loc))]
+    right = [KeyValues(totals, size=8.5, bold_rows={3}, big_rows={3: 12}, rule_before={3})]
     closing = [Columns([Stack(left, gap=6), Stack(right)], [0.62, 0.38], gap=16), Spacer(4)]
     return PageSpec(header=header, intro=intro, table=_table(doc), closing=closing,
                     footer_left=f"Statement for {doc.customer.name} ({doc.customer.phone}) on "
