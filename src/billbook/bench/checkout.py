@@ -111,6 +111,16 @@ def _statements(db, op, runs: int = 20) -> float:
     return count / runs
 
 
+def _median_ms_per_call(op, spent: list[float], runs: int) -> float:
+    """Median over ``runs`` calls of ``op`` of the seconds a timer adds to ``spent[0]``, in ms."""
+    per_call = []
+    for k in range(runs):
+        spent[0] = 0.0
+        op(k)
+        per_call.append(spent[0] * 1000)
+    return statistics.median(per_call)
+
+
 def _driver_time(db, op, runs: int = 50) -> float:
     """Median ms per call of ``op`` spent inside the driver's execute (statements, not COMMIT)."""
     spent, started = [0.0], [0.0]
@@ -122,16 +132,11 @@ def _driver_time(db, op, runs: int = 50) -> float:
         spent[0] += time.perf_counter() - started[0]
     event.listen(db.engine, "before_cursor_execute", before)
     event.listen(db.engine, "after_cursor_execute", after)
-    per_call = []
     try:
-        for k in range(runs):
-            spent[0] = 0.0
-            op(k)
-            per_call.append(spent[0] * 1000)
+        return _median_ms_per_call(op, spent, runs)
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
         event.remove(db.engine, "after_cursor_execute", after)
-    return statistics.median(per_call)
 
 
 def _commit_time(db, op, runs: int = 50) -> float:
@@ -147,15 +152,10 @@ def _commit_time(db, op, runs: int = 50) -> float:
         finally:
             spent[0] += time.perf_counter() - t0
     dialect.do_commit = timed
-    per_call = []
     try:
-        for k in range(runs):
-            spent[0] = 0.0
-            op(k)
-            per_call.append(spent[0] * 1000)
+        return _median_ms_per_call(op, spent, runs)
     finally:
         del dialect.do_commit            # back to the class's method
-    return statistics.median(per_call)
 
 
 def _raw_bare(db, runs: int) -> float:

@@ -74,9 +74,14 @@ def _bound(proc, value):
 
 @dataclass(frozen=True)
 class _Shape:
-    """One statement shape on one dialect: its SQL text pieces and its values' processors."""
-    head: str                                   # "INSERT INTO t (a, b) VALUES " / "UPDATE t SET ..."
-    row: str                                    # "(?, ?)": one row's placeholders
+    """One statement shape on one dialect: its SQL text pieces and its values' processors.
+
+    INSERT: ``head`` "INSERT INTO t (a, b) VALUES ", ``row`` one row's placeholders "(?, ?)",
+    ``procs`` one per column. UPDATE (:func:`_update_shape`): ``head`` the whole single-row
+    statement (SQLite) or the text up to its WHEN list (MySQL), ``row`` "WHERE key IN (",
+    ``procs`` for the key and the column."""
+    head: str
+    row: str
     procs: tuple[Callable[[Any], Any] | None, ...]
 
 

@@ -115,6 +115,15 @@ def check_paging(limit, offset=0) -> tuple[int, int]:
     return limit, offset
 
 
+def check_client_id(value, field: str, what: str) -> str:
+    """A client-made id that makes a submit idempotent (a sale id, a payment's request id):
+    1–64 characters without spaces, e.g. a UUID. ``what`` names it in the message."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > 64 or any(ord(c) < 33 for c in text):
+        raise ValidationError(field, f"{what} is 1–64 characters without spaces (e.g. a UUID)")
+    return text
+
+
 def check_id(value, field: str = "id") -> int:
     """A row id typed by a user: a positive whole number that fits the database's INTEGER."""
     try:

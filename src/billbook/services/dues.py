@@ -21,7 +21,7 @@ from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES
 from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires, check_paging
+from billbook.services.base import Actor, audit, check_client_id, check_paging, requires
 from billbook.services.customers import check_phone, find_by_phone
 from billbook.services.errors import NotFound, ValidationError
 
@@ -159,11 +159,7 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
     ref = (reference or "").strip() or None
     if ref and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
         raise ValidationError("reference", "at most 64 plain characters")
-    rid = None
-    if request_id is not None:
-        rid = request_id.strip() if isinstance(request_id, str) else ""
-        if not rid or len(rid) > 64 or any(ord(c) < 33 for c in rid):
-            raise ValidationError("request_id", "a request id is 1–64 characters without spaces (e.g. a UUID)")
+    rid = None if request_id is None else check_client_id(request_id, "request_id", "a request id")
     check_phone(phone)
 
     def work(s: Session) -> DuesReceipt:

@@ -48,7 +48,7 @@ from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit_values, requires
+from billbook.services.base import Actor, audit_values, check_client_id, requires
 from billbook.services.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
 from billbook.services.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
@@ -378,13 +378,6 @@ def _parse_payments(payments: Iterable[PaymentRequest | tuple]) -> list[PaymentI
     return out
 
 
-def _check_sale_id(sale_id: str) -> str:
-    sid = (sale_id or "").strip() if isinstance(sale_id, str) else ""
-    if not sid or len(sid) > 64 or any(ord(c) < 33 for c in sid):
-        raise ValidationError("sale_id", "a sale id is 1–64 characters without spaces (e.g. a UUID)")
-    return sid
-
-
 def _check_state(code: str | None) -> str:
     text = (code or "").strip()
     if not text:
@@ -522,7 +515,7 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
     and what is available; nothing written). The same ``req.sale_id`` again returns the
     first invoice (``replayed=True``) and writes nothing.
     """
-    sale_id = _check_sale_id(req.sale_id)
+    sale_id = check_client_id(req.sale_id, "sale_id", "a sale id")
     lines = _parse_items(req.items)
     pays = _parse_payments(req.payments)
     phone = check_phone(req.customer_phone) if req.customer_phone not in (None, "") else None
@@ -731,7 +724,7 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
                  for n, lt in enumerate(totals.lines, 1)]
     batch.insert(_LINES, line_rows)
     by_id = {p.id: p for p in products.values()}
-    batch_movements(None, batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
+    batch_movements(batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
                     "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
     cust_id = customer.id if customer else None
     batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,

@@ -131,18 +131,16 @@ def apply_movements(session: Session, moves: Sequence[tuple[Any, Decimal, Decima
     return new_qty
 
 
-def batch_movements(session: Session | None, batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
+def batch_movements(batch: WriteBatch, moves: Sequence[tuple[Any, Decimal, Decimal | None]],
                     reason: str, actor: Actor | None, *, ref_type: str = "", ref_id: int | NewId | None = None,
                     detail: str = "", at: dt.datetime | None = None) -> dict[int, Decimal]:
     """:func:`apply_movements` added to ``batch`` (the checkout's one-round-trip writes); the
-    ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``);
-    ``session``: one whose ``Product`` copies are to be kept true, if any; ``at``: the
-    document's own time (default now)."""
+    ledger rows may point at a document the same batch inserts (``ref_id=NewId(...)``); ``at``:
+    the document's own time (default now). The products are Core rows: no Session holds copies
+    to keep true (see :func:`apply_movements` for the ORM side)."""
     new_qty = _new_quantities(moves, reason)
     if not moves:
         return {}
     batch.update_by_key(_PRODUCTS, "stock_qty", "id", new_qty)
     batch.insert(StockMovement.__table__, _ledger_rows(moves, reason, actor, ref_type, ref_id, detail, at))
-    if session is not None:
-        _keep_session_copies_true(session, new_qty)
     return new_qty
