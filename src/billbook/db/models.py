@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint,
+    UniqueConstraint, text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -269,6 +269,14 @@ class DuesEntry(Base):
 
 # ---------------------------------------------------------------- sales
 
+def _customer_index(name: str) -> Index:
+    """The index on ``customer_id`` of a table most of whose rows have none (walk-in sales):
+    on SQLite a partial index of the rows that have one, so a walk-in sale writes no entry
+    (``customer_id = ?`` implies NOT NULL, so lookups still use it); a full index elsewhere,
+    as InnoDB needs one under the foreign key."""
+    return Index(name, "customer_id", sqlite_where=text("customer_id IS NOT NULL"))
+
+
 class InvoiceCounter(Base):
     """Locked (SELECT ... FOR UPDATE) to hand out consecutive numbers per series and FY."""
     __tablename__ = "invoice_counters"
@@ -287,12 +295,13 @@ class Invoice(Base):
     seq: Mapped[int] = mapped_column(Integer)
     #: tax_invoice | bill_of_supply
     doc_type: Mapped[str] = mapped_column(String(16), default="tax_invoice")
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)      # lists go by business_date, id
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
     cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     cashier_name: Mapped[str] = mapped_column(String(64))
     terminal: Mapped[str] = mapped_column(String(64), default="")
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True, index=True)
+    #: indexed below (on SQLite only the rows that have one: walk-in sales write no entry)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True)
     customer_name: Mapped[str] = mapped_column(String(120), default="")
     customer_phone: Mapped[str] = mapped_column(String(16), default="")
     customer_gstin: Mapped[str] = mapped_column(String(15), default="")
@@ -323,7 +332,7 @@ class Invoice(Base):
         back_populates="invoice", order_by="Payment.id", foreign_keys="Payment.invoice_id")
     __table_args__ = (
         UniqueConstraint("fy", "seq", name="uq_invoices_fy_seq"),
-        Index("ix_invoices_terminal_date", "terminal", "business_date"),
+        _customer_index("ix_invoices_customer_id"),
     )
 
 
@@ -363,7 +372,7 @@ class Payment(Base):
     kind: Mapped[str] = mapped_column(String(8))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("credit_notes.id"), nullable=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True, index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True)
     #: cash | upi | card | netbanking | credits | account
     mode: Mapped[str] = mapped_column(String(12))
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -374,6 +383,7 @@ class Payment(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     terminal: Mapped[str] = mapped_column(String(64), default="")
     invoice: Mapped[Invoice | None] = relationship(back_populates="payments", foreign_keys=[invoice_id])
+    __table_args__ = (_customer_index("ix_payments_customer_id"),)
 
 
 class DuesAllocation(Base):

@@ -921,7 +921,9 @@ def list_invoices(db: Database, actor: Actor, date_from=None, date_to=None, cust
             like = f"%{search.strip().lower()}%"
             stmt = stmt.where(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
                                   Invoice.customer_phone.like(like)))
-        stmt = stmt.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit).offset(offset)
+        # newest first: by day, then by number within the day (ix_invoices_business_date
+        # serves this order, its entries ending in the row id)
+        stmt = stmt.order_by(Invoice.business_date.desc(), Invoice.id.desc()).limit(limit).offset(offset)
         return [InvoiceSummary(i.number, i.issued_at, i.business_date, i.doc_type, i.cashier_name, i.terminal,
                                i.customer_phone, i.customer_name, i.taxable_total, i.cgst + i.sgst + i.igst,
                                i.grand_total, i.paid_total, i.due_amount, i.status)
