@@ -83,6 +83,8 @@ class _Shape:
     head: str
     row: str
     procs: tuple[Callable[[Any], Any] | None, ...]
+    #: INSERT: a row mapping's values in column order, each through its processor, as a tuple
+    convert: Callable[[Mapping[str, Any]], tuple] | None = None
 
 
 _SHAPES: dict[tuple, _Shape] = {}
@@ -94,11 +96,29 @@ def _insert_shape(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _
     if shape is None:
         quote = dialect.identifier_preparer.quote
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        procs = tuple(_bind_processor(table.c[name].type, dialect) for name in columns)
         shape = _SHAPES[key] = _Shape(
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ",
-            "(" + ", ".join([mark] * len(columns)) + ")",
-            tuple(_bind_processor(table.c[name].type, dialect) for name in columns))
+            "(" + ", ".join([mark] * len(columns)) + ")", procs, _row_converter(table.name, columns, procs))
     return shape
+
+
+def _row_converter(name: str, columns: Sequence[str], procs: Sequence[Callable[[Any], Any] | None]):
+    """``convert(row)``: the tuple of a row mapping's values in ``columns`` order, each through
+    its processor (None stays None). Generated as one expression per statement shape, like
+    :func:`_row_maker`: a loop over the values in Python was the largest part of the
+    checkout's own time on SQLite."""
+    scope: dict[str, Any] = {}
+    cells = []
+    for k, (column, proc) in enumerate(zip(columns, procs)):
+        if proc is None:
+            cells.append(f"r[{column!r}]")
+        else:
+            scope[f"p{k}"] = proc
+            cells.append(f"(None if (v := r[{column!r}]) is None else p{k}(v))")
+    source = f"def convert(r):\n    return ({', '.join(cells)},)\n"
+    exec(compile(source, f"<row converter {name}>", "exec"), scope)  # noqa: S102 - generated from column names
+    return scope["convert"]
 
 
 def _update_shape(dialect: Dialect, table: Table, column: str, key: str) -> _Shape:
@@ -128,6 +148,15 @@ class _DriverStatements:
         self._before = tuple(conn.dispatch.before_cursor_execute)
         self._after = tuple(conn.dispatch.after_cursor_execute)
 
+    @classmethod
+    def of(cls, conn: Connection) -> _DriverStatements:
+        """The one for ``conn`` (made on first use): a Connection lives for one transaction
+        in the checkout (``engine.begin()``), so one cursor serves all its statements."""
+        made = conn.__dict__.get("_billbook_driver")
+        if made is None or made._cursor.connection is not conn.connection.driver_connection:
+            made = conn.__dict__["_billbook_driver"] = cls(conn)
+        return made
+
     def run(self, sql: str, params, *, many: bool = False):
         conn, cursor = self._conn, self._cursor
         for listener in self._before:
@@ -154,7 +183,7 @@ class WriteBatch:
         self._conn = conn
         self._dialect = conn.dialect
         self.is_mysql = _is_mysql(conn.dialect)
-        self._driver = None if self.is_mysql else _DriverStatements(conn)
+        self._driver = None if self.is_mysql else _DriverStatements.of(conn)
         self._sql: list[str] = []
         self._params: list[Any] = []
         self._keys: list[str] = []
@@ -177,10 +206,23 @@ class WriteBatch:
                 marks.append("%s")
         return "(" + ", ".join(marks) + ")"
 
-    def _sqlite_row(self, shape: _Shape, values: Sequence[Any]) -> tuple:
-        ids = self.ids
-        return tuple([v if p is None or v is None else p(v)
-                      for p, v in zip(shape.procs, [ids[v.key] if type(v) is NewId else v for v in values])])
+    def _sqlite_rows(self, shape: _Shape, rows: Sequence[Mapping[str, Any]]) -> list:
+        """The rows' driver parameters: values in column order, each through its column's
+        processor, :class:`NewId` cells replaced by the id. Only the first row is searched for
+        NewId cells (a batch's rows share their shape; :meth:`ref` gives ids as plain values on
+        SQLite, so a sale's rows hold none); a NewId left elsewhere is refused by the driver."""
+        convert = shape.convert
+        out = [convert(row) for row in rows]
+        if self.ids and NewId in set(map(type, out[0])):
+            ids = self.ids
+            out = [tuple([ids[v.key] if type(v) is NewId else v for v in values]) for values in out]
+        return out
+
+    def ref(self, key: str) -> int | NewId:
+        """The id the ``insert(..., new_id=key)`` made: the number itself once known (SQLite runs
+        each INSERT at once), else a :class:`NewId` that the batch fills in (MySQL)."""
+        value = self.ids.get(key)
+        return NewId(key) if value is None else value
 
     def insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, new_id: str | None = None) -> None:
         """``INSERT INTO table`` of ``rows`` (same keys in every row); ``new_id``: remember the
@@ -196,7 +238,7 @@ class WriteBatch:
             self._queue(shape.head + values, new_id)
             return
         sql = shape.head + shape.row
-        params = [self._sqlite_row(shape, [row[c] for c in columns]) for row in rows]
+        params = self._sqlite_rows(shape, rows)
         cursor = (self._driver.run(sql, params[0]) if len(params) == 1
                   else self._driver.run(sql, params, many=True))
         if new_id is not None:
@@ -270,29 +312,38 @@ class Prepared:
             bind_procs = {name: _bind_processor(b.type, dialect) for name, b in binds.items()}
             columns = list(self.stmt.exported_columns)      # SELECT columns, or RETURNING ones
             row_type = namedtuple("Row", [col.key for col in columns], rename=True) if columns else None
-            result_procs = [(k, proc) for k, col in enumerate(columns)
-                            if (proc := col.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
-            hit = self._by_dialect[key] = (c.string, c.positiontup, fixed, bind_procs, row_type, result_procs)
+            result_procs = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
+            make_row = _row_maker(row_type, result_procs) if columns else None
+            hit = self._by_dialect[key] = (c.string, c.positiontup, fixed, bind_procs, make_row)
         return hit
 
     def params(self, dialect: Dialect, values: Mapping[str, Any]):
-        _sql, order, fixed, procs, _rt, _rp = self.compiled(dialect)
+        _sql, order, fixed, procs, _make = self.compiled(dialect)
         merged = {**fixed, **values}
         out = {name: _bound(procs.get(name), v) for name, v in merged.items()}
         return tuple(out[name] for name in order) if order is not None else out
 
     def rows(self, dialect: Dialect, raw_rows) -> list:
-        *_, row_type, procs = self.compiled(dialect)
-        if not procs:
-            return [row_type._make(r) for r in raw_rows]
-        out = []
-        for r in raw_rows:
-            values = list(r)
-            for k, proc in procs:
-                if values[k] is not None:
-                    values[k] = proc(values[k])
-            out.append(row_type._make(values))
-        return out
+        make_row = self.compiled(dialect)[-1]
+        return [make_row(r) for r in raw_rows]
+
+
+def _row_maker(row_type: type, procs: Sequence[Callable[[Any], Any] | None]) -> Callable[[Sequence], tuple]:
+    """``make(raw)``: the named tuple of a driver row, each value through its column's result
+    processor (None stays None). Generated as one expression per statement, as dataclasses
+    and namedtuple generate their methods: a per-value loop in Python cost several
+    microseconds a row on the checkout's hot path."""
+    names: dict[str, Any] = {"_new": tuple.__new__, "_row": row_type}
+    cells = []
+    for k, proc in enumerate(procs):
+        if proc is None:
+            cells.append(f"r[{k}]")
+        else:
+            names[f"p{k}"] = proc
+            cells.append(f"(None if r[{k}] is None else p{k}(r[{k}]))")
+    source = f"def make(r):\n    return _new(_row, ({', '.join(cells)},))\n"
+    exec(compile(source, f"<row maker {row_type.__name__}>", "exec"), names)  # noqa: S102 - generated, no input
+    return names["make"]
 
 
 def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list:
@@ -302,7 +353,7 @@ def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str,
     SQLite: one after another on the DBAPI cursor, as :class:`WriteBatch` runs them."""
     dialect = conn.dialect
     if not _is_mysql(dialect):
-        driver, out = _DriverStatements(conn), []
+        driver, out = _DriverStatements.of(conn), []
         for prepared, values in queries:
             cursor = driver.run(prepared.compiled(dialect)[0], prepared.params(dialect, values))
             out.append(prepared.rows(dialect, cursor.fetchall()) if cursor.description is not None

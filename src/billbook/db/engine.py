@@ -23,6 +23,7 @@ from billbook.db import batch
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+SQLITE_PAGE_SIZE = 2048
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -58,6 +59,11 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         # Take transaction control away from the driver so we can emit BEGIN IMMEDIATE.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # A new file's page size (ignored once the database has tables): a commit writes every
+        # page it changed to the WAL, and a sale changes ~25 (one leaf per table and index it
+        # touches), each only by a row or an index entry. 2 KiB pages make that commit about a
+        # fifth cheaper than the default 4 KiB, with no measurable cost to reads (README).
+        cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -27,12 +27,13 @@ grand total; an inclusive price is what the customer pays; no line is ever negat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from billbook.domain.money import (
     MAX_AMOUNT, PAISA, ZERO, D, MoneyError, parse_amount, round_money, round_rupee,
 )
+from billbook.domain.records import record
 
 HUNDRED = Decimal("100")
 PAYMENT_MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
@@ -51,7 +52,7 @@ class CartError(ValueError):
 
 # ---------------------------------------------------------------- discounts
 
-@dataclass(frozen=True)
+@record
 class Discount:
     """A discount as typed: an amount of rupees or a percentage."""
     value: Decimal
@@ -116,7 +117,7 @@ def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 # ---------------------------------------------------------------- cart lines
 
-@dataclass(frozen=True)
+@record
 class CartItem:
     """One line of a cart: a product snapshot, the quantity and an optional line discount."""
     sku: str
@@ -133,7 +134,7 @@ class CartItem:
     cost_price: Decimal = ZERO
 
 
-@dataclass(frozen=True)
+@record
 class LineTotals:
     item: CartItem
     gross: Decimal
@@ -156,7 +157,7 @@ class LineTotals:
         return self.cgst + self.sgst + self.igst
 
 
-@dataclass(frozen=True)
+@record
 class CartTotals:
     lines: tuple[LineTotals, ...]
     inter_state: bool
@@ -212,6 +213,8 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
     shares = spread(bill_amount, after_line)
 
     lines = []
+    # the bill's sums, added up line by line as the lines are made
+    gross_t = disc_t = taxable_t = cgst_t = sgst_t = igst_t = total_t = owed = ZERO
     for item, gross, disc, share in zip(items, grosses, line_discounts, shares):
         net = gross - disc - share
         rate = item.gst_rate if charges_gst else ZERO
@@ -223,25 +226,28 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
         total = taxable + cgst + sgst + igst
         payable = net if item.tax_inclusive else total
         lines.append(LineTotals(item, gross, disc, share, taxable, rate, cgst, sgst, igst, total, payable))
+        gross_t += gross
+        disc_t += disc + share
+        taxable_t += taxable
+        cgst_t += cgst
+        sgst_t += sgst
+        igst_t += igst
+        total_t += total
+        owed += payable
 
-    def tot(attr: str) -> Decimal:
-        return sum((getattr(line, attr) for line in lines), ZERO)
-
-    owed = tot("payable")
     grand = round_rupee(owed) if round_off else owed
     if grand > MAX_AMOUNT:
         raise CartError("items", f"the bill total {grand} is too large")
     return CartTotals(
         lines=tuple(lines), inter_state=inter_state, charges_gst=charges_gst, bill_discount=bill_discount,
-        gross_total=tot("gross"), discount_total=tot("line_discount") + tot("bill_discount"),
-        taxable_total=tot("taxable"), cgst=tot("cgst"), sgst=tot("sgst"), igst=tot("igst"),
-        round_off=grand - tot("total"), grand_total=grand,
+        gross_total=gross_t, discount_total=disc_t, taxable_total=taxable_t, cgst=cgst_t, sgst=sgst_t,
+        igst=igst_t, round_off=grand - total_t, grand_total=grand,
     )
 
 
 # ---------------------------------------------------------------- payments
 
-@dataclass(frozen=True)
+@record
 class PaymentInput:
     """A payment as entered. ``amount=None`` means "the rest of the bill" (at most one such)."""
     mode: str
@@ -250,7 +256,7 @@ class PaymentInput:
     reference: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Settlement:
     """Payments as they will be recorded, and what they mean for the customer."""
     payments: tuple[PaymentInput, ...]      # amounts final; cash carries tendered
@@ -294,7 +300,8 @@ def settle(grand_total: Decimal, payments: Iterable[PaymentInput]) -> Settlement
         if remaining == 0:
             del pays[i]          # nothing left to pay this way
         else:
-            pays[i] = replace(pays[i], amount=remaining)
+            p = pays[i]
+            pays[i] = PaymentInput(p.mode, remaining, p.tendered, p.reference)
     if not pays and grand_total != 0:
         raise CartError("payment", f"no payment given for a bill of {grand_total}")
     total = sum((p.amount for p in pays), ZERO)
@@ -305,7 +312,7 @@ def settle(grand_total: Decimal, payments: Iterable[PaymentInput]) -> Settlement
         if cash_i is None or pays[cash_i].amount <= excess:
             raise CartError("payment", f"payments add up to {total} but the bill is {grand_total}")
         cash = pays[cash_i]
-        pays[cash_i] = replace(cash, amount=cash.amount - excess, tendered=cash.tendered or cash.amount)
+        pays[cash_i] = PaymentInput(cash.mode, cash.amount - excess, cash.tendered or cash.amount, cash.reference)
         total = grand_total
     elif total < grand_total:
         raise CartError("payment", f"payments add up to {total} but the bill is {grand_total} "

@@ -60,4 +60,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 def role_can(role: Role | str, permission: Permission) -> bool:
-    return Permission(permission) in ROLE_PERMISSIONS[Role(role)]
+    if type(role) is not Role:
+        role = Role(role)
+    if type(permission) is not Permission:
+        permission = Permission(permission)
+    return permission in ROLE_PERMISSIONS[role]

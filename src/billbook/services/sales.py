@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.batch import NewId, Prepared, WriteBatch, run_queries
+from billbook.db.batch import Prepared, WriteBatch, run_queries
 from billbook.db.models import (
     AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
 )
@@ -48,6 +48,7 @@ from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
+from billbook.domain.records import record
 from billbook.services.base import Actor, audit_values, check_client_id, requires
 from billbook.services.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
 from billbook.services.errors import (
@@ -74,7 +75,7 @@ def _hook(stage: str) -> None:
 
 # ---------------------------------------------------------------- requests
 
-@dataclass(frozen=True)
+@record
 class SaleItem:
     """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%")."""
     product: str | int
@@ -82,7 +83,7 @@ class SaleItem:
     discount: str | Decimal | Discount | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PaymentRequest:
     """``amount=None``: the rest of the bill. ``tendered``: cash handed over (change is given)."""
     mode: str
@@ -106,7 +107,7 @@ class SaleRequest:
 
 # ---------------------------------------------------------------- results
 
-@dataclass(frozen=True)
+@record
 class InvoiceLineInfo:
     line_no: int
     product_id: int
@@ -137,7 +138,7 @@ class InvoiceLineInfo:
                 "returned_qty": qty_str(self.returned_qty)}
 
 
-@dataclass(frozen=True)
+@record
 class PaymentInfo:
     mode: str
     amount: Decimal
@@ -150,7 +151,7 @@ class PaymentInfo:
                 "reference": self.reference}
 
 
-@dataclass(frozen=True)
+@record
 class CustomerSnapshot:
     phone: str
     name: str
@@ -163,7 +164,7 @@ class CustomerSnapshot:
                 "address": self.address}
 
 
-@dataclass(frozen=True)
+@record
 class InvoiceDetail:
     """An issued invoice with every stored figure (what PDFs, the GUI and ``--json`` show)."""
     id: int
@@ -320,7 +321,7 @@ def rate_str(rate: Decimal) -> str:
 
 # ---------------------------------------------------------------- input checks (no database)
 
-@dataclass(frozen=True)
+@record
 class _Line:
     key: str | int
     qty: Decimal
@@ -714,8 +715,8 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
     # MySQL, driver-level statements on SQLite): the counter's hot path is mostly overhead.
     orm.flush()                  # a customer filed just now: its row goes first
     batch = WriteBatch(conn)
-    invoice_id = NewId("invoice")
     batch.insert(_INVOICES, [vars(inv)], new_id="invoice")
+    invoice_id = batch.ref("invoice")
     line_rows = [dict(invoice_id=invoice_id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
                       name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
                       qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
