@@ -195,5 +195,12 @@ def test_migrated_schema_matches_the_models(db):
 
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
-    assert [d for d in diff if d[0] in ("add_index", "remove_index", "add_table", "remove_table",
-                                        "add_column", "remove_column")] == []
+    found = [d for d in diff if d[0] in ("add_index", "remove_index", "add_table", "remove_table",
+                                         "add_column", "remove_column")]
+    if db.is_mysql:
+        # the one index only MySQL has on purpose: InnoDB needs it under the foreign key
+        # (models.InvoiceLine.product_id, migration 0010)
+        kept = [d for d in found if d[0] == "remove_index" and d[1].name == "ix_invoice_lines_product_id"]
+        assert len(kept) == 1
+        found.remove(kept[0])
+    assert found == []

@@ -155,3 +155,29 @@ def test_one_statement_per_batch_on_mysql(tables):
     # MySQL: the two INSERTs in one batch, the two SELECTs in another; SQLite: one each, in-process
     assert len(sent) == (2 if db.is_mysql else 4), sent
     assert _rows(db, LINES)[0][2] == Dec(1) and len(_rows(db, LINES)) == 3
+
+
+def test_decimals_are_stored_exactly_as_core_stores_them(tables):
+    """A batch binds a Decimal as its text on SQLite (Core binds a float): the database keeps
+    the same number of the same storage type, for paise, quantities and the largest amount."""
+    db = tables
+    values = [Dec("0.00"), Dec("0.10"), Dec("-0.01"), Dec("1234.50"), Dec("999999999.999"), Dec("118"),
+              Dec("0.125"), Dec("333.333"), Dec("-45.678")]
+
+    def work(s):
+        conn = s.connection()
+        batch = WriteBatch(conn)
+        batch.insert(DOCS, [{"number": "D-0", "total": Dec("1"), "note": ""}], new_id="doc")
+        doc_id = batch.flush()["doc"]
+        batch.insert(LINES, [{"doc_id": doc_id, "qty": v, "label": "batch", "ref": str(k)} for k, v in enumerate(values)])
+        batch.flush()
+        conn.execute(insert(LINES), [{"doc_id": doc_id, "qty": v, "label": "core", "ref": str(k)}
+                                     for k, v in enumerate(values)])
+    db.run(work)
+    kind = func.typeof(LINES.c.qty) if db.is_sqlite else func.length(LINES.c.qty)
+    with db.engine.connect() as conn:
+        got = {(label, int(ref)): (qty, stored) for label, ref, qty, stored in conn.execute(
+            select(LINES.c.label, LINES.c.ref, LINES.c.qty, kind))}
+    for k, v in enumerate(values):
+        assert got[("batch", k)] == got[("core", k)]
+        assert got[("batch", k)][0] == v.quantize(Dec("0.001"))

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, Table, event
+from sqlalchemy import Date, DateTime, Engine, Numeric, Table, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -61,10 +61,15 @@ def _bind_processor(type_, dialect: Dialect):
     """SQLAlchemy's own conversion of a Python value for this column type on this driver.
 
     Date and time conversions (string formatting on SQLite) are memoised: a sale binds the
-    same timestamp on every row it writes."""
+    same timestamp on every row it writes. Exact decimals go to SQLite as their text, not as
+    a float (SQLAlchemy's ``float(value)``, which CPython does by formatting the Decimal and
+    parsing the text back): the column's NUMERIC affinity stores the same number either
+    way, and the sale binds about sixty of them."""
     proc = type_.dialect_impl(dialect).bind_processor(dialect)
     if proc is not None and isinstance(type_, (Date, DateTime)):
         proc = functools.lru_cache(maxsize=16)(proc)
+    elif proc is not None and dialect.name == "sqlite" and isinstance(type_, Numeric):
+        proc = str
     return proc
 
 

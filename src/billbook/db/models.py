@@ -342,7 +342,10 @@ class InvoiceLine(Base):
     #: indexed by the unique (invoice_id, line_no) below
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
     line_no: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    #: not indexed on SQLite (every sale would write an entry per line, in a page per product,
+    #: for the one rare reader: deleting a product); on MySQL/MariaDB InnoDB keeps the index
+    #: ix_invoice_lines_product_id under the foreign key (migrations 0001 and 0010)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
     hsn: Mapped[str] = mapped_column(String(8), default="")

@@ -405,12 +405,15 @@ _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
     "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
     "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
 _ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+#: the shop row alone (SQLite's checkout; see _read_for_sale)
+_SHOP_QUERY = Prepared(select(*_SHOP_COLS).where(_SHOP.c.id == 1))
 
 _PRODUCT_SELECTS: dict[tuple[int, int, bool, bool], Select] = {}
 
 
 def _products_select(n_ids: int, n_codes: int, lock: bool, with_shop: bool = False) -> Select:
-    """The products with ids :i0.. or SKU/barcode :c0.., in id order; built once per shape.
+    """The products with ids :i0.. or SKU/barcode :c0..; built once per shape. With ``lock``:
+    ``FOR UPDATE``, in id order (every terminal locks products in the same order).
 
     ``with_shop``: each row also carries the shop row (``LEFT JOIN shop``: its columns are NULL
     while the shop has not been saved yet), so a sale reads both in one statement; with
@@ -429,9 +432,9 @@ def _products_select(n_ids: int, n_codes: int, lock: bool, with_shop: bool = Fal
             stmt = select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
         else:
             stmt = select(*_PRODUCT_COLS)
-        stmt = stmt.where(or_(*conds)).order_by(_P.c.id)
+        stmt = stmt.where(or_(*conds))
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.order_by(_P.c.id).with_for_update()
         if n_ids + n_codes <= 32:
             _PRODUCT_SELECTS[key] = stmt
     return stmt
@@ -581,15 +584,28 @@ def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
     with the shop row (without its logo) in the same statement, and, when ``fy`` is given, the
     next invoice number of that year taken from the counter row (which it locks); seq is None
     if the year has no counter row yet. Returns (shop row or None while the shop was never
-    saved, products by cart key, seq or None)."""
-    products_query, params = _products_query(lines, lock=True, with_shop=True)
-    bump = bump_queries(conn.dialect, INVOICE_SERIES, fy) if fy is not None else []
-    answers = run_queries(conn, [(products_query, params), *bump])
+    saved, products by cart key, seq or None).
+
+    On SQLite there are no round trips to save and no row locks (``BEGIN IMMEDIATE`` has
+    already taken the database's write lock): the shop row is its own small statement, which
+    costs SQLite less than repeating its columns on every product row, and the products come
+    in no particular order."""
+    server = conn.dialect.name != "sqlite"
+    products_query, params = _products_query(lines, lock=server, with_shop=server)
+    queries = [(products_query, params)] if server else [(products_query, params), (_SHOP_QUERY, {})]
+    if fy is not None:
+        queries += bump_queries(conn.dialect, INVOICE_SERIES, fy)
+    answers = run_queries(conn, queries)
     rows = answers[0]
-    seq = bumped_seq(answers[1:]) if bump else None
     products = _match_products(lines, rows)
-    shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):])
-    return (shop if shop.id is not None else None), products, seq
+    if server:
+        shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):])
+        shop = shop if shop.id is not None else None
+        bumped = answers[1:]
+    else:
+        shop = _ShopRow._make(answers[1][0]) if answers[1] else None
+        bumped = answers[2:]
+    return shop, products, (bumped_seq(bumped) if fy is not None else None)
 
 
 def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:

@@ -15,6 +15,12 @@ Create Date: 2026-11-25
   an entry for NULL, and every query by customer (``customer_id = ?``) still uses them.
   MySQL/MariaDB has no partial indexes, and InnoDB needs a full index under a foreign key:
   there they stay as they are.
+- On SQLite ``ix_invoice_lines_product_id`` dropped: it put one entry in a different page
+  for every line of every sale (five pages for a five-line bill), and only deleting a
+  product reads it (is the product on an invoice?), a rare catalog clean-up that now reads
+  the invoice lines through. Reports by product go through the invoices' dates, and the
+  stock card through the stock ledger's own index. On MySQL/MariaDB it stays: InnoDB
+  needs it under the foreign key to products.
 
 Each index is one more B-tree page written by every sale's commit on SQLite (about 4
 microseconds each), and one more index InnoDB maintains per row.
@@ -38,10 +44,12 @@ def upgrade() -> None:
             op.drop_index(name, table_name=table)
             op.create_index(name, table, ['customer_id'], unique=False,
                             sqlite_where=sa.text('customer_id IS NOT NULL'))
+        op.drop_index('ix_invoice_lines_product_id', table_name='invoice_lines')
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'sqlite':
+        op.create_index('ix_invoice_lines_product_id', 'invoice_lines', ['product_id'], unique=False)
         for table, name in _PARTIAL:
             op.drop_index(name, table_name=table)
             op.create_index(name, table, ['customer_id'], unique=False)
