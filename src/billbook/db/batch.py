@@ -96,7 +96,7 @@ _SHAPES: dict[tuple, _Shape] = {}
 
 
 def _insert_shape(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Shape:
-    key = ("insert", dialect.name, dialect.driver, table.name, columns)
+    key = (dialect.name, dialect.driver, table.name, columns)
     shape = _SHAPES.get(key)
     if shape is None:
         quote = dialect.identifier_preparer.quote
@@ -317,20 +317,55 @@ class Prepared:
             bind_procs = {name: _bind_processor(b.type, dialect) for name, b in binds.items()}
             columns = list(self.stmt.exported_columns)      # SELECT columns, or RETURNING ones
             row_type = namedtuple("Row", [col.key for col in columns], rename=True) if columns else None
-            result_procs = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
+            result_procs = [_result_processor(col.type, dialect) for col in columns]
             make_row = _row_maker(row_type, result_procs) if columns else None
-            hit = self._by_dialect[key] = (c.string, c.positiontup, fixed, bind_procs, make_row)
+            order = c.positiontup
+            positional = _params_maker(order, fixed, bind_procs) if order is not None else None
+            hit = self._by_dialect[key] = (c.string, order, fixed, bind_procs, positional, make_row)
         return hit
 
     def params(self, dialect: Dialect, values: Mapping[str, Any]):
-        _sql, order, fixed, procs, _make = self.compiled(dialect)
+        _sql, order, fixed, procs, positional, _make = self.compiled(dialect)
+        if positional is not None:
+            return positional(values)
         merged = {**fixed, **values}
-        out = {name: _bound(procs.get(name), v) for name, v in merged.items()}
-        return tuple(out[name] for name in order) if order is not None else out
+        return {name: _bound(procs.get(name), v) for name, v in merged.items()}
 
     def rows(self, dialect: Dialect, raw_rows) -> list:
         make_row = self.compiled(dialect)[-1]
         return [make_row(r) for r in raw_rows]
+
+
+def _result_processor(type_, dialect: Dialect):
+    """SQLAlchemy's conversion of a value the driver returns for this column type. Decimal
+    conversions (SQLite: formatting the float and parsing the text) are memoised: prices,
+    GST rates and settings repeat from sale to sale, and a Decimal is immutable."""
+    proc = type_.dialect_impl(dialect).result_processor(dialect, None)
+    if proc is not None and isinstance(type_, Numeric) and getattr(type_, "asdecimal", False):
+        proc = functools.lru_cache(maxsize=4096)(proc)
+    return proc
+
+
+def _params_maker(order: Sequence[str], fixed: Mapping[str, Any], procs: Mapping[str, Any]):
+    """``params(values)``: the positional parameters of a statement, in ``order`` (a name may
+    come twice), each through its processor; a value the statement carries (``fixed``) unless
+    ``values`` gives one. Generated as one expression, like :func:`_row_maker`."""
+    scope: dict[str, Any] = {}
+    cells = []
+    for k, name in enumerate(order):
+        if name in fixed:
+            scope[f"f{k}"] = fixed[name]
+            value = f"r.get({name!r}, f{k})"
+        else:
+            value = f"r[{name!r}]"
+        if procs.get(name) is None:
+            cells.append(value)
+        else:
+            scope[f"p{k}"] = procs[name]
+            cells.append(f"(None if (v := {value}) is None else p{k}(v))")
+    source = f"def params(r):\n    return ({''.join(cell + ', ' for cell in cells)})\n"
+    exec(compile(source, "<statement parameters>", "exec"), scope)  # noqa: S102 - generated from bind names
+    return scope["params"]
 
 
 def _row_maker(row_type: type, procs: Sequence[Callable[[Any], Any] | None]) -> Callable[[Sequence], tuple]:

@@ -110,16 +110,6 @@ class Database:
             session.close()
             sqlite_begin_mode.reset(token)
 
-    @contextmanager
-    def core_transaction(self) -> Iterator[Connection]:
-        """One write transaction on a Core Connection; commits if the block ends normally."""
-        token = sqlite_begin_mode.set("IMMEDIATE")
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        finally:
-            sqlite_begin_mode.reset(token)
-
     def run(self, fn: Callable[[Session], T], *, readonly: bool = False,
             attempts: int = MAX_ATTEMPTS) -> T:
         """Run ``fn(session)`` in one transaction, retrying on deadlock / lock timeout."""
@@ -129,10 +119,15 @@ class Database:
         return self._retrying(once, attempts)
 
     def run_core(self, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
-        """Run ``fn(connection)`` in one write transaction, retrying as :meth:`run` does."""
+        """Run ``fn(connection)`` in one write transaction (SQLite: ``BEGIN IMMEDIATE``) on a
+        Core Connection, committed when ``fn`` returns; retrying as :meth:`run` does."""
         def once() -> T:
-            with self.core_transaction() as conn:
-                return fn(conn)
+            token = sqlite_begin_mode.set("IMMEDIATE")
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn)
+            finally:
+                sqlite_begin_mode.reset(token)
         return self._retrying(once, attempts)
 
     def _retrying(self, once: Callable[[], T], attempts: int) -> T:

@@ -93,15 +93,14 @@ def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negat
         raise MoneyError(f"{field}: {text!r} is not a number") from exc
     if abs(value) > MAX_QTY:
         raise MoneyError(f"{field}: {text} is too large")
-    if value != value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP):
+    exact = value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+    if value != exact:
         raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
     if not allow_negative and value < 0:
         raise MoneyError(f"{field}: must not be negative (got {text})")
     if not allow_zero and value == 0:
         raise MoneyError(f"{field}: must be more than zero")
-    if abs(value) > MAX_QTY:
-        raise MoneyError(f"{field}: {text} is too large")
-    return value.quantize(QTY_QUANTUM)
+    return exact
 
 
 def money_str(value: Decimal) -> str:

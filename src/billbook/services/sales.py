@@ -445,8 +445,10 @@ _PRODUCT_QUERIES: dict[tuple[int, int, bool, bool], Prepared] = {}
 
 def _products_query(lines: list[_Line], lock: bool, with_shop: bool = False) -> tuple[Prepared, dict]:
     """The products query for the cart keys (SKU, else barcode; ints are ids) and its parameters."""
-    ids = sorted({k for k in (line.key for line in lines) if isinstance(k, int)})
-    codes = sorted({k for k in (line.key for line in lines) if isinstance(k, str)})
+    id_set, code_set = set(), set()
+    for line in lines:
+        (code_set if isinstance(line.key, str) else id_set).add(line.key)
+    ids, codes = sorted(id_set), sorted(code_set)
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
     key = (len(ids), len(codes), lock, with_shop)
@@ -484,9 +486,10 @@ def _match_products(lines: list[_Line], rows) -> dict:
 
 
 def _cart_items(lines: list[_Line], products: dict) -> list[CartItem]:
-    return [CartItem(sku=p.sku, name=p.name, unit_price=p.price, gst_rate=p.gst_rate, qty=line.qty,
-                     tax_inclusive=p.tax_inclusive, discount=line.discount, hsn=p.hsn, unit=p.unit,
-                     product_id=p.id, category_id=p.category_id, cost_price=p.cost_price)
+    # positional, in CartItem's field order (sku, name, unit_price, gst_rate, qty, tax_inclusive,
+    # discount, hsn, unit, product_id, category_id, cost_price): the checkout's hot path
+    return [CartItem(p.sku, p.name, p.price, p.gst_rate, line.qty, p.tax_inclusive, line.discount, p.hsn, p.unit,
+                     p.id, p.category_id, p.cost_price)
             for line in lines for p in [products[line.key]]]
 
 
@@ -609,10 +612,12 @@ def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
 
 
 def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
-    snap = shop_snapshot(shop, has_logo)
-    key = tuple(snap.values())
-    hit = _SNAPSHOTS.get(key)
+    # keyed by the shop row's own values (a _ShopRow is a tuple) when it is one
+    key = (tuple(shop), has_logo) if isinstance(shop, tuple) else None
+    hit = _SNAPSHOTS.get(key) if key is not None else None
     if hit is None:
+        snap = shop_snapshot(shop, has_logo)
+        key = key or (tuple(snap.values()),)
         if len(_SNAPSHOTS) > 32:
             _SNAPSHOTS.clear()
         hit = _SNAPSHOTS[key] = (snap, json.dumps(snap, ensure_ascii=False))
