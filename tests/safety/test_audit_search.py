@@ -85,3 +85,20 @@ def test_any_search_text_is_safe(db, logged, text):
     except ValidationError:
         pass
     assert snapshot(db) == before
+
+
+def test_sales_audit_rows_are_found_by_action_and_listed_among_the_actions(db, logged):
+    """The sales' own audit rows stay out of SQLite's (partial) action index: searching for them
+    by action, for any other action, and the list of actions all still answer in full."""
+    db.run(lambda s: s.add_all([AuditEntry(at=DAY + dt.timedelta(minutes=m), user_id=None, username="asha",
+                                           terminal="T1", action="sale.checkout", entity="invoice",
+                                           entity_id=str(100 + m), details="") for m in range(4)]))
+    assert audit_actions(db, logged) == ["invoice.void", "login.failed", "login.ok", "product.update",
+                                         "sale.checkout", "stock.adjust"]
+    assert search_audit(db, logged, action="sale.checkout").total == 4
+    assert search_audit(db, logged, action="login.ok").total == 6
+    assert search_audit(db, logged, action="sale.*").total == 4
+
+
+def test_actions_list_has_no_sales_before_the_first_sale(db, logged):
+    assert "sale.checkout" not in audit_actions(db, logged)

@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.batch import Prepared, WriteBatch, run_queries
 from billbook.db.models import (
-    AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, Shop,
+    SALE_AUDIT_ACTION, AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment,
+    Product, Shop,
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import (
@@ -753,7 +754,7 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
                                   amount=p.amount, tendered=p.tendered, reference=p.reference, at=now,
                                   business_date=now.date(), user_id=actor.user_id, terminal=actor.terminal or "")
                              for p in settlement.payments])
-    audit_row = audit_values(actor, "sale.checkout", "invoice", "", at=now, number=number,
+    audit_row = audit_values(actor, SALE_AUDIT_ACTION, "invoice", "", at=now, number=number,
                              total=totals.grand_total, lines=len(line_rows), sale_id=sale_id)
     batch.insert(_AUDIT, [dict(audit_row, entity_id=invoice_id)])
     inv.id = batch.flush()["invoice"]
