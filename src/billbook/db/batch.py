@@ -306,8 +306,12 @@ class Prepared:
     def __init__(self, stmt):
         self.stmt = stmt
         self._by_dialect: dict[tuple, tuple] = {}
+        self._last: tuple = (None, None)        # (dialect object, its entry): the usual case
 
     def compiled(self, dialect: Dialect) -> tuple:
+        last_dialect, last = self._last
+        if dialect is last_dialect:
+            return last
         key = (dialect.name, dialect.driver, dialect.paramstyle)
         hit = self._by_dialect.get(key)
         if hit is None:
@@ -322,6 +326,7 @@ class Prepared:
             order = c.positiontup
             positional = _params_maker(order, fixed, bind_procs) if order is not None else None
             hit = self._by_dialect[key] = (c.string, order, fixed, bind_procs, positional, make_row)
+        self._last = (dialect, hit)
         return hit
 
     def params(self, dialect: Dialect, values: Mapping[str, Any]):

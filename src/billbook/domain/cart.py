@@ -349,4 +349,4 @@ def prorate(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """``amount × part / whole`` rounded half-up to the paisa (for partial returns)."""
     if whole == 0:
         return ZERO
-    return (amount * part / whole).quantize(PAISA, rounding=ROUND_HALF_UP)
+    return (amount * part / whole).quantize(PAISA, ROUND_HALF_UP)

@@ -49,16 +49,16 @@ def D(value: str | int | Decimal) -> Decimal:
 
 def round_money(value: Decimal) -> Decimal:
     """Round half-up to the paisa."""
-    return value.quantize(PAISA, rounding=ROUND_HALF_UP)
+    return value.quantize(PAISA, ROUND_HALF_UP)
 
 
 def round_rupee(value: Decimal) -> Decimal:
     """Round half-up to the whole rupee (for the invoice's round-off line)."""
-    return value.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA)
+    return value.quantize(RUPEE, ROUND_HALF_UP).quantize(PAISA)
 
 
 def round_qty(value: Decimal) -> Decimal:
-    return value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+    return value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
 
 
 def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_negative: bool = False,
@@ -73,7 +73,7 @@ def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_nega
         raise MoneyError(f"{field}: {text!r} is not an amount") from exc
     if abs(value) > MAX_AMOUNT:
         raise MoneyError(f"{field}: {text} is too large")
-    if value != value.quantize(PAISA, rounding=ROUND_HALF_UP):
+    if value != value.quantize(PAISA, ROUND_HALF_UP):
         raise MoneyError(f"{field}: at most 2 decimal places (got {text})")
     if not allow_negative and value < 0:
         raise MoneyError(f"{field}: must not be negative (got {text})")
@@ -93,7 +93,7 @@ def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negat
         raise MoneyError(f"{field}: {text!r} is not a number") from exc
     if abs(value) > MAX_QTY:
         raise MoneyError(f"{field}: {text} is too large")
-    exact = value.quantize(QTY_QUANTUM, rounding=ROUND_HALF_UP)
+    exact = value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
     if value != exact:
         raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
     if not allow_negative and value < 0:
