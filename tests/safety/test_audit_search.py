@@ -102,3 +102,12 @@ def test_sales_audit_rows_are_found_by_action_and_listed_among_the_actions(db, l
 
 def test_actions_list_has_no_sales_before_the_first_sale(db, logged):
     assert "sale.checkout" not in audit_actions(db, logged)
+
+
+def test_the_partial_index_and_the_searches_name_the_sales_action_alike():
+    from billbook.db.models import SALE_AUDIT_ACTION
+    from billbook.services.audit import _NOT_A_SALE
+
+    index = next(ix for ix in AuditEntry.__table__.indexes if ix.name == "ix_audit_log_action")
+    assert str(index.dialect_options["sqlite"]["where"]) == f"action <> '{SALE_AUDIT_ACTION}'"
+    assert str(_NOT_A_SALE.right) == f"'{SALE_AUDIT_ACTION}'"

@@ -72,7 +72,7 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (Index("ix_audit_log_action", "action",
-                            sqlite_where=text(f"action <> '{SALE_AUDIT_ACTION}'")),)
+                            sqlite_where=text("action <> 'sale.checkout'")),)      # SALE_AUDIT_ACTION
 
 
 # ---------------------------------------------------------------- shop & settings

@@ -23,7 +23,7 @@ from billbook.services.errors import ValidationError
 
 #: ``action <> 'sale.checkout'`` with the text in the SQL (not a parameter), as the partial
 #: index's own condition reads: SQLite uses a partial index only for a query that says so
-_NOT_A_SALE = AuditEntry.action != literal_column(f"'{SALE_AUDIT_ACTION}'")
+_NOT_A_SALE = AuditEntry.action != literal_column("'sale.checkout'")        # SALE_AUDIT_ACTION
 
 
 MAX_PAGE_SIZE = 500
