@@ -37,6 +37,8 @@ def D(value: str | int | Decimal) -> Decimal:
         return value
     if isinstance(value, int):
         return Decimal(value)
+    if type(value) is str and value.isascii() and value.isdigit():       # "3": nothing to clean up
+        return Decimal(value)
     text = str(value).strip().replace(",", "").replace("₹", "")
     try:
         result = Decimal(text)

@@ -340,8 +340,13 @@ def _validation(exc: CartError | MoneyError, default_field: str) -> ValidationEr
 def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
     out = []
     for n, raw in enumerate(items or (), 1):
-        item = raw if isinstance(raw, SaleItem) else SaleItem(*raw)
-        key = item.product
+        if isinstance(raw, SaleItem):
+            key, qty_in, disc_in = raw.product, raw.qty, raw.discount
+        elif type(raw) is tuple and 2 <= len(raw) <= 3:          # (product, qty[, discount])
+            key, qty_in, disc_in = raw if len(raw) == 3 else (*raw, None)
+        else:
+            item = SaleItem(*raw)
+            key, qty_in, disc_in = item.product, item.qty, item.discount
         if isinstance(key, bool) or key is None or (isinstance(key, str) and not key.strip()):
             raise ValidationError("item", f"line {n}: which product? (SKU, barcode or id)")
         if isinstance(key, str):
@@ -349,8 +354,8 @@ def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
             if len(key) > 40:
                 raise ValidationError("item", f"line {n}: {key[:40]}… is not a SKU or barcode")
         try:
-            qty = parse_qty(item.qty, field="quantity")
-            disc = parse_discount(item.discount, field="discount")
+            qty = parse_qty(qty_in, field="quantity")
+            disc = parse_discount(disc_in, field="discount")
         except (CartError, MoneyError) as exc:
             err = _validation(exc, "quantity")
             raise ValidationError(err.field, f"line {n} ({key}): {err.message}") from None
@@ -470,12 +475,15 @@ def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
 
 def _match_products(lines: list[_Line], rows) -> dict:
     """{cart key: product row}, refusing unknown keys, products no longer sold and part units."""
-    by_id = {p.id: p for p in rows}
-    by_sku = {p.sku: p for p in rows}
-    by_code = {p.barcode: p for p in rows if p.barcode}
+    # one lookup table: ids are ints, codes are text (they never collide); a SKU wins over an
+    # equal barcode of another product, so SKUs go in last
+    by_key = {p.barcode: p for p in rows if p.barcode}
+    for p in rows:
+        by_key[p.sku] = p
+        by_key[p.id] = p
     found: dict = {}
     for n, line in enumerate(lines, 1):
-        p = by_id.get(line.key) if isinstance(line.key, int) else (by_sku.get(line.key) or by_code.get(line.key))
+        p = by_key.get(line.key)
         if p is None:
             raise ValidationError("item", f"line {n}: no product with SKU or barcode {line.key!r}")
         if not p.active:
@@ -697,12 +705,13 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
         raise ValidationError("payment", "putting a bill on account needs the customer's phone")
     earned = credits_earned(settlement.money_paid, shop.loyalty_rupees_per_credit) if customer else ZERO
 
+    by_id = {p.id: p for p in products.values()}
     # stock: every product's total quantity on this bill, against what is on the shelf
     wanted: dict[int, Decimal] = {}
     for item in items:
         wanted[item.product_id] = wanted.get(item.product_id, ZERO) + item.qty
     if not shop.allow_negative_stock:
-        for p in sorted({p.id: p for p in products.values()}.values(), key=lambda p: p.id):
+        for p in sorted(by_id.values(), key=lambda p: p.id):
             if wanted[p.id] > p.stock_qty:
                 raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
 
@@ -746,7 +755,6 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
                       cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
                  for n, lt in enumerate(totals.lines, 1)]
     batch.insert(_LINES, line_rows)
-    by_id = {p.id: p for p in products.values()}
     batch_movements(batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
                     "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
     cust_id = customer.id if customer else None
