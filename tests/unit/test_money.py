@@ -84,3 +84,15 @@ def test_parse_qty_allows_three_decimals_only():
         parse_qty("0")
     with pytest.raises(MoneyError):
         parse_qty("1.0001")
+
+
+@pytest.mark.parametrize("text, expected", [("3", Decimal("3.000")), ("007", Decimal("7.000")),
+                                            (" 3 ", Decimal("3.000")), ("1,000", Decimal("1000.000"))])
+def test_plain_and_decorated_whole_quantities_parse_alike(text, expected):
+    assert parse_qty(text) == expected and str(parse_qty(text)) == str(expected)
+
+
+@pytest.mark.parametrize("text", ["²", "3²", "", "0"])
+def test_digit_like_or_empty_quantities_are_clear_errors(text):
+    with pytest.raises(MoneyError):
+        parse_qty(text)
