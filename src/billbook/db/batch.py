@@ -110,20 +110,8 @@ def _insert_shape(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _
 
 def _row_converter(name: str, columns: Sequence[str], procs: Sequence[Callable[[Any], Any] | None]):
     """``convert(row)``: the tuple of a row mapping's values in ``columns`` order, each through
-    its processor (None stays None). Generated as one expression per statement shape, like
-    :func:`_row_maker`: a loop over the values in Python was the largest part of the
-    checkout's own time on SQLite."""
-    scope: dict[str, Any] = {}
-    cells = []
-    for k, (column, proc) in enumerate(zip(columns, procs)):
-        if proc is None:
-            cells.append(f"r[{column!r}]")
-        else:
-            scope[f"p{k}"] = proc
-            cells.append(f"(None if (v := r[{column!r}]) is None else p{k}(v))")
-    source = f"def convert(r):\n    return ({', '.join(cells)},)\n"
-    exec(compile(source, f"<row converter {name}>", "exec"), scope)  # noqa: S102 - generated from column names
-    return scope["convert"]
+    its processor (None stays None); see :func:`_generated`."""
+    return _generated(f"row converter {name}", [f"r[{column!r}]" for column in columns], procs)
 
 
 def _update_shape(dialect: Dialect, table: Table, column: str, key: str) -> _Shape:
@@ -354,41 +342,39 @@ def _result_processor(type_, dialect: Dialect):
 def _params_maker(order: Sequence[str], fixed: Mapping[str, Any], procs: Mapping[str, Any]):
     """``params(values)``: the positional parameters of a statement, in ``order`` (a name may
     come twice), each through its processor; a value the statement carries (``fixed``) unless
-    ``values`` gives one. Generated as one expression, like :func:`_row_maker`."""
-    scope: dict[str, Any] = {}
-    cells = []
-    for k, name in enumerate(order):
-        if name in fixed:
-            scope[f"f{k}"] = fixed[name]
-            value = f"r.get({name!r}, f{k})"
-        else:
-            value = f"r[{name!r}]"
-        if procs.get(name) is None:
-            cells.append(value)
-        else:
-            scope[f"p{k}"] = procs[name]
-            cells.append(f"(None if (v := {value}) is None else p{k}(v))")
-    source = f"def params(r):\n    return ({''.join(cell + ', ' for cell in cells)})\n"
-    exec(compile(source, "<statement parameters>", "exec"), scope)  # noqa: S102 - generated from bind names
-    return scope["params"]
+    ``values`` gives one."""
+    scope = {f"f{k}": fixed[name] for k, name in enumerate(order) if name in fixed}
+    reads = [f"r.get({name!r}, f{k})" if name in fixed else f"r[{name!r}]" for k, name in enumerate(order)]
+    return _generated("statement parameters", reads, [procs.get(name) for name in order], scope)
 
 
 def _row_maker(row_type: type, procs: Sequence[Callable[[Any], Any] | None]) -> Callable[[Sequence], tuple]:
     """``make(raw)``: the named tuple of a driver row, each value through its column's result
-    processor (None stays None). Generated as one expression per statement, as dataclasses
-    and namedtuple generate their methods: a per-value loop in Python cost several
-    microseconds a row on the checkout's hot path."""
-    names: dict[str, Any] = {"_new": tuple.__new__, "_row": row_type}
+    processor (None stays None)."""
+    return _generated(f"row maker {row_type.__name__}", [f"r[{k}]" for k in range(len(procs))], procs,
+                      {"_new": tuple.__new__, "_row": row_type}, "_new(_row, ({cells}))")
+
+
+def _generated(label: str, reads: Sequence[str], procs: Sequence[Callable[[Any], Any] | None],
+               scope: dict[str, Any] | None = None, result: str = "({cells})") -> Callable[[Any], Any]:
+    """``f(r)`` returning ``result`` with ``{cells}`` the tuple items: each ``reads[k]`` (an
+    expression of ``r``) through ``procs[k]`` (None stays None; no processor: as read).
+
+    Written once per statement shape and compiled, as dataclasses and namedtuple write their
+    methods: converting values in a Python loop was the largest part of the checkout's own
+    time on SQLite. The source holds only names and repr() of column and bind names, never a
+    value."""
+    scope = dict(scope or {})
     cells = []
-    for k, proc in enumerate(procs):
+    for k, (read, proc) in enumerate(zip(reads, procs)):
         if proc is None:
-            cells.append(f"r[{k}]")
+            cells.append(read)
         else:
-            names[f"p{k}"] = proc
-            cells.append(f"(None if r[{k}] is None else p{k}(r[{k}]))")
-    source = f"def make(r):\n    return _new(_row, ({', '.join(cells)},))\n"
-    exec(compile(source, f"<row maker {row_type.__name__}>", "exec"), names)  # noqa: S102 - generated, no input
-    return names["make"]
+            scope[f"p{k}"] = proc
+            cells.append(f"(None if (v := {read}) is None else p{k}(v))")
+    source = f"def f(r):\n    return {result.format(cells=''.join(cell + ', ' for cell in cells))}\n"
+    exec(compile(source, f"<{label}>", "exec"), scope)  # noqa: S102 - see the docstring
+    return scope["f"]
 
 
 def run_queries(conn: Connection, queries: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list:
