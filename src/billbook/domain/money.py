@@ -75,15 +75,14 @@ def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_nega
         raise MoneyError(f"{field}: {text!r} is not an amount") from exc
     if abs(value) > MAX_AMOUNT:
         raise MoneyError(f"{field}: {text} is too large")
-    if value != value.quantize(PAISA, ROUND_HALF_UP):
+    exact = value.quantize(PAISA, ROUND_HALF_UP)
+    if value != exact:
         raise MoneyError(f"{field}: at most 2 decimal places (got {text})")
     if not allow_negative and value < 0:
         raise MoneyError(f"{field}: must not be negative (got {text})")
     if not allow_zero and value == 0:
         raise MoneyError(f"{field}: must be more than zero")
-    if abs(value) > MAX_AMOUNT:
-        raise MoneyError(f"{field}: {text} is too large")
-    return value.quantize(PAISA)
+    return exact
 
 
 def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negative: bool = False,
