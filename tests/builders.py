@@ -11,7 +11,7 @@ from billbook.db.models import Base, User
 from billbook.db.uow import Database
 from billbook.domain.permissions import Role
 from billbook.services.base import Actor
-from billbook.services.passwords import hash_password
+from billbook.services.people.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse 42"
 

@@ -11,9 +11,12 @@ from decimal import Decimal
 import pytest
 
 from billbook import clock
-from billbook.services import catalog, dues, returns, sales
-from billbook.services.errors import ValidationError
-from billbook.services.sales import SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.selling import dues
+from billbook.services.selling import returns
+from billbook.services.selling import checkout as sales
+from billbook.errors import ValidationError
+from billbook.services.selling.checkout import SaleRequest
 
 LOCAL = ["9876500001", "9876500002", "9876500003", "9876500004"]
 B2B_PHONE = "9876500099"      # Karnataka business: IGST

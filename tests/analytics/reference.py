@@ -1,6 +1,6 @@
 """Plain-Python reference figures, computed row by row from the base tables (no summaries, no SQL sums).
 
-Written independently of services/analytics: its own calendar arithmetic, its own bins, a FIFO
+Written independently of services/insight/analytics: its own calendar arithmetic, its own bins, a FIFO
 walk for dues aging. Tests compare the services against these with exact Decimal equality.
 """
 

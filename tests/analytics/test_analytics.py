@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 
 from billbook import clock
-from billbook.services import analytics, returns
-from billbook.services import analytics_summary as summ
-from billbook.services.errors import ValidationError
+from billbook.services.insight import analytics
+from billbook.services.selling import returns
+from billbook.services.insight import summaries as summ
+from billbook.errors import ValidationError
 from tests.analytics import reference as ref
 from tests.builders import snapshot
 

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 
 from billbook.cli import main
 from billbook.db.models import AuditEntry, DayClose
-from billbook.services import backup, catalog, reports, sales
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.data import backup
+from billbook.services.goods import catalog
+from billbook.services.insight import reports
+from billbook.services.selling import checkout as sales
+from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from billbook.db.models import (
     StockMovement,
 )
 from billbook.domain.numbering import format_number
-from billbook.services import analytics, demo, sales
-from billbook.services.errors import Conflict, ValidationError
+from billbook.services.insight import analytics
+from billbook.devtools import demo
+from billbook.services.selling import checkout as sales
+from billbook.errors import Conflict, ValidationError
 from tests.analytics import reference as ref
 from tests.builders import snapshot
 

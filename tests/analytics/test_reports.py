@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from billbook.db.models import DayClose
 from billbook.domain.gst import UNIT_UQC
-from billbook.services import reports
-from billbook.services.errors import Conflict, PermissionDenied, ValidationError
+from billbook.services.insight import reports
+from billbook.errors import Conflict, PermissionDenied, ValidationError
 from tests.analytics import reference as ref
 from tests.analytics.conftest import DAYS, _sell, at
 from tests.builders import make_user, snapshot

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from billbook.db.bootstrap import open_database
-from billbook.services import catalog, users
+from billbook.services.goods import catalog
+from billbook.services.people import users
 from tests.builders import snapshot, run_cli
 
 PW = "s3cret-pass"

@@ -17,9 +17,12 @@ from billbook.db.models import (
 )
 from billbook.domain.gst import COMPOSITION_DECLARATION
 from billbook.domain.money import amount_in_words, format_money, format_number
-from billbook.services import catalog, documents, sales, shop
-from billbook.services.errors import NotFound, ValidationError
-from billbook.services.sales import PaymentRequest, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.selling import documents
+from billbook.services.selling import checkout as sales
+from billbook.services.people import shop
+from billbook.errors import NotFound, ValidationError
+from billbook.services.selling.checkout import PaymentRequest, SaleRequest
 from tests.builders import snapshot
 from tests.documents.pdfread import cells, decode_qr, page_texts
 
@@ -234,7 +237,7 @@ def test_purchase_order_pdf(store, admin, tmp_path):
 
 
 def test_credit_note_from_a_real_return_shows_its_figures(store, admin, cashier):
-    from billbook.services import returns
+    from billbook.services.selling import returns
     inv = ring(store, cashier, "rr-1", [("RICE5", "3"), ("SOAP", "2")], customer_phone="9876543210",
                customer_name="Ravi")
     cn = returns.create_return(store, admin, inv.number, [("RICE5", "1")], refund_mode="cash",
@@ -248,7 +251,8 @@ def test_credit_note_from_a_real_return_shows_its_figures(store, admin, cashier)
 
 
 def test_purchase_order_from_the_purchasing_service(store, admin, tmp_path):
-    from billbook.services import purchasing, suppliers
+    from billbook.services.goods import purchasing
+    from billbook.services.goods import suppliers
     suppliers.add_supplier(store, admin, "Deccan Traders", phone="02024441234", state_code="27")
     po = purchasing.create_po(store, admin, "Deccan Traders", [("RICE5", "10", "300"), ("SOAP", "24", "23.50")],
                               notes="Call before delivery", order=True)

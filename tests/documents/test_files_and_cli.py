@@ -15,8 +15,10 @@ from billbook.config import data_dir
 from billbook.db.bootstrap import open_database
 from billbook.documents import files
 from billbook.documents.files import DocumentError
-from billbook.services import catalog, sales, users
-from billbook.services.sales import PaymentRequest, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.selling import checkout as sales
+from billbook.services.people import users
+from billbook.services.selling.checkout import PaymentRequest, SaleRequest
 from tests.documents.pdfread import cells, page_texts
 from tests.builders import run_cli
 

@@ -14,9 +14,15 @@ from billbook import clock
 from billbook.cli import main
 from billbook.config import data_dir
 from billbook.domain.money import format_money, format_number
-from billbook.services import catalog, customers, documents, dues, returns, sales, shop
-from billbook.services.errors import NotFound, PermissionDenied, ValidationError
-from billbook.services.sales import PaymentRequest, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import documents
+from billbook.services.selling import dues
+from billbook.services.selling import returns
+from billbook.services.selling import checkout as sales
+from billbook.services.people import shop
+from billbook.errors import NotFound, PermissionDenied, ValidationError
+from billbook.services.selling.checkout import PaymentRequest, SaleRequest
 from tests.builders import make_user, snapshot
 from tests.documents.pdfread import cells, page_texts
 
@@ -135,7 +141,7 @@ def test_cli_customer_statement(db_url, monkeypatch, capsys, tmp_path):
     assert main(["--db", db_url, "init", "--admin", "owner", "--shop-name", "Test Mart", "--state-code", "27"]) == 0
     monkeypatch.setenv("BILLBOOK_USER", "owner")
     from billbook.db.bootstrap import open_database
-    from billbook.services import users
+    from billbook.services.people import users
     db = open_database(db_url)
     try:
         actor = users.login(db, "owner", pw, "test")

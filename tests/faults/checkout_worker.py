@@ -18,10 +18,10 @@ from pathlib import Path
 
 from billbook.db.uow import Database
 from billbook.domain.permissions import Role
-from billbook.services import sales
+from billbook.services.selling import checkout as sales
 from billbook.services.base import Actor
-from billbook.services.errors import OutOfStock
-from billbook.services.sales import SaleRequest
+from billbook.errors import OutOfStock
+from billbook.services.selling.checkout import SaleRequest
 
 
 def main() -> None:

@@ -20,8 +20,10 @@ from sqlalchemy import func, select
 
 from billbook.db.bootstrap import open_database
 from billbook.db.models import Invoice, InvoiceLine, Payment, Product, StockMovement
-from billbook.services import catalog, customers, sales
-from billbook.services.sales import SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import checkout as sales
+from billbook.services.selling.checkout import SaleRequest
 from tests.builders import make_user, snapshot
 
 pytestmark = pytest.mark.slow
@@ -52,7 +54,7 @@ def shop(shared_url):
 
 def start(url, user_id, folder: Path, mode: str, n: int, extra: str = ""):
     folder.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     procs = [subprocess.Popen([sys.executable, "-m", "tests.faults.checkout_worker", mode, url, str(user_id),
                                str(i), str(folder), extra], cwd=ROOT, env=env, stderr=subprocess.PIPE)
              for i in range(n)]

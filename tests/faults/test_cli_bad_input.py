@@ -15,8 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billbook.cli import app, main
-from billbook.services import catalog, customers, sales, suppliers
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import checkout as sales
+from billbook.services.goods import suppliers
+from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 from tests.builders import make_user, snapshot
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 
-from billbook.bench.invariants import check_invariants
+from billbook.devtools.bench.invariants import check_invariants
 from billbook.db.models import Invoice, Product
-from billbook.services import catalog, sales
-from billbook.services.errors import DatabaseUnavailable
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.selling import checkout as sales
+from billbook.errors import DatabaseUnavailable
+from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 from tests.builders import make_user
 
 # Only MySQL/MariaDB has a server to KILL a connection on: run on that database alone.

@@ -6,7 +6,7 @@ before/after the file switch of a restore, or right after the commit. The step i
 random over every step the operation takes (counted first by a run that is not killed).
 Checkout is also killed from outside, after a random delay, while a child sells in a loop.
 
-After every kill the parent checks every invariant (``bench/invariants.py``): no partial
+After every kill the parent checks every invariant (``devtools/bench/invariants.py``): no partial
 document, stock equals its ledger, numbering without gap or duplicate; and for a restore,
 that the database holds exactly the old data or exactly the backup's.
 """
@@ -25,13 +25,17 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
-from billbook.bench.invariants import check_invariants
+from billbook.devtools.bench.invariants import check_invariants
 from billbook.db.models import CreditNote, Invoice, Product, PurchaseOrderLine
 from billbook.db.uow import Database
-from billbook.services import backup as bk
-from billbook.services import catalog, purchasing, returns, sales, suppliers
+from billbook.services.data import backup as bk
+from billbook.services.goods import catalog
+from billbook.services.goods import purchasing
+from billbook.services.selling import returns
+from billbook.services.selling import checkout as sales
+from billbook.services.goods import suppliers
 from billbook.services.base import Actor
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 from tests.builders import make_user
 from tests.safety.helpers import data_without
 from tests.safety.shopdata import fill_shop

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billbook.bench.invariants import check_invariants
+from billbook.devtools.bench.invariants import check_invariants
 from billbook.db.models import Product
 from billbook.db.uow import Database
-from billbook.services import catalog
-from billbook.services.stock import apply_movement, lock_products
+from billbook.services.goods import catalog
+from billbook.services.ledgers.stock import apply_movement, lock_products
 from tests.builders import make_user
 
 

@@ -124,7 +124,7 @@ def log_in(app, username: str, password: str = builders.DEFAULT_PASSWORD):
 
 def add_product(db, admin, sku: str, price: str, *, barcode: str | None = None, stock: str = "100",
                 gst: str = "18", name: str | None = None, unit: str = "pcs", tax_inclusive: bool = False):
-    from billbook.services import catalog
+    from billbook.services.goods import catalog
     return catalog.add_product(db, admin, sku=sku, name=name or f"Product {sku}", price=price, gst_rate=gst,
                                barcode=barcode, stock=stock, unit=unit, tax_inclusive=tax_inclusive)
 

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 
 from billbook.gui.screens.customers import CustomersScreen
-from billbook.services import catalog, customers, sales
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import checkout as sales
 from tests.builders import snapshot
 from tests.gui.backoffice_support import *  # noqa: F403
 

@@ -11,7 +11,9 @@ import pytest
 
 from billbook import clock
 from billbook.gui.screens.dashboard import DashboardScreen, period_range
-from billbook.services import analytics, catalog, sales
+from billbook.services.insight import analytics
+from billbook.services.goods import catalog
+from billbook.services.selling import checkout as sales
 from tests.gui.backoffice_support import *  # noqa: F403
 
 pytestmark = pytest.mark.gui

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from billbook.gui.screens.inventory import InventoryScreen
-from billbook.services import catalog, purchasing
+from billbook.services.goods import catalog
+from billbook.services.goods import purchasing
 from tests.builders import snapshot
 from tests.gui.backoffice_support import *  # noqa: F403
 
@@ -96,7 +97,7 @@ def test_receiving_more_than_ordered_is_refused(shop):
 
 
 def _supplier(ctx):
-    from billbook.services import suppliers
+    from billbook.services.goods import suppliers
     return suppliers.add_supplier(ctx.db, ctx.actor, "Gupta Wholesale").name
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billbook.gui.screens.products import ProductsScreen
-from billbook.services import catalog
+from billbook.services.goods import catalog
 from tests.builders import snapshot
 from tests.gui.backoffice_support import *  # noqa: F403
 

@@ -9,7 +9,9 @@ import pytest
 
 from billbook import clock
 from billbook.gui.screens.reports import ReportsScreen
-from billbook.services import catalog, reports, sales
+from billbook.services.goods import catalog
+from billbook.services.insight import reports
+from billbook.services.selling import checkout as sales
 from tests.builders import snapshot
 from tests.gui.backoffice_support import *  # noqa: F403
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from billbook.gui.screens.settings import SettingsScreen, probe_database
-from billbook.services import shop as shop_service
-from billbook.services import users as user_service
+from billbook.services.people import shop as shop_service
+from billbook.services.people import users as user_service
 from tests.builders import snapshot
 from tests.gui.backoffice_support import *  # noqa: F403
 

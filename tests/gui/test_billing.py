@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from billbook.services import held as held_service
-from billbook.services import sales
+from billbook.services.selling import held as held_service
+from billbook.services.selling import checkout as sales
 from tests import builders
 from tests.gui.counter_support import (  # noqa: F401
     Keyboard, add_product, close_app, ean13, gui_db, log_in, make_app, settle,
@@ -223,7 +223,7 @@ def test_split_payment_upi_then_cash(counter, gui_db):
 
 
 def test_customer_by_phone_fills_name_credits_and_dues(counter, gui_db):
-    from billbook.services import customers
+    from billbook.services.people import customers
     app, billing, codes, admin = counter
     customers.add_customer(gui_db, admin, "9876543210", "Ravi Kumar")
     kb = Keyboard(app)
@@ -324,7 +324,8 @@ def test_unknown_code_is_refused_in_plain_words(counter):
 
 
 def test_a_return_from_the_invoices_screen_issues_a_credit_note_and_restocks(counter, gui_db):
-    from billbook.services import catalog, returns
+    from billbook.services.goods import catalog
+    from billbook.services.selling import returns
     app, billing, codes, admin = counter
     kb = Keyboard(app)
     kb.scan(codes[2])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from billbook import config
 from billbook.gui.app import FirstRunWizard, LoginForm
-from billbook.services import shop as shop_service
-from billbook.services import users as user_service
+from billbook.services.people import shop as shop_service
+from billbook.services.people import users as user_service
 from tests import builders
 from tests.gui.counter_support import Keyboard, close_app, gui_db, log_in, make_app, settle  # noqa: F401
 

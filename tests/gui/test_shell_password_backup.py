@@ -11,8 +11,8 @@ import pytest
 from billbook.gui import shell as shell_module
 from billbook.gui.app import LoginForm
 from billbook.gui.widgets.password_dialog import ChangePasswordDialog
-from billbook.services import users as user_service
-from billbook.services.errors import AuthenticationError as AuthError
+from billbook.services.people import users as user_service
+from billbook.errors import AuthenticationError as AuthError
 from tests import builders
 from tests.gui.counter_support import close_app, gui_db, log_in, make_app, settle  # noqa: F401
 
@@ -115,7 +115,7 @@ def test_locking_closes_the_password_window(gui_db):
 
 
 def test_the_shell_runs_automatic_backups_on_a_timer(gui_db, monkeypatch, tmp_path):
-    from billbook.services import backup
+    from billbook.services.data import backup
     calls = []
 
     def fake(db, actor=None, *, reason, force):
@@ -150,7 +150,7 @@ def test_the_shell_runs_automatic_backups_on_a_timer(gui_db, monkeypatch, tmp_pa
 
 
 def test_a_failed_automatic_backup_is_shown(gui_db, monkeypatch):
-    from billbook.services import backup
+    from billbook.services.data import backup
 
     def broken(db, actor=None, *, reason, force):
         raise OSError(28, "No space left on device")
@@ -171,7 +171,7 @@ def test_a_failed_automatic_backup_is_shown(gui_db, monkeypatch):
 
 
 def test_a_real_scheduled_backup_from_the_shell_is_verified(gui_db, monkeypatch):
-    from billbook.services import backup
+    from billbook.services.data import backup
     monkeypatch.setattr(shell_module, "BACKUP_FIRST_MS", 30)
     builders.make_user(gui_db, "asha", "cashier")
     app = make_app(gui_db)

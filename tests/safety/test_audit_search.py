@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billbook.db.models import AuditEntry
-from billbook.services.audit import audit_actions, search_audit
-from billbook.services.errors import PermissionDenied, ValidationError
+from billbook.services.insight.audit import audit_actions, search_audit
+from billbook.errors import PermissionDenied, ValidationError
 from tests.builders import snapshot
 
 DAY = dt.datetime(2026, 11, 20, 9, 0, 0)
@@ -106,7 +106,7 @@ def test_actions_list_has_no_sales_before_the_first_sale(db, logged):
 
 def test_the_partial_index_and_the_searches_name_the_sales_action_alike():
     from billbook.db.models import SALE_AUDIT_ACTION
-    from billbook.services.audit import _NOT_A_SALE
+    from billbook.services.insight.audit import _NOT_A_SALE
 
     index = next(ix for ix in AuditEntry.__table__.indexes if ix.name == "ix_audit_log_action")
     assert str(index.dialect_options["sqlite"]["where"]) == f"action <> '{SALE_AUDIT_ACTION}'"

@@ -17,9 +17,9 @@ from billbook.db import migrate
 from billbook.db.bootstrap import open_database
 from billbook.db.models import AuditEntry, Base, Product, User
 from billbook.db.uow import Database
-from billbook.services import backup as bk
-from billbook.services.errors import Conflict, PermissionDenied, ValidationError
-from billbook.services.stock import apply_movement, lock_products
+from billbook.services.data import backup as bk
+from billbook.errors import Conflict, PermissionDenied, ValidationError
+from billbook.services.ledgers.stock import apply_movement, lock_products
 from tests.builders import snapshot
 from tests.conftest import create_mysql_database, drop_mysql_database
 from tests.safety.helpers import assert_same_data, data_without, reseal, rewrite_zip, stock_matches_ledger

@@ -15,7 +15,7 @@ from billbook import config
 from billbook.cli import main
 from billbook.db.engine import safe_url
 from billbook.db.uow import Database
-from billbook.services.errors import DatabaseUnavailable
+from billbook.errors import DatabaseUnavailable
 from sqlalchemy.exc import SQLAlchemyError
 
 SRC = Path(billbook.__file__).parent
@@ -28,21 +28,21 @@ ALLOWED_SQL_BUILDERS = {
     # BEGIN IMMEDIATE / DEFERRED from a context variable set only by the unit of work
     ("db/engine.py", "_on_begin"),
     # DDL whose only variable parts are identifiers checked by quote_ident (letters, digits, _ and $)
-    ("services/backup.py", "_ddl"),
+    ("services/data/backup.py", "_ddl"),
     # bulk INSERT: identifiers quoted by the dialect's preparer, every value a bound parameter
-    ("services/catalog.py", "fast_insert"),
+    ("services/goods/catalog.py", "fast_insert"),
     # benchmark set-up: CREATE DATABASE with a name the script makes itself
-    ("bench/analytics.py", "main"),
+    ("devtools/bench/analytics.py", "main"),
     # benchmark set-up: CREATE/DROP DATABASE of the scratch database the script names itself
-    ("bench/checkout.py", "main"),
+    ("devtools/bench/checkout.py", "main"),
     # write/read batches: statements compiled from Core or built from quoted identifiers and
     # placeholders, joined into one multi-statement query; every value a bound parameter
     ("db/batch.py", "flush"),
     ("db/batch.py", "run_queries"),
     # demo data: table names from a constant tuple
-    ("services/demo.py", "max_ids"),
+    ("devtools/demo.py", "max_ids"),
     # demo data bulk loader: identifiers from a constant tuple, every value a bound parameter
-    ("services/demo.py", "flush"),
+    ("devtools/demo.py", "flush"),
 }
 SQL_SINKS = {"text", "exec_driver_sql", "execute", "executemany", "executescript"}
 

@@ -12,8 +12,8 @@ from billbook.db import migrate
 from billbook.db.bootstrap import open_database
 from billbook.db.models import AuditEntry
 from billbook.db.uow import Database
-from billbook.services import transfer as tr
-from billbook.services.errors import Conflict, ValidationError
+from billbook.services.data import transfer as tr
+from billbook.errors import Conflict, ValidationError
 from tests.builders import snapshot
 from tests.safety.helpers import assert_same_data
 from tests.safety.shopdata import fill_shop

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from billbook.db.models import AuditEntry
-from billbook.services import catalog
-from billbook.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from billbook.services.goods import catalog
+from billbook.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.builders import snapshot
 
 NAMES = ["Rice Basmati 5kg", "Price Tag Roll", "Tata Salt 1kg", "Fried Rice Mix", "Surf Excel Matic",
@@ -93,7 +93,8 @@ def test_deactivated_products_leave_search_but_can_be_looked_up(stocked, admin):
 
 
 def test_delete_only_a_product_never_ordered(db, admin):
-    from billbook.services import purchasing, suppliers
+    from billbook.services.goods import purchasing
+    from billbook.services.goods import suppliers
     add(db, admin, "A1", "Soap", stock="5")
     add(db, admin, "A2", "Comb")
     catalog.delete_product(db, admin, "A1")

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from billbook.db.models import InvoiceCounter, Product, StockMovement
-from billbook.services import catalog, numbering, sales
-from billbook.services.errors import OutOfStock
-from billbook.services.sales import PaymentRequest, SaleRequest
-from billbook.services.stock import apply_movements, lock_products
+from billbook.services.goods import catalog
+from billbook.services.ledgers import numbering
+from billbook.services.selling import checkout as sales
+from billbook.errors import OutOfStock
+from billbook.services.selling.checkout import PaymentRequest, SaleRequest
+from billbook.services.ledgers.stock import apply_movements, lock_products
 from tests.builders import snapshot
 
 
@@ -111,7 +113,7 @@ def test_the_sale_reads_the_shop_row_with_its_products_fresh_every_time(stocked,
     from sqlalchemy import delete
 
     from billbook.db.models import Shop
-    from billbook.services import shop
+    from billbook.services.people import shop
 
     stocked.run(lambda s: s.execute(delete(Shop)))
     assert stocked.run(lambda s: s.get(Shop, 1), readonly=True) is None

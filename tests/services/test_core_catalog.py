@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from billbook.db.models import StockMovement
-from billbook.services import catalog, customers, numbering
-from billbook.services.errors import Conflict, ValidationError
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.ledgers import numbering
+from billbook.errors import Conflict, ValidationError
 
 
 def test_add_product_writes_opening_stock_to_the_ledger(db, admin):

@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 
 from billbook import clock
-from billbook.services import catalog, csv_io, customers
-from billbook.services.errors import Conflict, PermissionDenied, ValidationError
+from billbook.services.goods import catalog
+from billbook.services.data import csv_io
+from billbook.services.people import customers
+from billbook.errors import Conflict, PermissionDenied, ValidationError
 from tests.builders import snapshot
 
 HEADER = "sku,name,price,gst_rate,hsn,barcode,unit,stock,reorder_level,tax_inclusive,category,cost_price\n"
@@ -66,7 +68,7 @@ def test_good_import_writes_products_ledger_and_search_in_one_go(db, admin, tmp_
     assert (tea.stock_qty, tea.tax_inclusive, tea.category, tea.price) == (Decimal("3.5"), True, "Beverages",
                                                                           Decimal("120.50"))
     assert [p.sku for p in catalog.search_products(db, admin, "250 TEA").items] == ["TEA"]
-    from billbook.services import inventory
+    from billbook.services.goods import inventory
     assert inventory.verify_stock(db, admin).ok
 
 
@@ -152,14 +154,14 @@ def test_loyalty_never_goes_below_zero(db, admin):
 
 
 def _sale(db, actor, phone, amount_items):
-    from billbook.services import sales
+    from billbook.services.selling import checkout as sales
     return sales.checkout(db, actor, sales.SaleRequest(sale_id=str(uuid.uuid4()), items=amount_items,
                                                        payments=[("cash", None)], customer_phone=phone,
                                                        customer_name="Ravi"))
 
 
 def test_reward_rule_applies_once_per_period(db, admin, cashier):
-    pytest.importorskip("billbook.services.sales")
+    pytest.importorskip("billbook.services.selling.checkout")
     catalog.add_product(db, admin, sku="A", name="A", price="100", gst_rate="0", stock="100")
     customers.add_customer(db, admin, "9000000002", "Once")
     clock.advance(dt.date(2031, 5, 10) - clock.today())   # a known month, in the future
@@ -203,7 +205,7 @@ def test_exports_never_hand_a_spreadsheet_a_formula_and_still_import_back_unchan
     """A name that a spreadsheet would run (=, +, -, @) is written as text behind an apostrophe;
     numbers, negative ones included, stay numbers; the export imports back to the same names."""
     import csv as csvmod
-    from billbook.services import inventory
+    from billbook.services.goods import inventory
 
     tricky = {"F1": "=HYPERLINK(\"http://x\",\"win\")", "F2": "+91 special", "F3": "-10% soap", "F4": "@SUM(A1)",
               "F5": "'quoted", "F6": "Plain = fine"}

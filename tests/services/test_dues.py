@@ -5,9 +5,12 @@ from decimal import Decimal as Dec
 import pytest
 
 from billbook import clock
-from billbook.services import catalog, customers, dues, sales
-from billbook.services.errors import NotFound, ValidationError
-from billbook.services.sales import SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import dues
+from billbook.services.selling import checkout as sales
+from billbook.errors import NotFound, ValidationError
+from billbook.services.selling.checkout import SaleRequest
 from tests.builders import snapshot
 
 PHONE = "9876543210"

@@ -2,9 +2,11 @@
 
 import pytest
 
-from billbook.services import catalog, held, sales
-from billbook.services.errors import NotFound, ValidationError
-from billbook.services.sales import SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.selling import held
+from billbook.services.selling import checkout as sales
+from billbook.errors import NotFound, ValidationError
+from billbook.services.selling.checkout import SaleRequest
 from tests.builders import make_user, snapshot
 
 

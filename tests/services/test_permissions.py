@@ -12,11 +12,11 @@ import pytest
 import billbook.services
 from billbook.domain.permissions import CASHIER_PERMISSIONS, Permission, Role, role_can
 from billbook.services.base import GUARDED
-from billbook.services.errors import PermissionDenied
+from billbook.errors import PermissionDenied
 from tests.builders import row_counts
 
-for _m in pkgutil.iter_modules(billbook.services.__path__):
-    importlib.import_module(f"billbook.services.{_m.name}")
+for _m in pkgutil.walk_packages(billbook.services.__path__, "billbook.services."):
+    importlib.import_module(_m.name)
 
 ADMIN_ONLY = [g for g in GUARDED if g.permission not in CASHIER_PERMISSIONS]
 

@@ -6,9 +6,14 @@ import pytest
 from sqlalchemy import func, select
 
 from billbook.db.models import CreditNote, Product, StockMovement
-from billbook.services import catalog, customers, dues, returns, sales, shop
-from billbook.services.errors import NotFound, PermissionDenied, ValidationError
-from billbook.services.sales import SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import dues
+from billbook.services.selling import returns
+from billbook.services.selling import checkout as sales
+from billbook.services.people import shop
+from billbook.errors import NotFound, PermissionDenied, ValidationError
+from billbook.services.selling.checkout import SaleRequest
 from tests.builders import snapshot
 
 PHONE = "9876543210"

@@ -2,9 +2,12 @@
 
 import pytest
 
-from billbook.services import catalog, customers, sales, shop
-from billbook.services.errors import OutOfStock, ValidationError
-from billbook.services.sales import PaymentRequest, SaleRequest
+from billbook.services.goods import catalog
+from billbook.services.people import customers
+from billbook.services.selling import checkout as sales
+from billbook.services.people import shop
+from billbook.errors import OutOfStock, ValidationError
+from billbook.services.selling.checkout import PaymentRequest, SaleRequest
 from tests.builders import snapshot
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from billbook.services import shop
-from billbook.services.errors import ValidationError
+from billbook.services.people import shop
+from billbook.errors import ValidationError
 from tests.builders import snapshot
 
 

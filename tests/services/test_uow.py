@@ -8,7 +8,7 @@ from billbook import clock
 from billbook.db import uow
 from billbook.db.migrate import current_revision, head_revision
 from billbook.db.models import Category, Customer
-from billbook.services.errors import DatabaseUnavailable
+from billbook.errors import DatabaseUnavailable
 
 
 def _count_categories(db):

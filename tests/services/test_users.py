@@ -6,8 +6,8 @@ from sqlalchemy import select
 from billbook import clock
 from billbook.db.models import AuditEntry, LoginSession, User
 from billbook.domain.permissions import Role
-from billbook.services import users
-from billbook.services.errors import (
+from billbook.services.people import users
+from billbook.errors import (
     AccountLocked, AuthenticationError, Conflict, PermissionDenied, ValidationError,
 )
 from tests.builders import DEFAULT_PASSWORD, row_counts

@@ -13,7 +13,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from billbook.cli.app import app
-from billbook.services.errors import BillbookError
+from billbook.errors import BillbookError
 
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from billbook.cli.app import STATE, app, emit, read_secret, table
-from billbook.services import shop as shop_service
-from billbook.services import users as user_service
-from billbook.services.errors import ValidationError
+from billbook.services.people import shop as shop_service
+from billbook.services.people import users as user_service
+from billbook.errors import ValidationError
 
 
 @app.command()

@@ -14,7 +14,7 @@ import click
 from billbook.config import terminal_name
 from billbook.db.uow import Database
 from billbook.services.base import Actor
-from billbook.services.errors import AuthenticationError
+from billbook.errors import AuthenticationError
 
 
 
@@ -36,7 +36,7 @@ class CliState:
     def actor(self) -> Actor:
         """Log in as ``--user`` / BILLBOOK_USER with BILLBOOK_PASSWORD (or a prompt)."""
         if self._actor is None:
-            from billbook.services import users
+            from billbook.services.people import users
             name = self.user or os.environ.get("BILLBOOK_USER")
             if not name:
                 raise AuthenticationError("Say who you are: --user NAME or BILLBOOK_USER.")

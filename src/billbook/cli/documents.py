@@ -8,7 +8,7 @@ import click
 from billbook.cli.app import STATE, emit
 from billbook.cli.groups import credit_note_group, customer_group, invoice_group, po_group
 from billbook.documents import files
-from billbook.services import documents as doc_service
+from billbook.services.selling import documents as doc_service
 
 
 def _after(result, open_it: bool, print_it: bool, printer: str | None) -> dict:

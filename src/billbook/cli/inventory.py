@@ -11,8 +11,13 @@ from billbook.cli.groups import (
     category_group, customer_group, po_group, product_group, stock_group, supplier_group,
 )
 from billbook.domain.money import money_str, qty_str
-from billbook.services import catalog, csv_io, customers, inventory, purchasing, suppliers
-from billbook.services.errors import BillbookError, ValidationError
+from billbook.services.goods import catalog
+from billbook.services.data import csv_io
+from billbook.services.people import customers
+from billbook.services.goods import inventory
+from billbook.services.goods import purchasing
+from billbook.services.goods import suppliers
+from billbook.errors import BillbookError, ValidationError
 
 NEG = {"ignore_unknown_options": True}  # lets "-3" through as an argument
 

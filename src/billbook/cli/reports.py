@@ -12,7 +12,7 @@ from billbook import clock
 from billbook.cli.app import STATE, app, emit, table
 from billbook.cli.groups import report_group
 from billbook.domain.money import format_number, money_str, qty_str
-from billbook.services.errors import ValidationError
+from billbook.errors import ValidationError
 
 
 def _range(date_from: str | None, date_to: str | None, default_days: int = 30) -> tuple[str, str]:
@@ -32,7 +32,7 @@ def _range(date_from: str | None, date_to: str | None, default_days: int = 30) -
 @click.option("--by", type=click.Choice(["day", "week", "month", "year", "fy"]), default="day", show_default=True)
 def report_sales(date_from, date_to, by) -> None:
     """Sales over time: invoices, returns, net, tax and gross per period (returns netted out)."""
-    from billbook.services import analytics
+    from billbook.services.insight import analytics
     start, end = _range(date_from, date_to)
     rows = analytics.sales_over_time(STATE.db(), STATE.actor(), start, end, by)
     data = [{"period": b.label, "from": b.start.isoformat(), "to": b.end.isoformat(), "invoices": b.invoices,
@@ -55,7 +55,7 @@ def report_sales(date_from, date_to, by) -> None:
               help="Also write the whole summary as CSV")
 def report_gst(date_from, date_to, csv_file) -> None:
     """GST summary: by rate, B2B by GSTIN, B2C, HSN-wise with UQC, credit notes."""
-    from billbook.services import reports
+    from billbook.services.insight import reports
     s = reports.gst_summary(STATE.db(), STATE.actor(), date_from, date_to)
     rate = lambda r: format(r.normalize(), "f")  # noqa: E731
     data = {
@@ -103,7 +103,7 @@ def report_gst(date_from, date_to, csv_file) -> None:
               help="Write the report as PDF")
 def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_file) -> None:
     """Day-end (Z) report: sales, tax, returns, money by mode, cash expected vs counted."""
-    from billbook.services import reports
+    from billbook.services.insight import reports
     db, actor = STATE.db(), STATE.actor()
     if close:
         rep = reports.close_day(db, actor, day, terminal=terminal, opening_float=opening_float,
@@ -148,7 +148,7 @@ CHART_NAMES = ("sales", "distribution", "credits", "customers", "hours", "heatma
 def report_chart(name, out, date_from, date_to, theme) -> None:
     """A dashboard chart as PNG."""
     from billbook import charts
-    from billbook.services import analytics
+    from billbook.services.insight import analytics
     start, end = _range(date_from, date_to)
     data = analytics.dashboard(STATE.db(), STATE.actor(), start, end)
     fig = charts.CHARTS[name].build(data, theme == "dark")
@@ -161,7 +161,7 @@ def report_chart(name, out, date_from, date_to, theme) -> None:
 @click.option("--through", default=None, help="Summarise up to this date (default yesterday)")
 def report_refresh(through) -> None:
     """Bring the analytics summary tables up to date (they refresh themselves; this forces it)."""
-    from billbook.services import analytics
+    from billbook.services.insight import analytics
     wm = analytics.refresh_summaries(STATE.db(), STATE.actor(), through)
     emit({"through": wm.isoformat() if wm else None}, f"Analytics summaries now cover up to {wm}")
 
@@ -177,7 +177,7 @@ def demo_command(products, customers, invoices, days, seed) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from billbook.services import demo
+    from billbook.devtools import demo
     db, actor = STATE.db(), STATE.actor()
     console = Console(stderr=True)
     with Progress(TextColumn("Generating sales"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -35,7 +35,7 @@ def _progress(label: str):
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 def backup_cmd(file: str | None) -> None:
     """Back up the whole shop to FILE (a portable zip); without FILE, into the backups folder."""
-    from billbook.services import backup as svc
+    from billbook.services.data import backup as svc
     db, actor = STATE.db(), STATE.actor()
     with _progress("Backing up") as progress:
         info = svc.backup(db, actor, file, progress=progress) if file else svc.backup_now(db, actor, progress=progress)
@@ -52,8 +52,8 @@ def restore_cmd(file: str, yes: bool, no_safety_backup: bool) -> None:
 
     On a database without users yet (a new computer) no login is needed.
     """
-    from billbook.services import backup as svc
-    from billbook.services.users import has_users
+    from billbook.services.data import backup as svc
+    from billbook.services.people.users import has_users
     db = STATE.db()
     fresh = not has_users(db)
     actor = None if fresh else STATE.actor()
@@ -81,7 +81,7 @@ def transfer_cmd(from_url: str | None, to_url: str) -> None:
 
     Run as an admin of the source shop (--user / BILLBOOK_USER).
     """
-    from billbook.services.transfer import transfer_shop
+    from billbook.services.data.transfer import transfer_shop
     if from_url:
         STATE.db_url = from_url
     db, actor = STATE.db(), STATE.actor()
@@ -104,7 +104,7 @@ def transfer_cmd(from_url: str | None, to_url: str) -> None:
 @click.option("--page-size", default=50, type=int, show_default=True)
 def audit_search(who, action, entity, entity_id, date_from, date_to, text, page, page_size) -> None:
     """Search the audit log (admin): who did what and when, newest first."""
-    from billbook.services.audit import search_audit
+    from billbook.services.insight.audit import search_audit
     result = search_audit(STATE.db(), STATE.actor(), user=who, action=action, entity=entity, entity_id=entity_id,
                           date_from=date_from, date_to=date_to, text=text, page=page, page_size=page_size)
     rows = [{"at": r.at.isoformat(sep=" "), "user": r.username, "terminal": r.terminal, "action": r.action,

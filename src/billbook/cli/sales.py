@@ -10,12 +10,12 @@ from billbook.cli.app import STATE, app, emit, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
 from billbook.domain.money import format_money, money_str, qty_str
-from billbook.services import dues as dues_service
-from billbook.services import held as held_service
-from billbook.services import returns as returns_service
-from billbook.services import sales as sales_service
-from billbook.services.errors import ValidationError
-from billbook.services.sales import PaymentRequest, SaleItem, SaleRequest
+from billbook.services.selling import dues as dues_service
+from billbook.services.selling import held as held_service
+from billbook.services.selling import returns as returns_service
+from billbook.services.selling import checkout as sales_service
+from billbook.errors import ValidationError
+from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 
 
 def parse_item(text: str, *, allow_discount: bool = True) -> SaleItem:

@@ -18,7 +18,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from billbook.db.models import AuditEntry, CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from billbook.services.errors import BillbookError
+from billbook.errors import BillbookError
 
 #: model → columns that may change after the row is written
 MUTABLE: dict[type, frozenset[str]] = {

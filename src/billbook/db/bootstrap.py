@@ -21,6 +21,6 @@ def open_database(url: str | None = None, *, migrate: bool = True, pool_size: in
             raise plain from exc
         raise
     if migrate:
-        from billbook.services.shop import get_or_create_shop
+        from billbook.services.people.shop import get_or_create_shop
         db.run(get_or_create_shop)
     return db

@@ -6,7 +6,7 @@ by SKU, then ``stock.lock_products``), SQLAlchemy keeps the earlier, possibly st
 and ``stock_qty = stale + delta`` would lose another terminal's update (on MySQL's READ
 COMMITTED). This listener makes every locking ORM select overwrite the identity map with
 the row as locked (``populate_existing``). Pending changes are flushed first (autoflush),
-so nothing of the caller's is lost. Found by ``python -m billbook.bench.soak``.
+so nothing of the caller's is lost. Found by ``python -m billbook.devtools.bench.soak``.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class AuditEntry(Base):
     terminal: Mapped[str] = mapped_column(String(64), default="")
     #: indexed below; on SQLite the index leaves out the sales' own rows (SALE_AUDIT_ACTION), so
     #: a sale writes no entry there: a search for any other action says ``action <> it`` too
-    #: (services/audit.py), which lets SQLite use the partial index
+    #: (services/insight/audit.py), which lets SQLite use the partial index
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64), default="")
     entity_id: Mapped[str] = mapped_column(String(64), default="")
@@ -176,7 +176,7 @@ _SearchText = lambda n: String(n).with_variant(  # noqa: E731
 class SearchTerm(Base):
     """Name-search vocabulary: each distinct lower-case word of any product name.
 
-    Maintained only by ``services/catalog`` (see ``index_products``); rules in ``domain/search``.
+    Maintained only by ``services/goods/catalog`` (see ``index_products``); rules in ``domain/search``.
     """
     __tablename__ = "search_terms"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -512,7 +512,7 @@ class DayClose(Base):
 
 
 # ---------------------------------------------------------------- analytics summaries
-# Derived data only: rebuilt from the tables above by services/analytics_summary.py for
+# Derived data only: rebuilt from the tables above by services/insight/summaries.py for
 # days up to a watermark (kept in ``settings`` under 'analytics.summary'); days after it
 # are always computed live, so these tables can be dropped and rebuilt at any time.
 

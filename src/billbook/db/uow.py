@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from billbook.db.engine import is_mysql, is_sqlite, make_engine, safe_url, sqlite_begin_mode
-from billbook.services.errors import DatabaseUnavailable
+from billbook.errors import DatabaseUnavailable
 from billbook.db import append_only, locking  # noqa: F401,E402 - session guards: append-only, fresh locked rows
 
 T = TypeVar("T")

@@ -23,7 +23,7 @@ def _m(value: Decimal | None) -> str:
 
 
 def render_day_report(rep) -> bytes:
-    """PDF bytes of a :class:`billbook.services.reports.DayReport`."""
+    """PDF bytes of a :class:`billbook.services.insight.reports.DayReport`."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
     c.setTitle(f"Day-end report {rep.business_date.isoformat()}")

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from billbook.config import data_dir
-from billbook.services.errors import BillbookError
+from billbook.errors import BillbookError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -22,7 +22,7 @@ from billbook.documents.model import (
     PurchaseOrderDoc, ShopHeader, StatementDoc, StatementEntryDoc, StatementInvoiceDoc, StatementLoyaltyDoc,
 )
 from billbook.domain.money import round_money
-from billbook.services.errors import NotFound
+from billbook.errors import NotFound
 
 ZERO = Decimal("0.00")
 
@@ -88,7 +88,7 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
 
 def load_invoice_doc(s: Session, number: str, *, duplicate: bool = False, logo: bytes | None = None) -> InvoiceDoc:
     """The invoice ``number`` as a document model (raises NotFound)."""
-    from billbook.services.sales import load_invoice_detail
+    from billbook.services.selling.checkout import load_invoice_detail
     detail = load_invoice_detail(s, number)
     return invoice_doc_from_detail(detail, logo if logo is not None else shop_logo(s), duplicate=duplicate)
 
@@ -173,8 +173,8 @@ def load_statement_doc(s: Session, phone: str, *, limit: int = 200, loyalty_limi
     from billbook import clock
     from billbook.db.models import CreditNote as _CN, DuesEntry, LoyaltyEntry
     from billbook.documents.common import mode_label
-    from billbook.services.customers import check_phone, find_by_phone
-    from billbook.services.dues import open_invoices
+    from billbook.services.people.customers import check_phone, find_by_phone
+    from billbook.services.selling.dues import open_invoices
 
     c = find_by_phone(s, check_phone(phone))
     if c is None:

@@ -8,7 +8,7 @@ substring match of it always lies inside one whitespace-separated word of the na
     word q is a substring of the name  <=>  q is a prefix of some suffix of some name term
 
 which turns an infix ``LIKE '%q%'`` (a full scan) into a B-tree range scan over suffixes.
-See :mod:`billbook.services.catalog` for how the index tables use this.
+See :mod:`billbook.services.goods.catalog` for how the index tables use this.
 """
 
 from __future__ import annotations

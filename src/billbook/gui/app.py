@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from billbook import config
 from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
-from billbook.services.errors import BillbookError, ValidationError
+from billbook.errors import BillbookError, ValidationError
 
 if TYPE_CHECKING:
     from billbook.db.uow import Database
@@ -169,8 +169,8 @@ class FirstRunWizard(ctk.CTkFrame):
         db, terminal, actor = self.ctx.db, self.ctx.terminal, self._actor
 
         def work():
-            from billbook.services import shop as shop_service
-            from billbook.services import users as user_service
+            from billbook.services.people import shop as shop_service
+            from billbook.services.people import users as user_service
             nonlocal actor
             if actor is None:
                 user_service.create_first_admin(db, values["username"], values["password"], values["full_name"])
@@ -262,7 +262,7 @@ class LoginForm(ctk.CTkFrame):
             self.after(100, self.submit)
             return
         self.message.configure(text_color=theme.ERROR)
-        from billbook.services import users as user_service
+        from billbook.services.people import users as user_service
         username = self.locked_user or self.user.get()
         password = self.password.get()
         if not username.strip() or not password:
@@ -388,7 +388,7 @@ class App(ctk.CTk):
             self.shell.destroy()
             self.shell = None
         if actor is not None:
-            from billbook.services import users as user_service
+            from billbook.services.people import users as user_service
             db = self.db
             self.ctx.run_in_background(lambda: user_service.logout(db, actor))
         self.show(LoginForm(self))
@@ -409,7 +409,7 @@ class App(ctk.CTk):
         self.save_window()
         actor = self.ctx.actor
         if actor is not None:
-            from billbook.services import users as user_service
+            from billbook.services.people import users as user_service
             try:
                 user_service.logout(self.db, actor)
             except BillbookError:
@@ -433,8 +433,8 @@ def _open(url: str | None):
 
 def _load(db):
     """(db, shop info, whether it has users): what the window needs from a fresh database."""
-    from billbook.services import shop as shop_service
-    from billbook.services import users as user_service
+    from billbook.services.people import shop as shop_service
+    from billbook.services.people import users as user_service
     return db, shop_service.get_shop(db), user_service.has_users(db)
 
 

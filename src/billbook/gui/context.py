@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from billbook.domain.permissions import Permission
-from billbook.services.errors import BillbookError, DatabaseUnavailable
+from billbook.errors import BillbookError, DatabaseUnavailable
 
 if TYPE_CHECKING:  # kept out of the start-up path: the window shows before SQLAlchemy loads
     from billbook.db.uow import Database
     from billbook.services.base import Actor
-    from billbook.services.shop import ShopInfo
+    from billbook.services.people.shop import ShopInfo
 
 log = logging.getLogger("billbook.gui")
 

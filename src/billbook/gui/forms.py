@@ -22,7 +22,7 @@ import customtkinter as ctk
 from billbook.domain.money import format_number, qty_str
 from billbook.gui import theme
 from billbook.gui.theme import ACCENT, ERROR, MUTED, OK, WARN  # noqa: F401 - re-exported for screens
-from billbook.services.errors import BillbookError
+from billbook.errors import BillbookError
 
 LOW_STOCK_BG = ("#fde2e1", "#5c2b29")
 
@@ -121,7 +121,7 @@ class StandaloneContext:
     """Stand-in with the attributes of the shell's AppContext, used when gui/context.py is absent."""
 
     def __init__(self, root, db, actor):
-        from billbook.services import shop as shop_service
+        from billbook.services.people import shop as shop_service
         self.root = root
         self.db = db
         self.actor = actor
@@ -158,7 +158,7 @@ class StandaloneContext:
 
 def make_context(root, db, actor):
     """The shell's AppContext when it exists (else the stand-in), logged in as ``actor``."""
-    from billbook.services import shop as shop_service
+    from billbook.services.people import shop as shop_service
     try:
         from billbook.gui.context import AppContext
     except ImportError:

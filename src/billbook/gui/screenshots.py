@@ -38,7 +38,12 @@ PRODUCTS = [
 
 def demo_shop(db):
     """A shop with products, customers, a few invoices and a held cart; returns (admin, cashier)."""
-    from billbook.services import catalog, customers, held, sales, shop, users
+    from billbook.services.goods import catalog
+    from billbook.services.people import customers
+    from billbook.services.selling import held
+    from billbook.services.selling import checkout as sales
+    from billbook.services.people import shop
+    from billbook.services.people import users
     users.create_first_admin(db, "owner", "owner-pass-123", "Suresh Sharma")
     admin = users.login(db, "owner", "owner-pass-123", "COUNTER-1")
     users.add_user(db, admin, "asha", "asha-pass-123", "cashier", "Asha Verma")

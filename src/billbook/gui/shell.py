@@ -29,7 +29,7 @@ from billbook.domain.permissions import Permission
 from billbook.gui import registry, theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.gui.widgets.message_bar import MessageBar
-from billbook.services import shop as shop_service
+from billbook.services.people import shop as shop_service
 
 log = logging.getLogger("billbook.gui")
 
@@ -336,7 +336,7 @@ class Shell(ctk.CTkFrame):
         db, actor = self.ctx.db, self.ctx.actor
 
         def work():
-            from billbook.services import backup
+            from billbook.services.data import backup
             return backup.auto_backup_if_due(db, actor, reason="schedule", force=False)
 
         def done(path) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import AuditEntry
 from billbook.domain.permissions import Permission, Role, role_can
-from billbook.services.errors import PermissionDenied, ValidationError
+from billbook.errors import PermissionDenied, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -33,7 +33,7 @@ from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
 from billbook.gui.widgets.table import Column, Table
-from billbook.services.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
+from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
 
 log = logging.getLogger("billbook.gui")
 
@@ -103,7 +103,7 @@ class BillingScreen(ctk.CTkFrame):
         self.grid_columnconfigure(0, weight=1)
         self.grid_columnconfigure(1, weight=0, minsize=360)
         self.grid_rowconfigure(1, weight=1)
-        from billbook.services import catalog
+        from billbook.services.goods import catalog
         ctx = self.ctx
         self.body = ctk.CTkFrame(self, fg_color="transparent")
         self.body.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
@@ -312,7 +312,7 @@ class BillingScreen(ctk.CTkFrame):
             self._preview_seq += 1
             self._render()
             return
-        from billbook.services import sales
+        from billbook.services.selling import checkout as sales
         self._preview_seq += 1
         seq = self._preview_seq
         cart = self.cart.copy()
@@ -466,7 +466,7 @@ class BillingScreen(ctk.CTkFrame):
         if not phone:
             self.walk_in()
             return "break"
-        from billbook.services import customers
+        from billbook.services.people import customers
         ctx = self.ctx
 
         def found(info) -> None:
@@ -564,7 +564,7 @@ class BillingScreen(ctk.CTkFrame):
         except (MoneyError, ValidationError) as exc:
             self.payment.show_error(str(exc))
             return
-        from billbook.services import sales
+        from billbook.services.selling import checkout as sales
         cart = self.cart.copy()
         request = sales.SaleRequest(
             sale_id=cart.sale_id,
@@ -620,7 +620,7 @@ class BillingScreen(ctk.CTkFrame):
         self._make_pdf(number, receipt=(fmt == "receipt"))
 
     def _make_pdf(self, number: str, *, receipt: bool) -> None:
-        from billbook.services import documents
+        from billbook.services.selling import documents
         ctx = self.ctx
         ctx.run_in_background(lambda: documents.invoice_pdf(ctx.db, ctx.actor, number, receipt=receipt),
                               on_done=lambda path: ctx.open_document(path, print_it=False),
@@ -671,7 +671,7 @@ class BillingScreen(ctk.CTkFrame):
         if not self.cart.lines:
             self.ctx.notify("The cart is empty: nothing to hold.", "info")
             return
-        from billbook.services import held
+        from billbook.services.selling import held
         ctx = self.ctx
         cart = self.cart.copy()
         label = cart.customer_name or cart.customer_phone or f"{len(cart.lines)} items, {rupees(self.grand_total)}"
@@ -682,7 +682,7 @@ class BillingScreen(ctk.CTkFrame):
             self.ctx.notify_sales_changed()
             self.focus_scan()
 
-        from billbook.services.sales import SaleItem
+        from billbook.services.selling.checkout import SaleItem
         items = [SaleItem(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines]
         ctx.run_in_background(lambda: held.hold_sale(ctx.db, ctx.actor, label[:80], items,
                                                      customer_phone=cart.customer_phone or None,
@@ -691,7 +691,7 @@ class BillingScreen(ctk.CTkFrame):
                               on_done=done, busy="Holding the cart…")
 
     def show_held(self) -> None:
-        from billbook.services import held
+        from billbook.services.selling import held
         ctx = self.ctx
         ctx.run_in_background(lambda: held.list_held(ctx.db, ctx.actor), on_done=self._held_list)
 
@@ -718,7 +718,7 @@ class BillingScreen(ctk.CTkFrame):
         def discard(_e=None) -> str:
             iid = table.selected()
             if iid:
-                from billbook.services import held
+                from billbook.services.selling import held
                 ctx = self.ctx
                 ctx.run_in_background(lambda: held.discard_held(ctx.db, ctx.actor, int(iid)),
                                       on_done=lambda _r: self.show_held())
@@ -735,7 +735,8 @@ class BillingScreen(ctk.CTkFrame):
         if self.cart.lines:
             self.ctx.notify("Finish or hold the current cart first (F8), then resume.", "error")
             return
-        from billbook.services import catalog, held
+        from billbook.services.goods import catalog
+        from billbook.services.selling import held
         ctx = self.ctx
 
         def work():

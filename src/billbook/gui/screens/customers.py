@@ -1,7 +1,7 @@
 """Customers: search by name or phone, a profile with purchase history, visits, credits and
 dues; receive a dues payment; the dues statement (and its PDF); loyalty adjustments (admin).
 
-Everything goes through ``services/customers``, ``services/dues`` and ``services/documents``.
+Everything goes through ``services/people/customers``, ``services/selling/dues`` and ``services/selling/documents``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from billbook.gui.forms import (
     MUTED, Column, Form, PagedTable, Table, error_text, header, money, rupees, run_bg,
 )
 from billbook.gui.registry import screen
-from billbook.services import customers, documents, dues
+from billbook.services.people import customers
+from billbook.services.selling import documents
+from billbook.services.selling import dues
 
 PAY_MODES = {"Cash": "cash", "UPI": "upi", "Card": "card", "Net banking": "netbanking"}
 

@@ -3,7 +3,7 @@ period, refreshed live without freezing the window.
 
 How it stays responsive:
 
-- the data (``services/analytics.dashboard`` plus today's and this month's sales) is read in
+- the data (``services/insight/analytics.dashboard`` plus today's and this month's sales) is read in
   a worker thread, and so are the matplotlib ``Figure`` objects built from it (plain
   ``Figure``, no pyplot) — and their Agg raster at the size the card shows: nothing there
   touches Tk;
@@ -15,7 +15,7 @@ How it stays responsive:
   ``on_sales_changed`` hook (this terminal's sales), debounced; a refresh asked for while one
   is running is queued, never run twice at once.
 
-``python -m billbook.bench.dashboard`` measures the longest gap of a 50 ms heartbeat during
+``python -m billbook.devtools.bench.dashboard`` measures the longest gap of a 50 ms heartbeat during
 opening and refreshing.
 """
 
@@ -36,7 +36,7 @@ from billbook.domain.permissions import Permission
 from billbook.gui import theme
 from billbook.gui.forms import MUTED, Dialogs, StatusLine, error_text, rupees, run_bg
 from billbook.gui.registry import screen
-from billbook.services import analytics
+from billbook.services.insight import analytics
 
 REFRESH_MS = 60_000          # pick up other terminals' sales
 SALE_DEBOUNCE_MS = 1_500     # after this terminal sells

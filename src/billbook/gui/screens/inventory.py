@@ -1,6 +1,6 @@
 """Inventory (admin): low stock with suggested order quantities, each product's stock ledger,
 adjustments with a reason, suppliers, and purchase orders (create, order, PDF, receive
-partly or fully). Calls ``services/inventory``, ``suppliers``, ``purchasing``, ``documents``.
+partly or fully). Calls ``services/goods/inventory``, ``suppliers``, ``purchasing``, ``documents``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from billbook.gui.forms import (
     MUTED, Column, Form, StatusLine, Table, error_text, header, money, qty, run_bg, section,
 )
 from billbook.gui.registry import screen
-from billbook.services import catalog, inventory, purchasing, suppliers
-from billbook.services.errors import ValidationError
-from billbook.services.stock import ADJUSTMENT_KINDS
+from billbook.services.goods import catalog
+from billbook.services.goods import inventory
+from billbook.services.goods import purchasing
+from billbook.services.goods import suppliers
+from billbook.errors import ValidationError
+from billbook.services.ledgers.stock import ADJUSTMENT_KINDS
 
 STATUS_NAMES = {"draft": "Draft", "ordered": "Ordered", "partially_received": "Part received", "received": "Received",
                 "cancelled": "Cancelled"}
@@ -346,7 +349,7 @@ class InventoryScreen(ctk.CTkFrame):
         if po is None:
             self.po_status.error("Select a purchase order first.")
             return
-        from billbook.services import documents
+        from billbook.services.selling import documents
 
         def done(path):
             self.po_status.ok(f"PDF written: {path}")

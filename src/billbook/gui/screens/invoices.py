@@ -134,7 +134,7 @@ class InvoicesScreen(ctk.CTkFrame):
 
     # ------------------------------------------------------------------ list
     def refresh(self, then=None) -> None:
-        from billbook.services import sales
+        from billbook.services.selling import checkout as sales
         ctx = self.ctx
         text = self.search.get().strip()
         d_from, d_to = self.date_from.get().strip() or None, self.date_to.get().strip() or None
@@ -159,7 +159,7 @@ class InvoicesScreen(ctk.CTkFrame):
     def _selected(self, number: str | None) -> None:
         if not number:
             return
-        from billbook.services import sales
+        from billbook.services.selling import checkout as sales
         ctx = self.ctx
 
         def done(inv) -> None:
@@ -185,7 +185,7 @@ class InvoicesScreen(ctk.CTkFrame):
         if not number:
             self.ctx.notify("Choose an invoice first.", "info")
             return
-        from billbook.services import documents
+        from billbook.services.selling import documents
         ctx = self.ctx
         ctx.run_in_background(
             lambda: documents.invoice_pdf_result(ctx.db, ctx.actor, number, receipt=receipt, count_print=False).path,
@@ -196,7 +196,7 @@ class InvoicesScreen(ctk.CTkFrame):
         if not number:
             self.ctx.notify("Choose an invoice first.", "info")
             return
-        from billbook.services import documents
+        from billbook.services.selling import documents
         ctx = self.ctx
         receipt = ctx.shop.print_format == "receipt"
 
@@ -220,7 +220,7 @@ class InvoicesScreen(ctk.CTkFrame):
             self.save_pdf_to(number, Path(target))
 
     def save_pdf_to(self, number: str, target: Path) -> None:
-        from billbook.services import documents
+        from billbook.services.selling import documents
         ctx = self.ctx
         ctx.run_in_background(
             lambda: documents.invoice_pdf_result(ctx.db, ctx.actor, number, out=target, count_print=False).path,
@@ -324,7 +324,8 @@ class InvoicesScreen(ctk.CTkFrame):
             first.focus_set()
 
     def _issue_return(self, number, items, mode, reason, request_id, err) -> None:
-        from billbook.services import documents, returns
+        from billbook.services.selling import documents
+        from billbook.services.selling import returns
         ctx = self.ctx
 
         def work():

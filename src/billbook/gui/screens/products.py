@@ -1,6 +1,6 @@
 """Products: paged as-you-type search over the whole catalog, add / edit with messages at
 the field, deactivate, categories, CSV import (dry run first, every bad row listed) and
-export. Every call goes through ``services/catalog`` and ``services/csv_io``.
+export. Every call goes through ``services/goods/catalog`` and ``services/data/csv_io``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from billbook.gui.forms import (
     MUTED, Column, Dialogs, Form, PagedTable, StatusLine, Table, error_text, header, money, qty, run_bg, section,
 )
 from billbook.gui.registry import screen
-from billbook.services import catalog
-from billbook.services.errors import ValidationError
+from billbook.services.goods import catalog
+from billbook.errors import ValidationError
 
 SEARCH_DELAY_MS = 150
 PAGE = 50
@@ -339,7 +339,7 @@ class ProductsScreen(ctk.CTkFrame):
                                                                                  range(len(report.errors))})
 
     def check_import(self, path: str) -> None:
-        from billbook.services import csv_io
+        from billbook.services.data import csv_io
         self.import_path = None
         self.import_btn.configure(state="disabled")
         self.import_status.info(f"Checking {path}…")
@@ -357,7 +357,7 @@ class ProductsScreen(ctk.CTkFrame):
                lambda e: self.import_status.error(error_text(e)), busy="Checking the CSV file…")
 
     def run_import(self) -> None:
-        from billbook.services import csv_io
+        from billbook.services.data import csv_io
         path = self.import_path
         if not path:
             return
@@ -384,7 +384,7 @@ class ProductsScreen(ctk.CTkFrame):
             self.export_to(path)
 
     def export_to(self, path: str) -> None:
-        from billbook.services import csv_io
+        from billbook.services.data import csv_io
         run_bg(self.ctx, lambda: csv_io.export_products(self.ctx.db, self.ctx.actor, path, bom=True, include_inactive=True),
                lambda n: self.import_status.ok(f"Exported {n:,} products to {path}."),
                lambda e: self.import_status.error(error_text(e)), busy="Exporting the catalog…")

@@ -1,5 +1,5 @@
 """Reports: the day-end close (opening float, counted cash, difference, printable Z report) and
-the GST summary for a period with CSV export. Figures come from ``services/reports``.
+the GST summary for a period with CSV export. Figures come from ``services/insight/reports``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from billbook.gui.forms import (
     MUTED, Column, Dialogs, Form, Table, header, money, rupees, run_bg,
 )
 from billbook.gui.registry import screen
-from billbook.services import reports
+from billbook.services.insight import reports
 
 MODE_NAMES = {"cash": "Cash", "upi": "UPI", "card": "Card", "netbanking": "Net banking", "credits": "Credits",
               "account": "On account"}
@@ -27,7 +27,7 @@ def _rate(r) -> str:
 
 
 def _parse_date(text: str, field: str) -> dt.date:
-    from billbook.services.errors import ValidationError
+    from billbook.errors import ValidationError
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:

@@ -1,7 +1,7 @@
 """Settings (admin): shop profile and logo, billing rules, users, own password, the
 database connection and backups.
 
-Every change goes through a service (``services/shop.update_shop``, ``services/users``),
+Every change goes through a service (``services/people/shop.update_shop``, ``services/people/users``),
 which checks the permission again and audits it; this screen only collects input and
 shows each ``ValidationError`` next to the field it names.
 """
@@ -20,9 +20,9 @@ from billbook.gui.forms import (
     MUTED, Column, Dialogs, Form, StatusLine, Table, error_text, header, run_bg, section,
 )
 from billbook.gui.registry import screen
-from billbook.services import shop as shop_service
-from billbook.services import users as user_service
-from billbook.services.errors import ValidationError
+from billbook.services.people import shop as shop_service
+from billbook.services.people import users as user_service
+from billbook.errors import ValidationError
 
 PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Ask each time": "ask", "Don't print": "none"}
 SCHEMES = {"Regular": "regular", "Composition": "composition", "Unregistered": "unregistered"}
@@ -429,7 +429,7 @@ class SettingsScreen(ctk.CTkFrame):
     def _build_backup(self, tab) -> None:
         self.backup_status = StatusLine(tab, wraplength=800)
         try:
-            from billbook.services import backup  # noqa: F401
+            from billbook.services.data import backup# noqa: F401
         except ImportError:
             ctk.CTkLabel(tab, text="Backup and restore are not available in this build yet.", text_color=MUTED,
                          anchor="w").pack(anchor="w", padx=8, pady=8)

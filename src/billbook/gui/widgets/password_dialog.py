@@ -12,8 +12,8 @@ import customtkinter as ctk
 
 from billbook.gui import theme
 from billbook.gui.forms import Form
-from billbook.services import users as user_service
-from billbook.services.errors import ValidationError
+from billbook.services.people import users as user_service
+from billbook.errors import ValidationError
 
 WATCH_MS = 400
 

@@ -178,7 +178,7 @@ class PaymentPanel(ctk.CTkFrame):
         return self.remaining if value is None else value
 
     def _current_request(self, *, rest: bool):
-        from billbook.services.sales import PaymentRequest
+        from billbook.services.selling.checkout import PaymentRequest
         amount = self._current_amount()
         tendered = self.tendered.get_amount(field="cash tendered") if self.mode == "cash" else None
         ref = self.reference.get().strip() or None if self.mode in ("upi", "card", "netbanking") else None

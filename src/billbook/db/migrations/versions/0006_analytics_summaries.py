@@ -5,7 +5,7 @@ Revises: 0002_search
 Create Date: 2026-11-24
 
 The summary tables hold only data derived from invoices, credit notes, payments and the
-loyalty ledger; ``services/analytics_summary.refresh`` fills them for days up to a
+loyalty ledger; ``services/insight/summaries.refresh`` fills them for days up to a
 watermark, and analytics compute the days after it live.
 """
 from alembic import op

@@ -1,1 +1,0 @@
-"""Benchmarks: scripts run as ``python -m billbook.bench.<name>`` (not timed tests)."""

@@ -1,0 +1,1 @@
+"""Developer tools kept apart from the product: demo data and benchmarks."""

@@ -1,0 +1,1 @@
+"""Whole-shop data: backup and restore, transfer between databases, CSV import and export."""

@@ -1,0 +1,1 @@
+"""Goods: the catalog, suppliers, purchase orders and inventory."""

@@ -1,0 +1,1 @@
+"""Insight: reports, dashboard analytics and their summary tables, the audit log."""

@@ -1,0 +1,1 @@
+"""People: customers (and loyalty), users and login, the shop profile."""

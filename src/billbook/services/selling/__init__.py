@@ -1,0 +1,1 @@
+"""Selling: checkout, invoices, returns (credit notes), held carts, dues, documents."""

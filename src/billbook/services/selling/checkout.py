@@ -1,0 +1,962 @@
+"""Checkout: ring up a sale in one transaction, and read past invoices.
+
+:func:`checkout` does everything a sale needs in ONE transaction — the invoice number from
+the locked counter, the invoice with every computed figure and a snapshot of the shop,
+customer and products, its lines, payments, stock movements, loyalty and dues ledger rows,
+the stock decrement and the customer's visit — so a sale is all or nothing.
+
+It is idempotent by the client-made ``sale_id``: submitting the same id again (a retry, a
+double click, two terminals racing) returns the first invoice and writes nothing.
+
+Lock order, shared with returns and dues so terminals never deadlock each other:
+products (by id) → customer → number counter. A sale also locks the shop row, read in the
+same statement as its products; nothing locks the shop row and then a product. (A walk-in
+sale locks no customer: it takes its number in the same round trip as its reads, products →
+counter.)
+
+The hot path costs three database round trips on MySQL: the reads (products locked with the
+shop row, number), the writes as one batch (invoice, lines, stock, ledger, payments, audit;
+see ``db/batch.py``), and the COMMIT. It runs on a Core connection; an ORM Session is opened
+on that connection only for a customer or the very first shop row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import namedtuple
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from billbook import clock
+from billbook.db.batch import Prepared, WriteBatch, run_queries
+from billbook.db.models import (
+    SALE_AUDIT_ACTION, AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment,
+    Product, Shop,
+)
+from billbook.db.uow import Database
+from billbook.domain.cart import (
+    CartError, CartItem, CartTotals, Discount, PaymentInput, compute_cart, credits_earned,
+    credits_for, parse_discount, settle,
+)
+from billbook.domain.numbering import financial_year, format_number
+from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
+from billbook.domain.permissions import Permission
+from billbook.domain.records import record
+from billbook.services.base import Actor, audit_values, check_client_id, requires
+from billbook.services.people.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
+from billbook.errors import (
+    BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
+)
+from billbook.services.ledgers.numbering import bump_queries, bumped_seq, next_number
+from billbook.services.people.shop import get_or_create_shop
+from billbook.services.ledgers.stock import batch_movements
+
+#: units sold only in whole numbers (kg, litres, metres may be fractional)
+WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
+                         "tablet", "unit"})
+INVOICE_SERIES = "INV"
+MAX_LINES = 500
+
+#: Test hook: called with a stage name inside the checkout transaction (fault-injection tests).
+_fault_hook = None
+
+
+def _hook(stage: str) -> None:
+    if _fault_hook is not None:
+        _fault_hook(stage)
+
+
+# ---------------------------------------------------------------- requests
+
+@record
+class SaleItem:
+    """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%")."""
+    product: str | int
+    qty: Decimal | str | int
+    discount: str | Decimal | Discount | None = None
+
+
+@record
+class PaymentRequest:
+    """``amount=None``: the rest of the bill. ``tendered``: cash handed over (change is given)."""
+    mode: str
+    amount: Decimal | str | None = None
+    tendered: Decimal | str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class SaleRequest:
+    """Everything the counter sends for one sale. ``sale_id`` is made by the client (a UUID)."""
+    sale_id: str
+    items: Sequence[SaleItem | tuple]
+    payments: Sequence[PaymentRequest | tuple] = ()
+    customer_phone: str | None = None
+    customer_name: str | None = None
+    customer_state_code: str | None = None
+    customer_gstin: str | None = None
+    bill_discount: str | Decimal | Discount | None = None
+
+
+# ---------------------------------------------------------------- results
+
+@record
+class InvoiceLineInfo:
+    line_no: int
+    product_id: int
+    sku: str
+    name: str
+    hsn: str
+    unit: str
+    qty: Decimal
+    unit_price: Decimal
+    tax_inclusive: bool
+    gross: Decimal
+    discount: Decimal
+    taxable: Decimal
+    gst_rate: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    total: Decimal
+    returned_qty: Decimal = ZERO
+
+    def to_json(self) -> dict:
+        return {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
+                "qty": qty_str(self.qty), "unit_price": money_str(self.unit_price),
+                "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
+                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
+                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
+                "igst": money_str(self.igst), "total": money_str(self.total),
+                "returned_qty": qty_str(self.returned_qty)}
+
+
+@record
+class PaymentInfo:
+    mode: str
+    amount: Decimal
+    tendered: Decimal | None = None
+    reference: str | None = None
+
+    def to_json(self) -> dict:
+        return {"mode": self.mode, "amount": money_str(self.amount),
+                "tendered": money_str(self.tendered) if self.tendered is not None else None,
+                "reference": self.reference}
+
+
+@record
+class CustomerSnapshot:
+    phone: str
+    name: str
+    gstin: str = ""
+    state_code: str = ""
+    address: str = ""
+
+    def to_json(self) -> dict:
+        return {"phone": self.phone, "name": self.name, "gstin": self.gstin, "state_code": self.state_code,
+                "address": self.address}
+
+
+@record
+class InvoiceDetail:
+    """An issued invoice with every stored figure (what PDFs, the GUI and ``--json`` show)."""
+    id: int
+    number: str
+    sale_id: str
+    doc_type: str                      # tax_invoice | bill_of_supply
+    issued_at: dt.datetime
+    business_date: dt.date
+    fy: str
+    cashier: str
+    terminal: str
+    customer: CustomerSnapshot | None
+    place_of_supply: str
+    inter_state: bool
+    shop: dict
+    lines: tuple[InvoiceLineInfo, ...]
+    payments: tuple[PaymentInfo, ...]
+    gross_total: Decimal
+    discount_total: Decimal
+    taxable_total: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    round_off: Decimal
+    grand_total: Decimal
+    paid_total: Decimal
+    change: Decimal
+    due: Decimal
+    credits_earned: Decimal
+    credits_redeemed: Decimal
+    credits_balance: Decimal | None    # the customer's credits right after this sale
+    dues_after: Decimal | None         # the customer's dues right after this sale
+    bill_discount: str = ""
+    status: str = "issued"
+    #: True when this call found the sale already recorded (same sale_id) and wrote nothing
+    replayed: bool = field(default=False, compare=False)
+
+    @property
+    def tax_total(self) -> Decimal:
+        return self.cgst + self.sgst + self.igst
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.number, "date": self.issued_at.isoformat(), "cashier": self.cashier,
+            "customer": {"phone": self.customer.phone, "name": self.customer.name, "gstin": self.customer.gstin,
+                         "state_code": self.customer.state_code} if self.customer else None,
+            "lines": [line.to_json() for line in self.lines],
+            "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
+            "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
+            "grand_total": money_str(self.grand_total),
+            "payments": [p.to_json() for p in self.payments],
+            "change": money_str(self.change), "due": money_str(self.due),
+            # more than the contract's minimum:
+            "sale_id": self.sale_id, "doc_type": self.doc_type, "business_date": self.business_date.isoformat(),
+            "fy": self.fy, "terminal": self.terminal, "place_of_supply": self.place_of_supply,
+            "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state,
+            "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
+            "tax_total": money_str(self.tax_total), "paid_total": money_str(self.paid_total),
+            "bill_discount": self.bill_discount,
+            "credits_earned": money_str(self.credits_earned), "credits_redeemed": money_str(self.credits_redeemed),
+            "credits_balance": money_str(self.credits_balance) if self.credits_balance is not None else None,
+            "dues_after": money_str(self.dues_after) if self.dues_after is not None else None,
+            "status": self.status, "replayed": self.replayed, "shop": self.shop,
+        }
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    number: str
+    issued_at: dt.datetime
+    business_date: dt.date
+    doc_type: str
+    cashier: str
+    terminal: str
+    customer_phone: str
+    customer_name: str
+    taxable_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+    paid_total: Decimal
+    due: Decimal
+    status: str
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "date": self.issued_at.isoformat(),
+                "business_date": self.business_date.isoformat(), "doc_type": self.doc_type,
+                "cashier": self.cashier, "terminal": self.terminal,
+                "customer_phone": self.customer_phone or None, "customer_name": self.customer_name or None,
+                "taxable_total": money_str(self.taxable_total), "tax_total": money_str(self.tax_total),
+                "grand_total": money_str(self.grand_total), "paid_total": money_str(self.paid_total),
+                "due": money_str(self.due), "status": self.status}
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    sku: str
+    name: str
+    unit: str
+    qty: Decimal
+    unit_price: Decimal
+    tax_inclusive: bool
+    discount: Decimal
+    taxable: Decimal
+    gst_rate: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    total: Decimal
+    available: Decimal           # stock now (may be less than qty: the GUI can warn)
+
+    def to_json(self) -> dict:
+        return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": qty_str(self.qty),
+                "unit_price": money_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
+                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
+                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
+                "igst": money_str(self.igst), "total": money_str(self.total), "available": qty_str(self.available)}
+
+
+@dataclass(frozen=True)
+class CartPreview:
+    """Running totals of a cart, computed exactly as checkout will (nothing written)."""
+    lines: tuple[PreviewLine, ...]
+    doc_type: str
+    place_of_supply: str
+    inter_state: bool
+    gross_total: Decimal
+    discount_total: Decimal
+    taxable_total: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    round_off: Decimal
+    grand_total: Decimal
+    customer: CustomerSnapshot | None = None
+    customer_credits: Decimal | None = None
+    customer_dues: Decimal | None = None
+
+    def to_json(self) -> dict:
+        return {"lines": [line.to_json() for line in self.lines], "doc_type": self.doc_type,
+                "place_of_supply": self.place_of_supply, "inter_state": self.inter_state,
+                "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
+                "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
+                "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
+                "grand_total": money_str(self.grand_total),
+                "customer": self.customer.to_json() if self.customer else None,
+                "customer_credits": money_str(self.customer_credits) if self.customer_credits is not None else None,
+                "customer_dues": money_str(self.customer_dues) if self.customer_dues is not None else None}
+
+
+def rate_str(rate: Decimal) -> str:
+    """'5', '18', '0.25' (no trailing zeros, never exponent notation)."""
+    return format(rate.normalize(), "f")
+
+
+# ---------------------------------------------------------------- input checks (no database)
+
+@record
+class _Line:
+    key: str | int
+    qty: Decimal
+    discount: Discount | None
+
+
+def _validation(exc: CartError | MoneyError, default_field: str) -> ValidationError:
+    if isinstance(exc, CartError):
+        return ValidationError(exc.field, exc.message)
+    text = str(exc)
+    fld, _, msg = text.partition(": ")
+    return ValidationError(fld if msg else default_field, msg or text)
+
+
+def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
+    out = []
+    for n, raw in enumerate(items or (), 1):
+        if isinstance(raw, SaleItem):
+            key, qty_in, disc_in = raw.product, raw.qty, raw.discount
+        elif type(raw) is tuple and 2 <= len(raw) <= 3:          # (product, qty[, discount])
+            key, qty_in, disc_in = raw if len(raw) == 3 else (*raw, None)
+        else:
+            item = SaleItem(*raw)
+            key, qty_in, disc_in = item.product, item.qty, item.discount
+        if isinstance(key, bool) or key is None or (isinstance(key, str) and not key.strip()):
+            raise ValidationError("item", f"line {n}: which product? (SKU, barcode or id)")
+        if isinstance(key, str):
+            key = key.strip()
+            if len(key) > 40:
+                raise ValidationError("item", f"line {n}: {key[:40]}… is not a SKU or barcode")
+        try:
+            qty = parse_qty(qty_in, field="quantity")
+            disc = parse_discount(disc_in, field="discount")
+        except (CartError, MoneyError) as exc:
+            err = _validation(exc, "quantity")
+            raise ValidationError(err.field, f"line {n} ({key}): {err.message}") from None
+        out.append(_Line(key, qty, disc))
+    if not out:
+        raise ValidationError("items", "the cart is empty")
+    if len(out) > MAX_LINES:
+        raise ValidationError("items", f"at most {MAX_LINES} lines on one bill")
+    return out
+
+
+def _parse_payments(payments: Iterable[PaymentRequest | tuple]) -> list[PaymentInput]:
+    out = []
+    for raw in payments or ():
+        p = raw if isinstance(raw, PaymentRequest) else PaymentRequest(*raw)
+        mode = (p.mode or "").strip().lower()
+        try:
+            amount = None if p.amount in (None, "") else parse_amount(p.amount, field="amount", allow_zero=False)
+            tendered = None if p.tendered in (None, "") else parse_amount(p.tendered, field="tendered",
+                                                                          allow_zero=False)
+        except MoneyError as exc:
+            raise ValidationError("payment", f"{mode or '?'} {str(exc).split(': ', 1)[-1]}") from None
+        ref = (p.reference or "").strip() or None
+        if ref is not None and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
+            raise ValidationError("payment", "a payment reference is at most 64 plain characters")
+        out.append(PaymentInput(mode, amount, tendered, ref))
+    return out
+
+
+def _check_state(code: str | None) -> str:
+    text = (code or "").strip()
+    if not text:
+        return ""
+    text = text.zfill(2)
+    if not is_valid_state_code(text):
+        raise ValidationError("state_code", f"{code!r} is not a GST state code")
+    return text
+
+
+# ---------------------------------------------------------------- products and cart
+
+_P = Product.__table__
+#: what a sale reads of a product (Core rows: read as they are now, never from the Session's cache)
+_PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _P.c.hsn, _P.c.unit, _P.c.price,
+                 _P.c.cost_price, _P.c.gst_rate, _P.c.tax_inclusive, _P.c.stock_qty, _P.c.active)
+
+
+_SHOP = Shop.__table__
+#: what a sale reads of the shop row (its printed snapshot, numbering and money settings;
+#: whether it has a logo, not the logo), columns prefixed "shop_"
+_SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
+    "id", "name", "address", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
+    "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
+    "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
+_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+#: the shop row alone (SQLite's checkout; see _read_for_sale)
+_SHOP_QUERY = Prepared(select(*_SHOP_COLS).where(_SHOP.c.id == 1))
+
+_PRODUCT_SELECTS: dict[tuple[int, int, bool, bool], Select] = {}
+
+
+def _products_select(n_ids: int, n_codes: int, lock: bool, with_shop: bool = False) -> Select:
+    """The products with ids :i0.. or SKU/barcode :c0..; built once per shape. With ``lock``:
+    ``FOR UPDATE``, in id order (every terminal locks products in the same order).
+
+    ``with_shop``: each row also carries the shop row (``LEFT JOIN shop``: its columns are NULL
+    while the shop has not been saved yet), so a sale reads both in one statement; with
+    ``lock`` the shop row is locked too. That costs no concurrency: every sale also takes the
+    invoice counter's lock, and nothing that locks the shop row locks a product after it."""
+    key = (n_ids, n_codes, lock, with_shop)
+    stmt = _PRODUCT_SELECTS.get(key)
+    if stmt is None:
+        conds = []
+        if n_ids:
+            conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
+        if n_codes:
+            codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
+            conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
+        if with_shop:
+            stmt = select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
+        else:
+            stmt = select(*_PRODUCT_COLS)
+        stmt = stmt.where(or_(*conds))
+        if lock:
+            stmt = stmt.order_by(_P.c.id).with_for_update()
+        if n_ids + n_codes <= 32:
+            _PRODUCT_SELECTS[key] = stmt
+    return stmt
+
+
+_PRODUCT_QUERIES: dict[tuple[int, int, bool, bool], Prepared] = {}
+
+
+def _products_query(lines: list[_Line], lock: bool, with_shop: bool = False) -> tuple[Prepared, dict]:
+    """The products query for the cart keys (SKU, else barcode; ints are ids) and its parameters."""
+    id_set, code_set = set(), set()
+    for line in lines:
+        (code_set if isinstance(line.key, str) else id_set).add(line.key)
+    ids, codes = sorted(id_set), sorted(code_set)
+    params = {f"i{k}": v for k, v in enumerate(ids)}
+    params.update((f"c{k}", v) for k, v in enumerate(codes))
+    key = (len(ids), len(codes), lock, with_shop)
+    query = _PRODUCT_QUERIES.get(key)
+    if query is None:
+        query = Prepared(_products_select(*key))
+        if len(ids) + len(codes) <= 32:
+            _PRODUCT_QUERIES[key] = query
+    return query, params
+
+
+def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
+    """Products for the cart keys as rows, row-locked in id order when ``lock`` (one
+    ``SELECT ... FOR UPDATE``)."""
+    query, params = _products_query(lines, lock)
+    return _match_products(lines, run_queries(session.connection(), [(query, params)])[0])
+
+
+def _match_products(lines: list[_Line], rows) -> dict:
+    """{cart key: product row}, refusing unknown keys, products no longer sold and part units."""
+    # one lookup table: ids are ints, codes are text (they never collide); a SKU wins over an
+    # equal barcode of another product, so SKUs go in last
+    by_key = {p.barcode: p for p in rows if p.barcode}
+    for p in rows:
+        by_key[p.sku] = p
+        by_key[p.id] = p
+    found: dict = {}
+    for n, line in enumerate(lines, 1):
+        p = by_key.get(line.key)
+        if p is None:
+            raise ValidationError("item", f"line {n}: no product with SKU or barcode {line.key!r}")
+        if not p.active:
+            raise ValidationError("item", f"line {n}: {p.name} ({p.sku}) is no longer sold")
+        if p.unit in WHOLE_UNITS and line.qty != line.qty.to_integral_value():
+            raise ValidationError("quantity", f"line {n}: {p.name} is sold in whole {p.unit}")
+        found[line.key] = p
+    return found
+
+
+def _cart_items(lines: list[_Line], products: dict) -> list[CartItem]:
+    # positional, in CartItem's field order (sku, name, unit_price, gst_rate, qty, tax_inclusive,
+    # discount, hsn, unit, product_id, category_id, cost_price): the checkout's hot path
+    return [CartItem(p.sku, p.name, p.price, p.gst_rate, line.qty, p.tax_inclusive, line.discount, p.hsn, p.unit,
+                     p.id, p.category_id, p.cost_price)
+            for line in lines for p in [products[line.key]]]
+
+
+def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_discount) -> CartTotals:
+    try:
+        disc = parse_discount(bill_discount, field="discount")
+        return compute_cart(items, inter_state=place_of_supply != shop.state_code,
+                            charges_gst=shop.gst_scheme == GstScheme.REGULAR.value, bill_discount=disc,
+                            round_off=bool(shop.round_off))
+    except CartError as exc:
+        raise _validation(exc, "items") from None
+
+
+def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
+    """What an issued document prints about the shop, frozen at issue time."""
+    return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
+            "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
+            "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
+            "currency": shop.currency, "locale": shop.locale,
+            "has_logo": bool(shop.logo) if has_logo is None else has_logo}
+
+
+# ---------------------------------------------------------------- checkout
+
+@requires(Permission.SELL)
+def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
+    """Ring up a sale in one transaction and return the issued invoice.
+
+    Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
+    and what is available; nothing written). The same ``req.sale_id`` again returns the
+    first invoice (``replayed=True``) and writes nothing.
+    """
+    sale_id = check_client_id(req.sale_id, "sale_id", "a sale id")
+    lines = _parse_items(req.items)
+    pays = _parse_payments(req.payments)
+    phone = check_phone(req.customer_phone) if req.customer_phone not in (None, "") else None
+    state_code = _check_state(req.customer_state_code)
+    if req.customer_gstin and not phone:
+        raise ValidationError("customer_gstin", "a GSTIN needs the customer's phone to file the customer")
+    try:
+        parse_discount(req.bill_discount, field="discount")
+    except CartError as exc:
+        raise _validation(exc, "discount") from None
+
+    def work(conn: Connection) -> InvoiceDetail:
+        # No look for the sale id first (it would cost every sale a query): a sale id already
+        # recorded makes the invoice INSERT fail on the unique sale_id, or the sale is refused
+        # earlier (stock or credits the first one used up); either way nothing is written and
+        # the look happens below, only then.
+        orm = _OrmOnDemand(conn)
+        try:
+            return _write_sale(conn, orm, actor, req, sale_id, lines, pays, phone, state_code)
+        finally:
+            orm.close()
+
+    def recorded() -> int | None:
+        return db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
+
+    for attempt in (1, 2):
+        try:
+            return db.run_core(work)
+        except IntegrityError:
+            # This sale id was recorded before (or another terminal created this customer).
+            if (found := recorded()) is not None:
+                return _replay(db, found)
+            if attempt == 2:
+                raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
+        except DatabaseUnavailable:
+            raise
+        except BillbookError:
+            # Refused (short stock, credits, a product no longer sold...): if this sale id is
+            # already an invoice, this is a resubmit and its answer is that invoice.
+            if (found := recorded()) is not None:
+                return _replay(db, found)
+            raise
+    raise AssertionError("unreachable")
+
+
+def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
+    detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
+    return _with_replayed(detail)
+
+
+def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
+    from dataclasses import replace
+    return replace(detail, replayed=True)
+
+
+#: shop snapshot (dict, JSON text) by the snapshot's own values: the JSON is made once per change
+_SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
+
+
+def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
+    """What a sale reads, in ONE round trip on MySQL: the cart's products row-locked in id order
+    with the shop row (without its logo) in the same statement, and, when ``fy`` is given, the
+    next invoice number of that year taken from the counter row (which it locks); seq is None
+    if the year has no counter row yet. Returns (shop row or None while the shop was never
+    saved, products by cart key, seq or None).
+
+    On SQLite there are no round trips to save and no row locks (``BEGIN IMMEDIATE`` has
+    already taken the database's write lock): the shop row is its own small statement, which
+    costs SQLite less than repeating its columns on every product row, and the products come
+    in no particular order."""
+    server = conn.dialect.name != "sqlite"
+    products_query, params = _products_query(lines, lock=server, with_shop=server)
+    queries = [(products_query, params)] if server else [(products_query, params), (_SHOP_QUERY, {})]
+    if fy is not None:
+        queries += bump_queries(conn.dialect, INVOICE_SERIES, fy)
+    answers = run_queries(conn, queries)
+    rows = answers[0]
+    products = _match_products(lines, rows)
+    if server:
+        shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):])
+        shop = shop if shop.id is not None else None
+        bumped = answers[1:]
+    else:
+        shop = _ShopRow._make(answers[1][0]) if answers[1] else None
+        bumped = answers[2:]
+    return shop, products, (bumped_seq(bumped) if fy is not None else None)
+
+
+def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
+    # keyed by the shop row's own values (a _ShopRow is a tuple) when it is one
+    key = (tuple(shop), has_logo) if isinstance(shop, tuple) else None
+    hit = _SNAPSHOTS.get(key) if key is not None else None
+    if hit is None:
+        snap = shop_snapshot(shop, has_logo)
+        key = key or (tuple(snap.values()),)
+        if len(_SNAPSHOTS) > 32:
+            _SNAPSHOTS.clear()
+        hit = _SNAPSHOTS[key] = (snap, json.dumps(snap, ensure_ascii=False))
+    return dict(hit[0]), hit[1]
+
+
+_INVOICES, _LINES, _PAYMENTS, _AUDIT = (Invoice.__table__, InvoiceLine.__table__, Payment.__table__,
+                                        AuditEntry.__table__)
+
+
+class _OrmOnDemand:
+    """An ORM Session on the sale's own connection (same transaction), made only when a sale
+    needs the ORM: its customer, or the shop row on the very first sale. A walk-in sale never
+    makes one and runs on Core alone."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._session: Session | None = None
+
+    def __call__(self) -> Session:
+        if self._session is None:
+            # rollback_only: the session never commits the sale's transaction (run_core does)
+            self._session = Session(bind=self._conn, join_transaction_mode="rollback_only",
+                                    expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write the session's pending changes (before Core statements that follow them)."""
+        if self._session is not None and (self._session.new or self._session.dirty):
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequest, sale_id: str,
+                lines: list[_Line], pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
+    now = clock.now()
+    fy = financial_year(now)
+    # a walk-in sale takes its number in the same round trip as its reads (lock order products
+    # → counter); a customer's sale locks the customer first (products → customer → counter)
+    shop, products, seq = _read_for_sale(conn, lines, None if phone else fy)
+    if shop is None:                  # the very first sale, before anyone saved shop details
+        shop = get_or_create_shop(orm())
+        has_logo = bool(shop.logo)
+    else:
+        has_logo = bool(shop.has_logo)
+    customer: Customer | None = None
+    if phone:
+        customer = find_or_create_in(orm(), actor, phone, req.customer_name, state_code=state_code or None,
+                                     gstin=req.customer_gstin, lock=True)
+    gstin = customer.gstin if customer else ""
+    if req.customer_gstin:
+        gstin, _ = check_b2b(req.customer_gstin, state_code or None)
+    place = state_code or (customer.state_code if customer else "") or shop.state_code
+    items = _cart_items(lines, products)
+    totals = _compute(items, shop, place, req.bill_discount)
+
+    try:
+        settlement = settle(totals.grand_total, pays)
+    except CartError as exc:
+        raise _validation(exc, "payment") from None
+    redeemed = ZERO
+    if settlement.credits_amount:
+        if customer is None:
+            raise ValidationError("payment", "paying with credits needs the customer's phone")
+        try:
+            redeemed = credits_for(settlement.credits_amount, shop.credit_value)
+        except CartError as exc:
+            raise _validation(exc, "payment") from None
+        if redeemed > customer.credits:
+            raise ValidationError("payment", f"{customer.name} has {money_str(customer.credits)} credits; "
+                                             f"{money_str(redeemed)} needed")
+    if settlement.due and customer is None:
+        raise ValidationError("payment", "putting a bill on account needs the customer's phone")
+    earned = credits_earned(settlement.money_paid, shop.loyalty_rupees_per_credit) if customer else ZERO
+
+    by_id = {p.id: p for p in products.values()}
+    # stock: every product's total quantity on this bill, against what is on the shelf
+    wanted: dict[int, Decimal] = {}
+    for item in items:
+        wanted[item.product_id] = wanted.get(item.product_id, ZERO) + item.qty
+    if not shop.allow_negative_stock:
+        for p in sorted(by_id.values(), key=lambda p: p.id):
+            if wanted[p.id] > p.stock_qty:
+                raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
+
+    if seq is None:
+        number, fy, seq = next_number(orm(), INVOICE_SERIES, shop.invoice_prefix, now)
+    else:
+        number = format_number(shop.invoice_prefix, fy, seq)
+    # A sale id already recorded (a retry, a twin that committed while we waited for the
+    # locks) fails the unique sale_id on the invoice INSERT below: the transaction rolls
+    # back (the number with it) and checkout replays the first invoice.
+    _hook("numbered")
+
+    snap, snap_json = _snapshot_json(shop, has_logo)
+    inv = SimpleNamespace(
+        number=number, sale_id=sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+        business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
+        terminal=actor.terminal or "",
+        customer_id=customer.id if customer else None, customer_name=customer.name if customer else "",
+        customer_phone=customer.phone if customer else "", customer_gstin=gstin,
+        customer_address=customer.address if customer else "",
+        customer_state_code=(state_code or (customer.state_code if customer else "")),
+        place_of_supply=place, inter_state=totals.inter_state,
+        shop_snapshot=snap_json,
+        gross_total=totals.gross_total, discount_total=totals.discount_total,
+        taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
+        round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
+        change_given=settlement.change, due_amount=settlement.due, credits_earned=earned,
+        credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
+        status="issued", print_count=0,
+    )
+    # The rows nothing else in this session touches go out as ONE batch (one round trip on
+    # MySQL, driver-level statements on SQLite): the counter's hot path is mostly overhead.
+    orm.flush()                  # a customer filed just now: its row goes first
+    batch = WriteBatch(conn)
+    batch.insert(_INVOICES, [vars(inv)], new_id="invoice")
+    invoice_id = batch.ref("invoice")
+    line_rows = [dict(invoice_id=invoice_id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
+                      name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
+                      qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
+                      gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate,
+                      cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
+                 for n, lt in enumerate(totals.lines, 1)]
+    batch.insert(_LINES, line_rows)
+    batch_movements(batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
+                    "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
+    cust_id = customer.id if customer else None
+    batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,
+                                  amount=p.amount, tendered=p.tendered, reference=p.reference, at=now,
+                                  business_date=now.date(), user_id=actor.user_id, terminal=actor.terminal or "")
+                             for p in settlement.payments])
+    audit_row = audit_values(actor, SALE_AUDIT_ACTION, "invoice", "", at=now, number=number,
+                             total=totals.grand_total, lines=len(line_rows), sale_id=sale_id)
+    batch.insert(_AUDIT, [dict(audit_row, entity_id=invoice_id)])
+    inv.id = batch.flush()["invoice"]
+    _hook("lines")
+
+    credits_balance = dues_after = None
+    if customer is not None:
+        s = orm()
+        if redeemed:
+            customer.credits -= redeemed
+            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=-redeemed, reason="redeem",
+                               note=number, invoice_id=inv.id, user_id=actor.user_id,
+                               balance_after=customer.credits))
+        if earned:
+            customer.credits += earned
+            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=earned, reason="earn", note=number,
+                               invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.credits))
+        if settlement.due:
+            customer.dues += settlement.due
+            s.add(DuesEntry(customer_id=customer.id, at=now, delta=settlement.due, reason="sale",
+                            invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.dues,
+                            note=number))
+        customer.visits = (customer.visits or 0) + 1
+        customer.first_visit = customer.first_visit or now
+        customer.last_visit = now
+        customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
+        credits_balance, dues_after = customer.credits, customer.dues
+    _hook("before_commit")
+    orm.flush()
+    _hook("flushed")
+
+    return InvoiceDetail(
+        id=inv.id, number=number, sale_id=sale_id, doc_type=inv.doc_type, issued_at=now, business_date=now.date(),
+        fy=fy, cashier=actor.username, terminal=inv.terminal,
+        customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address)
+        if customer else None,
+        place_of_supply=place, inter_state=totals.inter_state, shop=snap,
+        lines=tuple(InvoiceLineInfo(r["line_no"], r["product_id"], r["sku"], r["name"], r["hsn"], r["unit"], r["qty"],
+                                    r["unit_price"], r["tax_inclusive"], r["gross"], r["discount"], r["taxable"],
+                                    r["gst_rate"], r["cgst"], r["sgst"], r["igst"], r["total"])
+                    for r in line_rows),
+        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in settlement.payments),
+        gross_total=totals.gross_total, discount_total=totals.discount_total, taxable_total=totals.taxable_total,
+        cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst, round_off=totals.round_off,
+        grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
+        due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
+        dues_after=dues_after, bill_discount=inv.bill_discount_text, status="issued",
+    )
+
+
+# ---------------------------------------------------------------- preview (the GUI's running totals)
+
+@requires(Permission.SELL)
+def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, customer_phone: str | None = None,
+            customer_state_code: str | None = None, bill_discount=None) -> CartPreview:
+    """The cart's figures exactly as :func:`checkout` would compute them; writes nothing.
+
+    Unlike checkout, short stock is not an error here: each line carries ``available``.
+    """
+    lines = _parse_items(items)
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    state_code = _check_state(customer_state_code)
+
+    def work(s: Session) -> CartPreview:
+        shop = s.get(Shop, 1) or get_or_create_shop(s)
+        products = _load_products(s, lines, lock=False)
+        customer = find_by_phone(s, phone) if phone else None
+        place = state_code or (customer.state_code if customer else "") or shop.state_code
+        totals = _compute(_cart_items(lines, products), shop, place, bill_discount)
+        plines = tuple(PreviewLine(lt.item.sku, lt.item.name, lt.item.unit, lt.item.qty, lt.item.unit_price,
+                                   lt.item.tax_inclusive, lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst,
+                                   lt.igst, lt.total, products[line.key].stock_qty)
+                       for lt, line in zip(totals.lines, lines))
+        snap = (CustomerSnapshot(customer.phone, customer.name, customer.gstin, customer.state_code,
+                                 customer.address) if customer else None)
+        return CartPreview(plines, totals.doc_type, place, totals.inter_state, totals.gross_total,
+                           totals.discount_total, totals.taxable_total, totals.cgst, totals.sgst, totals.igst,
+                           totals.round_off, totals.grand_total, snap,
+                           customer.credits if customer else None, customer.dues if customer else None)
+    return db.run(work, readonly=True)
+
+
+# ---------------------------------------------------------------- reading invoices
+
+def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
+    if inv is None:
+        raise NotFound("No such invoice.")
+    returned = dict(s.execute(
+        select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.qty))
+        .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
+        .where(InvoiceLine.invoice_id == inv.id).group_by(CreditNoteLine.invoice_line_id)).all())
+    credits_balance = s.scalar(select(LoyaltyEntry.balance_after).where(LoyaltyEntry.invoice_id == inv.id)
+                               .order_by(LoyaltyEntry.id.desc()).limit(1))
+    dues_after = s.scalar(select(DuesEntry.balance_after).where(DuesEntry.invoice_id == inv.id,
+                                                                DuesEntry.reason == "sale")
+                          .order_by(DuesEntry.id.desc()).limit(1))
+    if inv.customer_id is not None and credits_balance is None:
+        credits_balance = s.scalar(select(LoyaltyEntry.balance_after)
+                                   .where(LoyaltyEntry.customer_id == inv.customer_id, LoyaltyEntry.at <= inv.issued_at)
+                                   .order_by(LoyaltyEntry.id.desc()).limit(1)) or ZERO
+    if inv.customer_id is not None and dues_after is None:
+        dues_after = s.scalar(select(DuesEntry.balance_after)
+                              .where(DuesEntry.customer_id == inv.customer_id, DuesEntry.at <= inv.issued_at)
+                              .order_by(DuesEntry.id.desc()).limit(1)) or ZERO
+    try:
+        shop = json.loads(inv.shop_snapshot or "{}")
+    except ValueError:
+        shop = {}
+    customer = (CustomerSnapshot(inv.customer_phone, inv.customer_name, inv.customer_gstin, inv.customer_state_code,
+                                 inv.customer_address) if inv.customer_id is not None else None)
+    sale_pays = [p for p in inv.payments if p.kind == "sale"]
+    return InvoiceDetail(
+        id=inv.id, number=inv.number, sale_id=inv.sale_id, doc_type=inv.doc_type, issued_at=inv.issued_at,
+        business_date=inv.business_date, fy=inv.fy, cashier=inv.cashier_name, terminal=inv.terminal,
+        customer=customer, place_of_supply=inv.place_of_supply, inter_state=inv.inter_state, shop=shop,
+        lines=tuple(InvoiceLineInfo(ln.line_no, ln.product_id, ln.sku, ln.name, ln.hsn, ln.unit, ln.qty,
+                                    ln.unit_price, ln.tax_inclusive, ln.gross, ln.discount, ln.taxable,
+                                    ln.gst_rate, ln.cgst, ln.sgst, ln.igst, ln.total,
+                                    returned.get(ln.id) or ZERO) for ln in inv.lines),
+        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in sale_pays),
+        gross_total=inv.gross_total, discount_total=inv.discount_total, taxable_total=inv.taxable_total,
+        cgst=inv.cgst, sgst=inv.sgst, igst=inv.igst, round_off=inv.round_off, grand_total=inv.grand_total,
+        paid_total=inv.paid_total, change=inv.change_given, due=inv.due_amount,
+        credits_earned=inv.credits_earned, credits_redeemed=inv.credits_redeemed,
+        credits_balance=credits_balance, dues_after=dues_after, bill_discount=inv.bill_discount_text,
+        status=inv.status,
+    )
+
+
+def load_invoice_detail(s: Session, number: str) -> InvoiceDetail:
+    """The invoice ``number`` as an InvoiceDetail, in the caller's session (for documents, reports)."""
+    inv = s.scalars(select(Invoice).where(Invoice.number == (number or "").strip().upper())).one_or_none()
+    if inv is None:
+        raise NotFound(f"No invoice {number!r}.")
+    return _detail(s, inv)
+
+
+@requires(Permission.VIEW_INVOICES)
+def get_invoice(db: Database, actor: Actor, number: str) -> InvoiceDetail:
+    """One issued invoice with all its figures, lines (with quantities returned) and payments."""
+    return db.run(lambda s: load_invoice_detail(s, number), readonly=True)
+
+
+@requires(Permission.VIEW_INVOICES)
+def get_invoice_by_sale_id(db: Database, actor: Actor, sale_id: str) -> InvoiceDetail | None:
+    """The invoice made from client sale id ``sale_id``, or None (a terminal checking a retry)."""
+    def work(s: Session):
+        inv = s.scalars(select(Invoice).where(Invoice.sale_id == (sale_id or "").strip())).one_or_none()
+        return _detail(s, inv) if inv is not None else None
+    return db.run(work, readonly=True)
+
+
+def _as_date(value, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a date like 2026-11-24") from None
+
+
+@requires(Permission.VIEW_INVOICES)
+def list_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
+                  search: str | None = None, limit: int = 200, offset: int = 0) -> list[InvoiceSummary]:
+    """Invoices newest first, filtered by business date range, customer phone, or text in the
+    number / customer name / phone."""
+    d_from, d_to = _as_date(date_from, "from"), _as_date(date_to, "to")
+    if d_from and d_to and d_from > d_to:
+        raise ValidationError("from", "the start date is after the end date")
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    limit = max(1, min(int(limit or 200), 10000))
+    offset = max(0, int(offset or 0))
+
+    def work(s: Session) -> list[InvoiceSummary]:
+        stmt = select(Invoice)
+        if d_from:
+            stmt = stmt.where(Invoice.business_date >= d_from)
+        if d_to:
+            stmt = stmt.where(Invoice.business_date <= d_to)
+        if phone:
+            stmt = stmt.where(Invoice.customer_phone == phone)
+        if search and search.strip():
+            like = f"%{search.strip().lower()}%"
+            stmt = stmt.where(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
+                                  Invoice.customer_phone.like(like)))
+        # newest first: by day, then by number within the day (ix_invoices_business_date
+        # serves this order, its entries ending in the row id)
+        stmt = stmt.order_by(Invoice.business_date.desc(), Invoice.id.desc()).limit(limit).offset(offset)
+        return [InvoiceSummary(i.number, i.issued_at, i.business_date, i.doc_type, i.cashier_name, i.terminal,
+                               i.customer_phone, i.customer_name, i.taxable_total, i.cgst + i.sgst + i.igst,
+                               i.grand_total, i.paid_total, i.due_amount, i.status)
+                for i in s.scalars(stmt)]
+    return db.run(work, readonly=True)
