@@ -1,12 +1,56 @@
-"""Column types shared by the models: exact money and quantities, portable big text/binary."""
+"""Column types shared by the models: exact money and quantities, portable big text/binary.
+
+Money is exact on every database: MySQL/MariaDB stores DECIMAL(12,2); SQLite, which has no
+decimal type (its NUMERIC columns hold a REAL, a binary fraction), stores a whole number of
+paise (an INTEGER): ₹10.50 is 1050. :class:`MoneyType` converts both ways, so the code only
+ever sees :class:`~decimal.Decimal` rupees, and SQL sums, differences and comparisons of
+money columns (``SUM(grand_total)``, ``cgst + sgst``, ``grand_total < 500``) stay exact and
+come back as rupees. What SQL cannot do on paise is multiply or divide a money column by a
+plain number or a quantity (``grand_total * 2`` would double-scale): do that in Python.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import LargeBinary, Numeric, Text
-from sqlalchemy.dialects import mysql
+from decimal import ROUND_HALF_UP, Decimal
 
-#: NUMERIC(12,2), returned as Decimal.
-Money = Numeric(12, 2, asdecimal=True)
+from sqlalchemy import Integer, LargeBinary, Numeric, Text
+from sqlalchemy.dialects import mysql
+from sqlalchemy.types import TypeDecorator
+
+
+class MoneyType(TypeDecorator):
+    """NUMERIC(12,2) as Decimal rupees; stored as integer paise on SQLite (see the module doc)."""
+
+    impl = Numeric(12, 2, asdecimal=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Integer())
+        return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        return int(value.scaleb(2).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        if isinstance(value, int):
+            return Decimal(value).scaleb(-2)
+        # not a whole number of paise (an unconverted value, an average): round half-up
+        return (Decimal(str(value)) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+#: money: exact rupees and paise, returned as Decimal.
+Money = MoneyType()
 #: NUMERIC(12,3) for kg / litres / pieces.
 Qty = Numeric(12, 3, asdecimal=True)
 #: GST rate in percent, e.g. 0.25 or 18.
