@@ -25,8 +25,8 @@ from billbook.db.models import (
     PurchaseOrderLine, StockMovement,
 )
 from billbook.db.uow import Database
+from billbook.domain.money import ZERO
 
-ZERO = Decimal("0")
 
 
 def _sum_by(rows, key_len: int = 1):
