@@ -5,11 +5,10 @@ the GST summary for a period with CSV export. Figures come from ``services/insig
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import customtkinter as ctk
 
-from billbook import clock
+from billbook import clock, files
 from billbook.domain.permissions import Permission
 from billbook.gui import theme
 from billbook.gui.forms import (
@@ -183,7 +182,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             data = reports.day_report_pdf(self.ctx.db, self.ctx.actor, **args)
-            Path(path).write_bytes(data)
+            files.write_file(path, data, force=True)    # the save dialog asked before replacing
             return path
 
         def done(p):
@@ -297,7 +296,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             g = reports.gst_summary(self.ctx.db, self.ctx.actor, start, end)
-            Path(path).write_text(reports.gst_csv(g), encoding="utf-8-sig")
+            files.write_file(path, reports.gst_csv(g), encoding="utf-8-sig", force=True, private=True)
             return g
 
         def done(g):
