@@ -56,6 +56,8 @@ def report_sales(date_from, date_to, by) -> None:
 def report_gst(date_from, date_to, csv_file, force) -> None:
     """GST summary: by rate, B2B by GSTIN, B2C, HSN-wise with UQC, credit notes."""
     from billbook.services.insight import reports
+    if csv_file:
+        files.check_target(csv_file, force=force)
     s = reports.gst_summary(STATE.db(), STATE.actor(), date_from, date_to)
     rate = lambda r: format(r.normalize(), "f")  # noqa: E731
     data = {
