@@ -4,7 +4,9 @@ Restore: check, build aside, verify, then switch
     The file is checked first (zip CRCs, manifest checksum, each table's SHA-256 and row
     count, the schema revision: a newer one is refused, an older one is migrated). The
     data is then loaded into a NEW database, verified again (row counts and money totals
-    per table, foreign keys), and only then switched in (:mod:`.sqlite`, :mod:`.mysql`).
+    per table, foreign keys, and the shop's invariants of :mod:`billbook.services.data.invariants`:
+    stock = ledger, no negative stock, gapless numbers, documents that add up, dues and
+    credits = their ledgers), and only then switched in (:mod:`.sqlite`, :mod:`.mysql`).
     A kill at any moment leaves either the old or the new data, never a mixture; the
     leftovers of an interrupted restore are removed by the next one. Before switching,
     a safety backup of the current data is written to the backups folder.
@@ -31,6 +33,7 @@ from billbook.db.uow import Database
 from billbook.domain.permissions import Permission
 from billbook.errors import PermissionDenied, ValidationError
 from billbook.services.base import Actor, audit, requires
+from billbook.services.data import invariants
 from billbook.services.data.backup import mysql, sqlite
 from billbook.services.data.backup.format import (
     BATCH, FORMAT, FORMAT_VERSION, BackupInfo, Progress, RestoreFailed, RestoreInfo, TableStats, _check_revision,
@@ -196,6 +199,10 @@ def _build(new_db: Database, path: Path, manifest: dict, actor: Actor | None,
     if revision != head:
         migrate.upgrade(new_db, "head")
         migrated_from = revision
+    problems = new_db.run(invariants.problems_in, readonly=True)     # the shop, not only the file
+    if problems:
+        raise RestoreFailed(invariants.refusal("The backup's data does not hold together, so it was not restored",
+                                               problems) + " The live data was not changed.")
 
     def note(s: Session) -> None:
         uid = None
