@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from billbook.db.models import Invoice
 from billbook.db.uow import Database
 from billbook.documents import files
-from billbook.documents.load import (
+from billbook.services.selling.document_data import (
     find_credit_note, find_purchase_order, load_credit_note_doc, load_invoice_doc, load_purchase_order_doc,
-    shop_logo,
+    load_statement_doc, shop_logo,
 )
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
@@ -195,7 +195,6 @@ def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out
                                   limit: int = 200) -> PdfResult:
     """Render the statement of the customer with mobile ``phone`` (dues ledger with balances,
     open invoices, loyalty credits) as an A4 PDF; default path under ``statements/``."""
-    from billbook.documents.load import load_statement_doc
     from billbook.documents.statement import render_statement
     from billbook.services.base import check_paging
     from billbook.services.people.customers import check_phone
