@@ -56,3 +56,8 @@ class InvalidTransition(BillbookError):
 
 class DatabaseUnavailable(BillbookError):
     """The database could not be reached; the user's work is kept and can be retried."""
+
+
+class ReturnInvalid(BillbookError):
+    """A GST return or e-invoice that cannot be made or fails its published schema: nothing is
+    written (the message says which document or field is at fault)."""
