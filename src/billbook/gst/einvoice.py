@@ -105,10 +105,14 @@ def build(invoice: Invoice, seller: Party, buyer: Party, *, round_off: Decimal =
 
 
 def arithmetic_problems(doc: dict) -> list[str]:
-    """The IRP's arithmetic checks on an INV-01 document (plain numbers or Decimals)."""
+    """The IRP's arithmetic checks on an INV-01 document (plain numbers or Decimals).
+
+    Per item as in the module docstring; for the invoice: each of AssVal, IgstVal, CgstVal,
+    SgstVal, CesVal (cess + non-ad-valorem cess) and StCesVal is the sum over the items, and
+    ``TotInvVal = Σ TotItemVal + OthChrg − Discount + RndOffAmt`` (NIC's sample: 12897.70 + 20
+    − 10 + 0.30 = 12908)."""
     d = lambda v: Decimal(str(v)) if v is not None else ZERO  # noqa: E731
     out = []
-    ass_total = ZERO
     for item in doc.get("ItemList", ()):
         n = item.get("SlNo")
         qty, price, tot = d(item.get("Qty")), d(item.get("UnitPrice")), d(item.get("TotAmt"))
@@ -120,10 +124,18 @@ def arithmetic_problems(doc: dict) -> list[str]:
                                               "StateCesAmt", "StateCesNonAdvlAmt", "OthChrg")), ZERO)
         if d(item.get("TotItemVal")) != d(item.get("AssAmt")) + taxes:
             out.append(f"item {n}: TotItemVal is not AssAmt plus taxes and charges")
-        ass_total += d(item.get("AssAmt"))
+    items = doc.get("ItemList", ())
+    total = lambda *keys: sum((d(i.get(k)) for i in items for k in keys), ZERO)  # noqa: E731
     val = doc.get("ValDtls", {})
-    if d(val.get("AssVal")) != ass_total:
-        out.append("ValDtls.AssVal is not the sum of the items' AssAmt")
+    for key, parts in (("AssVal", ("AssAmt",)), ("IgstVal", ("IgstAmt",)), ("CgstVal", ("CgstAmt",)),
+                       ("SgstVal", ("SgstAmt",)), ("CesVal", ("CesAmt", "CesNonAdvlAmt")),
+                       ("StCesVal", ("StateCesAmt", "StateCesNonAdvlAmt"))):
+        if d(val.get(key)) != total(*parts):
+            out.append(f"ValDtls.{key} is not the sum of the items' {' + '.join(parts)}")
+    expected = total("TotItemVal") + d(val.get("OthChrg")) - d(val.get("Discount")) + d(val.get("RndOffAmt"))
+    if d(val.get("TotInvVal")) != expected:
+        out.append(f"ValDtls.TotInvVal {d(val.get('TotInvVal'))} is not the items' TotItemVal + OthChrg − Discount "
+                   f"+ RndOffAmt ({expected})")
     return out
 
 
