@@ -117,6 +117,15 @@ LABELS = {
 }
 
 
+SHORT_LABELS = {
+    "osup_det": "(a) Outward taxable supplies",
+    "osup_zero": "(b) Outward, zero rated",
+    "osup_nil_exmp": "(c) Outward, nil rated / exempted",
+    "isup_rev": "(d) Inward, reverse charge",
+    "osup_nongst": "(e) Non-GST outward supplies",
+}
+
+
 def build(gstin: str, period: Period, invoices: Iterable[Invoice], notes: Iterable[CreditNote]) -> Gstr3b:
     taxed = zeros(4)       # taxable, igst, cgst, sgst
     nil = ZERO
@@ -180,15 +189,14 @@ def render_pdf(g: Gstr3b, shop_name: str = "") -> bytes:
     text(width / 2, y, f"GSTR-3B — {g.gstin} — {g.period.start:%d %b %Y} to {g.period.end:%d %b %Y} "
                        f"(return period {g.period.fp})", 10, True, "center")
     y -= 10 * mm
-    cols = [right - 120 * mm + i * 24 * mm for i in range(1, 6)]
+    cols = [right - (4 - i) * 24 * mm for i in range(5)]     # right edges of the five figure columns
     text(left, y, "3.1 Details of outward supplies and inward supplies liable to reverse charge", 9.5, True)
     y -= 6 * mm
     for x, head in zip(cols, ("Taxable value", "Integrated tax", "Central tax", "State/UT tax", "Cess")):
         text(x, y, head, 7.5, True, "right")
     y -= 5 * mm
     for r in g.table_31:
-        label = r.label if len(r.label) <= 48 else r.label[:47] + "…"
-        text(left, y, label, 7.5)
+        text(left, y, SHORT_LABELS[r.key], 7.5)
         for x, v in zip(cols, (r.taxable, r.igst, r.cgst, r.sgst, r.cess)):
             text(x, y, format_number(v), 7.5, False, "right")
         y -= 5 * mm
