@@ -282,3 +282,26 @@ def test_any_month_nets_to_its_documents_and_validates(docs):
     assert schema.errors("gstr3b", b.portal_json()) == []
     assert b.row("osup_det").taxable + b.row("osup_nil_exmp").taxable == sold - back
     assert portal(D("1197.46")) == 1197.46 and portal(D("18.00")) == 18
+
+
+def test_a_note_against_last_months_invoice_is_reported_in_this_month():
+    old = Invoice("INV/26-27/000009", dt.date(2026, 10, 30), D("1180"), "27", False, "29AABCR1718E1ZL", "Reliable",
+                  lines=(line("3401", "10", "100", "18", False),))
+    note = CreditNote("CN/26-27/000001", dt.date(2026, 11, 3), D("118"), old, lines=(line("3401", "1", "100", "18", False),))
+    g = gstr1.build(SHOP, parse_period("2026-11"), [], [note]).portal_json()
+    assert "b2b" not in g
+    assert g["cdnr"][0]["nt"][0]["itms"][0]["itm_det"] == {"rt": 18, "txval": 100, "camt": 9, "samt": 9, "csamt": 0}
+    assert g["hsn"]["hsn_b2b"][0]["qty"] == -1 and g["hsn"]["hsn_b2b"][0]["txval"] == -100
+    assert g["doc_issue"]["doc_det"] == [{"doc_num": 5, "doc_typ": "Credit Note", "docs": [
+        {"num": 1, "from": "CN/26-27/000001", "to": "CN/26-27/000001", "totnum": 1, "cancel": 0, "net_issue": 1}]}]
+    assert schema.errors("gstr1", g) == []
+
+
+def test_table_13_has_a_row_per_series():
+    invoices = [Invoice(f"{prefix}/26-27/{n:06d}", dt.date(2026, 11, n), D("118"), "27", False,
+                        lines=(line("3401", "1", "100", "18", False),))
+                for prefix, n in (("INV", 1), ("INV", 2), ("INV", 3), ("SGS", 4), ("SGS", 5))]
+    g = gstr1.build(SHOP, parse_period("2026-11"), invoices, []).portal_json()
+    assert g["doc_issue"]["doc_det"][0]["docs"] == [
+        {"num": 1, "from": "INV/26-27/000001", "to": "INV/26-27/000003", "totnum": 3, "cancel": 0, "net_issue": 3},
+        {"num": 2, "from": "SGS/26-27/000004", "to": "SGS/26-27/000005", "totnum": 2, "cancel": 0, "net_issue": 2}]
