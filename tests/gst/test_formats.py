@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billbook.domain.gst import gstin_problem
+from billbook.domain.gst import gstin_check_char, gstin_problem
 from billbook.errors import ReturnInvalid
 from billbook.gst import einvoice, gstr1, gstr3b, schema
 from billbook.gst.common import portal
@@ -305,3 +305,22 @@ def test_table_13_has_a_row_per_series():
     assert g["doc_issue"]["doc_det"][0]["docs"] == [
         {"num": 1, "from": "INV/26-27/000001", "to": "INV/26-27/000003", "totnum": 3, "cancel": 0, "net_issue": 3},
         {"num": 2, "from": "SGS/26-27/000004", "to": "SGS/26-27/000005", "totnum": 2, "cancel": 0, "net_issue": 2}]
+
+
+def test_an_empty_month_is_a_valid_nil_return():
+    g = gstr1.build(SHOP, parse_period("2026-11"), [], [])
+    assert g.portal_json() == {"gstin": SHOP, "fp": "112026", "version": gstr1.VERSION, "hash": "hash"}
+    assert schema.errors("gstr1", g.portal_json()) == []
+    assert all(len(rows) == 1 for name, rows in g.sheets.items() if name != "exemp")    # headers only
+
+
+def test_gstr3b_lists_inter_state_supplies_to_a_uin_holder_apart():
+    uin = "0717UNO00157UN" + gstin_check_char("0717UNO00157UN")     # a UIN (UN bodies, embassies)
+    embassy = Invoice("INV/26-27/000001", dt.date(2026, 11, 2), D("1180"), "07", True, uin, "An embassy",
+                      lines=(line("3401", "10", "100", "18", True),))
+    walk_in = Invoice("INV/26-27/000002", dt.date(2026, 11, 2), D("236"), "29", True,
+                      lines=(line("3401", "2", "100", "18", True),))
+    b = gstr3b.build(SHOP, parse_period("2026-11"), [embassy, walk_in], [])
+    assert [(r.pos, r.taxable, r.igst) for r in b.uin] == [("07", D("1000.00"), D("180.00"))]
+    assert [(r.pos, r.taxable, r.igst) for r in b.unregistered] == [("29", D("200.00"), D("36.00"))]
+    assert schema.errors("gstr3b", b.portal_json()) == []
