@@ -317,7 +317,9 @@ def gstr3b(db: Database, actor: Actor, period, *, progress: Progress | None = No
     say(0.85, "Comparing with the sales report…")
     rep_taxable, rep_tax = _sales_report(db, p)
     a, c = built.row("osup_det"), built.row("osup_nil_exmp")
-    bos_taxable = g1.build(data.shop_gstin, p, data.invoices, data.notes, check=False).bills_of_supply_taxable
+    bos_taxable = (sum((ln.taxable for i in data.invoices if i.doc_type != "tax_invoice" for ln in i.lines), ZERO)
+                   - sum((ln.taxable for n in data.notes if n.invoice.doc_type != "tax_invoice" for ln in n.lines),
+                         ZERO))
     summary = CheckSummary(p, **_counts(data), return_taxable=a.taxable + c.taxable,
                            return_tax=a.igst + a.cgst + a.sgst, bills_of_supply_taxable=bos_taxable,
                            report_taxable=rep_taxable, report_tax=rep_tax,
