@@ -104,7 +104,7 @@ def load(path):
 
 
 def test_gstr1_every_section_matches_the_documents(db, admin, shop, period, tmp_path):
-    inv, notes, kinds = shop.invoices, shop.notes, shop.kinds
+    inv, notes = shop.invoices, shop.notes
     result = filing.gstr1(db, admin, period)
     path = result.write(tmp_path / "gstr1.json")
     doc = load(path)
