@@ -41,9 +41,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
                         "dues, receipts)."),
     "dues": (("sales",), "Customer dues."),
     "held": (("sales",), "Held (parked) sales."),
+    "gst": (("gst",), "GST returns: GSTR-1 (portal JSON and offline-tool CSV) and GSTR-3B."),
     "init": (("admin",), "Create or upgrade the schema; create the first admin (password: BILLBOOK_PASSWORD or "
                          "prompt)."),
-    "invoice": (("sales", "documents"), "Past invoices: show, list, PDF, export."),
+    "invoice": (("sales", "documents", "gst"), "Past invoices: show, list, PDF, export."),
     "po": (("inventory", "documents"), "Purchase orders."),
     "product": (("inventory",), "Product catalog."),
     "report": (("reports",), "Reports and charts."),

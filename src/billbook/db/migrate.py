@@ -75,7 +75,7 @@ def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         if not inspect(conn).has_table(VERSION_TABLE):
             return None
-        versions = list(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+        versions = list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())  # = VERSION_TABLE
     if len(versions) > 1:
         raise RuntimeError(f"the database is at several revisions at once: {', '.join(sorted(versions))}")
     return versions[0] if versions else None
