@@ -74,3 +74,22 @@ def gstin_problem(gstin: str) -> str | None:
 
 def normalise_gstin(text: str) -> str:
     return (text or "").strip().upper().replace(" ", "")
+
+
+_PINCODE_RE = re.compile(r"^[1-9][0-9]{5}$")
+
+
+def pincode_problem(pincode: str) -> str | None:
+    """None for an Indian postal code (6 digits, not starting with 0) or an empty one, else why not."""
+    if pincode and not _PINCODE_RE.match(pincode):
+        return "a PIN code is 6 digits, not starting with 0 (e.g. 400001)"
+    return None
+
+
+def locality_problem(locality: str) -> str | None:
+    """None for a city/locality the e-invoice accepts (up to 50 plain characters) or an empty one."""
+    if len(locality) > 50 or any(ord(c) < 32 for c in locality):
+        return "a city or locality is at most 50 plain characters"
+    if locality and len(locality) < 3:
+        return "a city or locality is at least 3 characters"
+    return None

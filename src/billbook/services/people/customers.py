@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import Customer
 from billbook.db.uow import Database
-from billbook.domain.gst import gstin_problem, is_valid_state_code, normalise_gstin
+from billbook.domain.gst import (
+    gstin_problem, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
+)
 from billbook.domain.money import money_str
 from billbook.domain.permissions import Permission
 from billbook.domain.validation import normalise_phone
@@ -37,17 +39,20 @@ class CustomerInfo:
     visits: int
     total_spent: Decimal
     last_visit: dt.datetime | None
+    pincode: str = ""
+    locality: str = ""
 
     def to_json(self) -> dict:
         return {"phone": self.phone, "name": self.name, "email": self.email, "gstin": self.gstin,
-                "state_code": self.state_code, "address": self.address, "credits": money_str(self.credits),
+                "state_code": self.state_code, "address": self.address, "pincode": self.pincode,
+                "locality": self.locality, "credits": money_str(self.credits),
                 "dues": money_str(self.dues), "visits": self.visits, "total_spent": money_str(self.total_spent),
                 "last_visit": self.last_visit.isoformat() if self.last_visit else None}
 
 
 def customer_info(c: Customer) -> CustomerInfo:
     return CustomerInfo(c.id, c.phone, c.name, c.email, c.gstin, c.state_code, c.address, c.credits, c.dues,
-                        c.visits, c.total_spent, c.last_visit)
+                        c.visits, c.total_spent, c.last_visit, c.pincode or "", c.locality or "")
 
 
 def check_phone(phone: str) -> str:
@@ -63,6 +68,29 @@ def check_name(name: str | None, *, required: bool = True) -> str:
         raise ValidationError("name", "the customer's name is required")
     if len(text) > 120 or any(ord(c) < 32 for c in text):
         raise ValidationError("name", "at most 120 characters, no control characters")
+    return text
+
+
+def check_address(address: str | None) -> str:
+    text = (address or "").strip()
+    if len(text) > 400 or any(ord(ch) < 32 and ch != "\n" for ch in text):
+        raise ValidationError("address", "at most 400 characters")
+    return text
+
+
+def check_pincode(pincode: str | None) -> str:
+    text = (pincode or "").strip().replace(" ", "")
+    problem = pincode_problem(text)
+    if problem:
+        raise ValidationError("pincode", problem)
+    return text
+
+
+def check_locality(locality: str | None) -> str:
+    text = (locality or "").strip()
+    problem = locality_problem(text)
+    if problem:
+        raise ValidationError("locality", problem)
     return text
 
 
@@ -92,7 +120,9 @@ def find_by_phone(session: Session, phone: str, *, lock: bool = False) -> Custom
 
 
 def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | None = None, *,
-                      state_code: str | None = None, gstin: str | None = None, lock: bool = False) -> Customer:
+                      state_code: str | None = None, gstin: str | None = None, lock: bool = False,
+                      address: str | None = None, pincode: str | None = None,
+                      locality: str | None = None) -> Customer:
     """The customer with this phone, or a new one (name required), in the caller's transaction."""
     normal = check_phone(phone)
     customer = find_by_phone(session, normal, lock=lock)
@@ -101,6 +131,8 @@ def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | No
     clean_name = check_name(name)
     g, code = check_b2b(gstin, state_code)
     customer = Customer(phone=normal, name=clean_name, search_name=clean_name.lower(), gstin=g, state_code=code,
+                        address=check_address(address), pincode=check_pincode(pincode),
+                        locality=check_locality(locality),
                         credits=Decimal("0"), dues=Decimal("0"), visits=0, total_spent=Decimal("0"),
                         created_at=clock.now(), active=True)
     session.add(customer)
@@ -111,14 +143,16 @@ def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | No
 
 @requires(Permission.EDIT_CUSTOMERS)
 def add_customer(db: Database, actor: Actor, phone: str, name: str, *, state_code: str | None = None,
-                 gstin: str | None = None) -> CustomerInfo:
+                 gstin: str | None = None, address: str | None = None, pincode: str | None = None,
+                 locality: str | None = None) -> CustomerInfo:
     from billbook.errors import Conflict
 
     def work(s: Session) -> CustomerInfo:
         normal = check_phone(phone)
         if find_by_phone(s, normal) is not None:
             raise Conflict("phone", f"A customer with phone {normal} already exists.")
-        return customer_info(find_or_create_in(s, actor, normal, name, state_code=state_code, gstin=gstin))
+        return customer_info(find_or_create_in(s, actor, normal, name, state_code=state_code, gstin=gstin,
+                                               address=address, pincode=pincode, locality=locality))
     return db.run(work)
 
 
@@ -155,7 +189,7 @@ def _find(s: Session, phone: str, *, lock: bool = False) -> Customer:
 
 @requires(Permission.MANAGE_CUSTOMERS)
 def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_phone=None, email=None, gstin=None,
-                    state_code=None, address=None, active=None) -> CustomerInfo:
+                    state_code=None, address=None, active=None, pincode=None, locality=None) -> CustomerInfo:
     """Change a customer's details (``None`` leaves a field as is); audited old → new."""
     from billbook.errors import Conflict
 
@@ -168,10 +202,11 @@ def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_ph
             raise ValidationError("email", f"{email!r} is not an e-mail address")
         changes["email"] = e
     if address is not None:
-        a = address.strip()
-        if len(a) > 400 or any(ord(ch) < 32 and ch != "\n" for ch in a):
-            raise ValidationError("address", "at most 400 characters")
-        changes["address"] = a
+        changes["address"] = check_address(address)
+    if pincode is not None:
+        changes["pincode"] = check_pincode(pincode)
+    if locality is not None:
+        changes["locality"] = check_locality(locality)
     if new_phone is not None:
         changes["phone"] = check_phone(new_phone)
     if active is not None:

@@ -159,10 +159,12 @@ class CustomerSnapshot:
     gstin: str = ""
     state_code: str = ""
     address: str = ""
+    pincode: str = ""
+    locality: str = ""
 
     def to_json(self) -> dict:
         return {"phone": self.phone, "name": self.name, "gstin": self.gstin, "state_code": self.state_code,
-                "address": self.address}
+                "address": self.address, "pincode": self.pincode, "locality": self.locality}
 
 
 @record
@@ -200,6 +202,8 @@ class InvoiceDetail:
     dues_after: Decimal | None         # the customer's dues right after this sale
     bill_discount: str = ""
     status: str = "issued"
+    #: where the goods go when not to the recipient's address (Rule 46(k)); None: not given
+    delivery_address: str | None = None
     #: True when this call found the sale already recorded (same sale_id) and wrote nothing
     replayed: bool = field(default=False, compare=False)
 
@@ -210,8 +214,7 @@ class InvoiceDetail:
     def to_json(self) -> dict:
         return {
             "number": self.number, "date": self.issued_at.isoformat(), "cashier": self.cashier,
-            "customer": {"phone": self.customer.phone, "name": self.customer.name, "gstin": self.customer.gstin,
-                         "state_code": self.customer.state_code} if self.customer else None,
+            "customer": self.customer.to_json() if self.customer else None,
             "lines": [line.to_json() for line in self.lines],
             "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
             "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
@@ -222,6 +225,7 @@ class InvoiceDetail:
             "sale_id": self.sale_id, "doc_type": self.doc_type, "business_date": self.business_date.isoformat(),
             "fy": self.fy, "terminal": self.terminal, "place_of_supply": self.place_of_supply,
             "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state,
+            "delivery_address": self.delivery_address,
             "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
             "tax_total": money_str(self.tax_total), "paid_total": money_str(self.paid_total),
             "bill_discount": self.bill_discount,
@@ -407,7 +411,7 @@ _SHOP = Shop.__table__
 #: what a sale reads of the shop row (its printed snapshot, numbering and money settings;
 #: whether it has a logo, not the logo), columns prefixed "shop_"
 _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
-    "id", "name", "address", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
+    "id", "name", "address", "pincode", "locality", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
     "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
     "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
 _ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
@@ -514,7 +518,8 @@ def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_disco
 
 def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
     """What an issued document prints about the shop, frozen at issue time."""
-    return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
+    return {"name": shop.name, "address": shop.address, "pincode": shop.pincode, "locality": shop.locality,
+            "phone": shop.phone, "email": shop.email,
             "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
             "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
             "currency": shop.currency, "locale": shop.locale,
@@ -733,7 +738,8 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
         customer_phone=customer.phone if customer else "", customer_gstin=gstin,
         customer_address=customer.address if customer else "",
         customer_state_code=(state_code or (customer.state_code if customer else "")),
-        place_of_supply=place, inter_state=totals.inter_state,
+        customer_pincode=customer.pincode if customer else "", customer_locality=customer.locality if customer else "",
+        place_of_supply=place, inter_state=totals.inter_state, delivery_address=None,
         shop_snapshot=snap_json,
         gross_total=totals.gross_total, discount_total=totals.discount_total,
         taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
@@ -797,7 +803,8 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
     return InvoiceDetail(
         id=inv.id, number=number, sale_id=sale_id, doc_type=inv.doc_type, issued_at=now, business_date=now.date(),
         fy=fy, cashier=actor.username, terminal=inv.terminal,
-        customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address)
+        customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address,
+                                  customer.pincode, customer.locality)
         if customer else None,
         place_of_supply=place, inter_state=totals.inter_state, shop=snap,
         lines=tuple(InvoiceLineInfo(r["line_no"], r["product_id"], r["sku"], r["name"], r["hsn"], r["unit"], r["qty"],
@@ -810,6 +817,7 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
         grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
         due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
         dues_after=dues_after, bill_discount=inv.bill_discount_text, status="issued",
+        delivery_address=inv.delivery_address,
     )
 
 
@@ -837,7 +845,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
                                    lt.igst, lt.total, products[line.key].stock_qty)
                        for lt, line in zip(totals.lines, lines))
         snap = (CustomerSnapshot(customer.phone, customer.name, customer.gstin, customer.state_code,
-                                 customer.address) if customer else None)
+                                 customer.address, customer.pincode, customer.locality) if customer else None)
         return CartPreview(plines, totals.doc_type, place, totals.inter_state, totals.gross_total,
                            totals.discount_total, totals.taxable_total, totals.cgst, totals.sgst, totals.igst,
                            totals.round_off, totals.grand_total, snap,
@@ -872,7 +880,8 @@ def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
     except ValueError:
         shop = {}
     customer = (CustomerSnapshot(inv.customer_phone, inv.customer_name, inv.customer_gstin, inv.customer_state_code,
-                                 inv.customer_address) if inv.customer_id is not None else None)
+                                 inv.customer_address, inv.customer_pincode, inv.customer_locality)
+                if inv.customer_id is not None else None)
     sale_pays = [p for p in inv.payments if p.kind == "sale"]
     return InvoiceDetail(
         id=inv.id, number=inv.number, sale_id=inv.sale_id, doc_type=inv.doc_type, issued_at=inv.issued_at,
@@ -888,7 +897,7 @@ def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
         paid_total=inv.paid_total, change=inv.change_given, due=inv.due_amount,
         credits_earned=inv.credits_earned, credits_redeemed=inv.credits_redeemed,
         credits_balance=credits_balance, dues_after=dues_after, bill_discount=inv.bill_discount_text,
-        status=inv.status,
+        status=inv.status, delivery_address=inv.delivery_address,
     )
 
 
