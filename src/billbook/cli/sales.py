@@ -9,7 +9,7 @@ import click
 from billbook.cli.app import STATE, app, emit, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
-from billbook.domain.money import format_money, money_str, qty_str
+from billbook.domain.money import format_money, money_str, price_str, qty_str
 from billbook.services.selling import dues as dues_service
 from billbook.services.selling import held as held_service
 from billbook.services.selling import returns as returns_service
@@ -54,7 +54,7 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
     if inv.inter_state:
         head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)} (IGST)")
     rows = [{"#": ln.line_no, "item": f"{ln.name} ({ln.sku})", "qty": qty_str(ln.qty),
-             "price": money_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
+             "price": price_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
              "gst%": sales_service.rate_str(ln.gst_rate), "tax": money_str(ln.cgst + ln.sgst + ln.igst),
              "total": money_str(ln.total)} for ln in inv.lines]
     body = table(rows, ["#", "item", "qty", "price", "disc", "taxable", "gst%", "tax", "total"])

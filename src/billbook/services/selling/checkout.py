@@ -47,7 +47,7 @@ from billbook.domain.cart import (
 )
 from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.domain.records import record
 from billbook.services.base import Actor, audit_values, check_client_id, requires
@@ -131,7 +131,7 @@ class InvoiceLineInfo:
 
     def to_json(self) -> dict:
         return {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
-                "qty": qty_str(self.qty), "unit_price": money_str(self.unit_price),
+                "qty": qty_str(self.qty), "unit_price": price_str(self.unit_price),
                 "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
                 "discount": money_str(self.discount), "taxable": money_str(self.taxable),
                 "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
@@ -282,7 +282,7 @@ class PreviewLine:
 
     def to_json(self) -> dict:
         return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": qty_str(self.qty),
-                "unit_price": money_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
+                "unit_price": price_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
                 "discount": money_str(self.discount), "taxable": money_str(self.taxable),
                 "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
                 "igst": money_str(self.igst), "total": money_str(self.total), "available": qty_str(self.available)}
