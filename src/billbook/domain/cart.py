@@ -31,13 +31,12 @@ negative.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from billbook.domain.money import (
     MAX_AMOUNT, PAISA, ZERO, D, MoneyError, parse_amount, round_money, round_rupee,
 )
-from billbook.domain.records import record
 
 HUNDRED = Decimal("100")
 PAYMENT_MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
@@ -56,7 +55,7 @@ class CartError(ValueError):
 
 # ---------------------------------------------------------------- discounts
 
-@record
+@dataclass(frozen=True, slots=True)
 class Discount:
     """A discount as typed: an amount of rupees or a percentage."""
     value: Decimal
@@ -121,7 +120,7 @@ def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 # ---------------------------------------------------------------- cart lines
 
-@record
+@dataclass(frozen=True, slots=True)
 class CartItem:
     """One line of a cart: a product snapshot, the quantity and an optional line discount."""
     sku: str
@@ -138,7 +137,7 @@ class CartItem:
     cost_price: Decimal = ZERO
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class LineTotals:
     item: CartItem
     gross: Decimal
@@ -161,7 +160,7 @@ class LineTotals:
         return self.cgst + self.sgst + self.igst
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CartTotals:
     lines: tuple[LineTotals, ...]
     inter_state: bool
@@ -263,7 +262,7 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
 
 # ---------------------------------------------------------------- payments
 
-@record
+@dataclass(frozen=True, slots=True)
 class PaymentInput:
     """A payment as entered. ``amount=None`` means "the rest of the bill" (at most one such)."""
     mode: str
@@ -272,7 +271,7 @@ class PaymentInput:
     reference: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """Payments as they will be recorded, and what they mean for the customer."""
     payments: tuple[PaymentInput, ...]      # amounts final; cash carries tendered

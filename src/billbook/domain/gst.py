@@ -176,3 +176,31 @@ def locality_problem(locality: str) -> str | None:
     if locality and len(locality) < 3:
         return "a city or locality is at least 3 characters"
     return None
+
+
+# ---------------------------------------------------------------- place of supply, Rule 46
+
+def default_place_of_supply(shop_state: str, *, gstin: str = "", customer_state: str = "") -> str:
+    """Where a supply is taxed unless the cashier says otherwise: the customer's state (the
+    GSTIN's for a registered buyer, else the state on file), else the shop's. One rule for a
+    customer filed just now and one on file."""
+    return gstin_state(gstin) or customer_state or shop_state
+
+
+#: Rule 46(e) of the CGST Rules: a tax invoice to an unregistered recipient for a taxable value
+#: of this much or more names the recipient, the address and the state
+RULE_46E_LIMIT = Decimal("50000")
+
+
+def recipient_problem(*, tax_invoice: bool, registered: bool, taxable_value: Decimal, name: str, address: str,
+                      state_code: str) -> str | None:
+    """Why this invoice cannot be issued without more about its recipient (Rule 46(e)), or None."""
+    if not tax_invoice or registered or taxable_value < RULE_46E_LIMIT:
+        return None
+    missing = [what for what, value in (("name", name), ("address", address), ("state", state_code))
+               if not (value or "").strip()]
+    if not missing:
+        return None
+    return (f"a tax invoice of ₹50,000 or more to an unregistered buyer must name the buyer: give the "
+            f"{', '.join(missing[:-1]) + ' and ' + missing[-1] if len(missing) > 1 else missing[0]} "
+            f"(Rule 46(e))")

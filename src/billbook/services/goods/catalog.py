@@ -60,7 +60,7 @@ from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
 from billbook.services.people.shop import get_or_create_shop, parse_rates
-from billbook.services.ledgers.stock import apply_movement
+from billbook.services.ledgers.stock import move_stock
 
 
 #: the rarest query word drives an index-only read of its links when it has at most this many;
@@ -208,7 +208,7 @@ def insert_product(session: Session, actor: Actor, f: ProductFields, now: dt.dat
     session.flush()
     index_products(session, [(p.id, p.name, True)], fresh=True)
     if f.stock:
-        apply_movement(session, p, f.stock, "opening", actor, unit_cost=f.cost_price or None)
+        move_stock(session, [(p, f.stock, f.cost_price or None)], "opening", actor)
     return p
 
 
@@ -469,7 +469,7 @@ def update_product(db: Database, actor: Actor, sku: str, **changes) -> ProductIn
 
     def work(s: Session) -> ProductInfo:
         p = find_product(s, sku, lock=True)
-        current = dict(name=p.name, price=p.price, gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
+        current = dict(name=p.name, price=Decimal(price_str(p.price)), gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
                        reorder_level=p.reorder_level, tax_inclusive=p.tax_inclusive,
                        category=p.category.name if p.category else None, cost_price=p.cost_price)
         allowed = parse_rates(get_or_create_shop(s).allowed_gst_rates)

@@ -16,7 +16,7 @@ from billbook import clock
 from billbook.db.models import Customer
 from billbook.db.uow import Database
 from billbook.domain.gst import (
-    gstin_problem, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
+    gstin_problem, gstin_state, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
 )
 from billbook.domain.money import money_str
 from billbook.domain.permissions import Permission
@@ -106,10 +106,10 @@ def check_b2b(gstin: str | None, state_code: str | None) -> tuple[str, str]:
         code = code.zfill(2)
         if not is_valid_state_code(code):
             raise ValidationError("state_code", f"{state_code!r} is not a GST state code")
-    if g and code and g[:2] != code:
+    if g and code and gstin_state(g) and gstin_state(g) != code:
         raise ValidationError("gstin", f"GSTIN {g} is not from state {code}")
     if g and not code:
-        code = g[:2]
+        code = gstin_state(g)          # '' for an OIDAR registration (99: no state)
     return g, code
 
 
@@ -139,6 +139,40 @@ def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | No
     session.add(customer)
     session.flush()
     audit(session, actor, "customer.add", "customer", customer.id, phone=normal)
+    return customer
+
+
+def customer_for_sale(session: Session, actor: Actor, phone: str, name: str | None = None, *,
+                      gstin: str | None = None, state_code: str | None = None, address: str | None = None,
+                      lock: bool = False) -> Customer:
+    """The customer a sale is for, in the sale's transaction: the one with this phone, or a new
+    one (name required). What the cashier gives at the sale is the customer's from then on: a
+    GSTIN is stored on the customer with its state (so a GSTIN typed at the counter is treated
+    the same for a customer on file as for a new one), and an address or state fills in or
+    corrects what is on file. Every change to a customer on file is audited old → new.
+
+    ``gstin``, ``state_code`` and ``address`` must already be checked (``check_b2b``,
+    ``check_address``): a refused value must refuse the sale before anything is written."""
+    customer = find_or_create_in(session, actor, phone, name, state_code=state_code, gstin=gstin, lock=lock,
+                                 address=address)
+    changes: dict = {}
+    if gstin and gstin != customer.gstin:
+        changes["gstin"] = gstin
+    registered_in = gstin_state(changes.get("gstin", customer.gstin))
+    if state_code and registered_in and state_code != registered_in:
+        raise ValidationError("state_code", f"{customer.name} is registered in state {registered_in} (GSTIN "
+                                            f"{changes.get('gstin', customer.gstin)}), not {state_code}; "
+                                            "where the goods are supplied is the place of supply")
+    new_state = state_code or registered_in
+    if new_state and new_state != customer.state_code:
+        changes["state_code"] = new_state
+    if address and address != customer.address:
+        changes["address"] = address
+    if changes:
+        diff = {k: (getattr(customer, k), v) for k, v in changes.items()}
+        for k, v in changes.items():
+            setattr(customer, k, v)
+        audit(session, actor, "customer.update", "customer", customer.id, changes=diff, at_sale=True)
     return customer
 
 
