@@ -15,18 +15,24 @@ from sqlalchemy import func, select, text
 from billbook.db import migrate
 from billbook.db.bootstrap import open_database
 from billbook.db.models import Base, Invoice
-from billbook.db.types import MoneyType
+from billbook.db.types import ExactDecimal
 from billbook.devtools import demo
 from billbook.services.selling import checkout as sales
 from billbook.services.selling.checkout import SaleRequest
 from tests.builders import make_user
 
 _spec = importlib.util.spec_from_file_location(
-    "m0011", migrate.MIGRATIONS / "versions" / "0011_money_in_paise.py")
-m0011 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(m0011)
-BEFORE = m0011.down_revision
+    "m0012", migrate.MIGRATIONS / "versions" / "0012_money_in_paise.py")
+m0012 = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(m0012)
+BEFORE = m0012.down_revision
 PAISA = Decimal("0.01")
+#: {table: [(column, decimals)]}: amounts in paise, unit prices in thousandths of a rupee
+COLUMNS: dict[str, list[tuple[str, int]]] = {}
+for _table, _cols in m0012.MONEY_COLUMNS.items():
+    COLUMNS.setdefault(_table, []).extend((c, 2) for c in _cols)
+for _table, _cols in m0012.UNIT_PRICE_COLUMNS.items():
+    COLUMNS.setdefault(_table, []).extend((c, 3) for c in _cols)
 
 
 def _key(values) -> tuple:
@@ -35,14 +41,14 @@ def _key(values) -> tuple:
 
 
 def _app_values(db) -> dict:
-    """{(table, column): {primary key: Decimal}} read through the models (MoneyType)."""
+    """{(table, column): {primary key: Decimal}} read through the models (ExactDecimal)."""
     out = {}
     with db.engine.connect() as conn:
-        for name, columns in m0011.MONEY_COLUMNS.items():
+        for name, columns in COLUMNS.items():
             table = Base.metadata.tables[name]
             pk = list(table.primary_key.columns)
-            rows = conn.execute(select(*pk, *(table.c[c] for c in columns))).all()
-            for k, col in enumerate(columns):
+            rows = conn.execute(select(*pk, *(table.c[c] for c, _ in columns))).all()
+            for k, (col, _) in enumerate(columns):
                 out[(name, col)] = {_key(r[:len(pk)]): r[len(pk) + k] for r in rows}
     return out
 
@@ -53,12 +59,13 @@ def _old_file_values(path) -> dict:
     out = {}
     con = sqlite3.connect(path)
     try:
-        for name, columns in m0011.MONEY_COLUMNS.items():
+        for name, columns in COLUMNS.items():
             pk = [c.name for c in Base.metadata.tables[name].primary_key.columns]
-            rows = con.execute(f"SELECT {', '.join(pk + list(columns))} FROM {name}").fetchall()  # noqa: S608
-            for k, col in enumerate(columns):
+            rows = con.execute(f"SELECT {', '.join(pk + [c for c, _ in columns])} FROM {name}").fetchall()  # noqa: S608
+            for k, (col, places) in enumerate(columns):
                 out[(name, col)] = {tuple(r[:len(pk)]): None if r[len(pk) + k] is None
-                                    else Decimal(repr(r[len(pk) + k])).quantize(PAISA) for r in rows}
+                                    else Decimal(repr(r[len(pk) + k])).quantize(Decimal(1).scaleb(-places))
+                                    for r in rows}
     finally:
         con.close()
     return out
@@ -74,8 +81,9 @@ def _make_old_shop_file(src, dst) -> None:
     shutil.copy(src, dst)
     con = sqlite3.connect(dst)
     try:
-        for name, columns in m0011.MONEY_COLUMNS.items():
-            con.execute(f"UPDATE {name} SET " + ", ".join(f"{c} = {c} / 100.0" for c in columns))  # noqa: S608
+        for name, columns in COLUMNS.items():
+            con.execute(f"UPDATE {name} SET " + ", ".join(f"{c} = {c} / {10 ** places}.0"  # noqa: S608
+                                                          for c, places in columns))
         con.execute("UPDATE alembic_version SET version_num = ?", (BEFORE,))
         con.commit()
     finally:
@@ -86,15 +94,15 @@ def _typeofs(path) -> dict:
     con = sqlite3.connect(path)
     try:
         return {(name, c): {t for (t,) in con.execute(f"SELECT DISTINCT typeof({c}) FROM {name}")}  # noqa: S608
-                for name, columns in m0011.MONEY_COLUMNS.items() for c in columns}
+                for name, columns in COLUMNS.items() for c, _ in columns}
     finally:
         con.close()
 
 
 def test_the_migration_lists_every_money_column_of_the_models():
-    listed = {(t, c) for t, cols in m0011.MONEY_COLUMNS.items() for c in cols}
+    listed = {(t, c) for t, cols in COLUMNS.items() for c, _ in cols}
     models = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns
-              if isinstance(c.type, MoneyType)}
+              if isinstance(c.type, ExactDecimal)}
     assert listed == models
 
 
@@ -144,7 +152,8 @@ def test_a_one_year_demo_shop_keeps_every_amount_and_total_through_the_migration
 
 
 def test_money_round_trips_exactly_on_each_database(db, admin):
-    """Amounts a REAL cannot hold exactly come back to the paisa; MySQL keeps DECIMAL(12,2)."""
+    """Amounts a REAL cannot hold exactly come back to the paisa; MySQL keeps DECIMAL (a unit price:
+    DECIMAL(13,3) since 0011, SQLite integer thousandths)."""
     from billbook.services.goods import catalog
     prices = ["0.10", "0.29", "1.01", "1234567.89", "9999999999.99"]
     for i, price in enumerate(prices):
@@ -160,6 +169,6 @@ def test_money_round_trips_exactly_on_each_database(db, admin):
             kind = conn.execute(text("SELECT DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE FROM information_schema.COLUMNS "
                                      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'products' "
                                      "AND COLUMN_NAME = 'price'")).one()
-            assert tuple(kind) == ("decimal", 12, 2)
+            assert tuple(kind) == ("decimal", 13, 3)
     assert stored == {f"M{i}": Decimal(p) for i, p in enumerate(prices)}
     assert total == sum(Decimal(p) for p in prices)

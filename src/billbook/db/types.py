@@ -2,7 +2,7 @@
 
 Money is exact on every database: MySQL/MariaDB stores DECIMAL(12,2); SQLite, which has no
 decimal type (its NUMERIC columns hold a REAL, a binary fraction), stores a whole number of
-paise (an INTEGER): ₹10.50 is 1050. :class:`MoneyType` converts both ways, so the code only
+paise (an INTEGER): ₹10.50 is 1050. :class:`ExactDecimal` converts both ways, so the code only
 ever sees :class:`~decimal.Decimal` rupees, and SQL sums, differences and comparisons of
 money columns (``SUM(grand_total)``, ``cgst + sgst``, ``grand_total < 500``) stay exact and
 come back as rupees. What SQL cannot do on paise is multiply or divide a money column by a
@@ -18,11 +18,17 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 
-class MoneyType(TypeDecorator):
-    """NUMERIC(12,2) as Decimal rupees; stored as integer paise on SQLite (see the module doc)."""
+class ExactDecimal(TypeDecorator):
+    """NUMERIC(precision, scale) as Decimal; stored on SQLite as a whole number of the smallest
+    unit (10^-scale: paise for money, thousandths of a rupee for a unit price)."""
 
     impl = Numeric(12, 2, asdecimal=True)
     cache_ok = True
+
+    def __init__(self, precision: int = 12, scale: int = 2):
+        super().__init__(precision, scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+        self._unit = Decimal(1).scaleb(-scale)
 
     @property
     def python_type(self) -> type:
@@ -31,7 +37,7 @@ class MoneyType(TypeDecorator):
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(Integer())
-        return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     # The conversions as plain functions per dialect (a sale binds about sixty amounts; the
     # TypeDecorator's generic process_bind_param/process_result_value path costs twice as much).
@@ -39,30 +45,32 @@ class MoneyType(TypeDecorator):
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":                     # DECIMAL: the driver's own conversion
             return self.impl_instance.bind_processor(dialect)
+        factor = 10 ** self.scale
 
-        def to_paise(value):
+        def to_units(value):
             if value is None:
                 return None
             if type(value) is not Decimal:
                 value = Decimal(str(value))
-            paise = value * 100
-            whole = int(paise)
-            # an amount is a whole number of paise; anything finer is rounded half-up
-            return whole if whole == paise else int(paise.to_integral_value(ROUND_HALF_UP))
-        return to_paise
+            units = value * factor
+            whole = int(units)
+            # a stored value is a whole number of units; anything finer is rounded half-up
+            return whole if whole == units else int(units.to_integral_value(ROUND_HALF_UP))
+        return to_units
 
     def result_processor(self, dialect, coltype):
         if dialect.name != "sqlite":
             return self.impl_instance.result_processor(dialect, coltype)
+        scale, unit = self.scale, self._unit
 
-        def to_rupees(value):
+        def from_units(value):
             if value is None:
                 return None
             if type(value) is int:
-                return Decimal(value).scaleb(-2)
-            # not a whole number of paise (an unconverted value, an average): round half-up
-            return (Decimal(str(value)) / 100).quantize(_PAISA, ROUND_HALF_UP)
-        return to_rupees
+                return Decimal(value).scaleb(-scale)
+            # not a whole number of units (an unconverted value, an average): round half-up
+            return Decimal(str(value)).scaleb(-scale).quantize(unit, ROUND_HALF_UP)
+        return from_units
 
     def process_bind_param(self, value, dialect):        # literal values (SQL rendered with them)
         return self.bind_processor(dialect)(value) if dialect.name == "sqlite" else value
@@ -71,10 +79,11 @@ class MoneyType(TypeDecorator):
         return self.result_processor(dialect, None)(value) if dialect.name == "sqlite" else value
 
 
-_PAISA = Decimal("0.01")
-
-#: money: exact rupees and paise, returned as Decimal.
-Money = MoneyType()
+#: money: exact rupees and paise, returned as Decimal (integer paise on SQLite).
+Money = ExactDecimal(12, 2)
+#: NUMERIC(13,3) for a unit price: up to 3 decimals (per-kg rates) with Money's range of
+#: whole rupees (up to 9,999,999,999); amounts stay Money. Integer thousandths on SQLite.
+UnitPrice = ExactDecimal(13, 3)
 #: NUMERIC(12,3) for kg / litres / pieces.
 Qty = Numeric(12, 3, asdecimal=True)
 #: GST rate in percent, e.g. 0.25 or 18.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from billbook.domain.money import ZERO, money_str, qty_str
+from billbook.domain.money import ZERO, money_str, price_str, qty_str
 
 
 def rate_str(rate: Decimal) -> str:
@@ -78,7 +78,7 @@ class BillLine:
 
     def to_json(self) -> dict:
         out = {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
-               "qty": qty_str(self.qty), "unit_price": money_str(self.unit_price),
+               "qty": qty_str(self.qty), "unit_price": price_str(self.unit_price),
                "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
