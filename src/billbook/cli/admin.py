@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from billbook import files
 from billbook.cli.app import STATE, app, emit, read_secret, table
 from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
@@ -144,10 +145,7 @@ def shop_group() -> None:
 def shop_set(logo, **changes) -> None:
     """Change the shop profile (admin)."""
     if logo is not None:
-        try:
-            changes["logo"] = logo.read_bytes()
-        except OSError as exc:
-            raise ValidationError("--logo", f"cannot read {logo}: {exc.strerror}") from None
+        changes["logo"] = files.read_bytes(logo, limit=files.MAX_LOGO_BYTES, what="logo (PNG or JPEG)")
     info = shop_service.update_shop(STATE.db(), STATE.actor(), **changes)
     emit(info.to_json(), f"Shop profile saved: {info.name}")
 
