@@ -46,6 +46,7 @@ from billbook.domain.cart import (
 )
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain import units
+from billbook.domain.fingerprint import fingerprint
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
 from billbook.errors import (
@@ -505,6 +506,7 @@ class _CheckedSale:
     gstin: str | None
     customer_name: str | None
     bill_discount: str | Decimal | Discount | None
+    fingerprint: str = ""
 
 
 def _check_request(req: SaleRequest) -> _CheckedSale:
@@ -519,8 +521,12 @@ def _check_request(req: SaleRequest) -> _CheckedSale:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
+    content = {"items": [[line.key, line.qty, line.discount] for line in lines],
+               "payments": [[p.mode, p.amount, p.tendered, p.reference] for p in pays],
+               "customer": [phone, state_code, req.customer_gstin, req.customer_name],
+               "discount": req.bill_discount}
     return _CheckedSale(sale_id, lines, pays, phone, state_code, req.customer_gstin, req.customer_name,
-                        req.bill_discount)
+                        req.bill_discount, fingerprint("sale", content))
 
 
 @requires(Permission.SELL)
@@ -529,7 +535,8 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
 
     Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
     and what is available; nothing written). The same ``req.sale_id`` again returns the
-    first invoice (``replayed=True``) and writes nothing.
+    first invoice (``replayed=True``) and writes nothing; the same id with a different cart,
+    payments or customer is refused (Conflict) and writes nothing.
     """
     sale = _check_request(req)
 
@@ -546,7 +553,7 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         except IntegrityError:
             # This sale id was recorded before (or another terminal created this customer).
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             if attempt == 2:
                 raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
         except DatabaseUnavailable:
@@ -555,14 +562,20 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
             # Refused (short stock, credits, a product no longer sold...): if this sale id is
             # already an invoice, this is a resubmit and its answer is that invoice.
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             raise
     raise AssertionError("unreachable")
 
 
-def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
-    detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
-    return replace(detail, replayed=True)
+def _replay(db: Database, invoice_id: int, sale: _CheckedSale) -> InvoiceDetail:
+    """The invoice already made from ``sale.sale_id`` — if it was made from the same request."""
+    def work(s: Session) -> InvoiceDetail:
+        inv = s.get(Invoice, invoice_id)
+        if inv.request_hash is not None and inv.request_hash != sale.fingerprint:
+            raise Conflict("sale_id", f"sale id {sale.sale_id} was already used for a different sale "
+                                      f"(invoice {inv.number}); nothing was written. A new sale needs a new sale id.")
+        return _detail(s, inv)
+    return replace(db.run(work, readonly=True), replayed=True)
 
 
 def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
@@ -625,7 +638,7 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         snap = shop_snapshot(shop, has_logo)
         cust_state = state_code or (customer.state_code if customer else "")
         invoice_id = conn.execute(_INSERT_INVOICE, dict(
-            number=number, sale_id=sale.sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+            number=number, sale_id=sale.sale_id, request_hash=sale.fingerprint, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
             business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
             terminal=actor.terminal or "", customer_id=customer.id if customer else None,
             customer_name=customer.name if customer else "", customer_phone=customer.phone if customer else "",

@@ -1,0 +1,32 @@
+"""documents made from a client-made id remember a fingerprint of the request
+
+Revision ID: 0011_request_fingerprints
+Revises: 0010_lighter_sale_indexes
+Create Date: 2026-12-06
+
+``request_hash`` (SHA-256 of the normalised request, :mod:`billbook.domain.fingerprint`) on
+invoices (the sale id), credit notes (the return's request id) and the dues ledger (a dues
+payment's request id): the same id sent again with different content is refused instead of
+silently answering with the first document. NULL on rows written before this revision
+(they answer as before).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0011_request_fingerprints'
+down_revision = '0010_lighter_sale_indexes'
+branch_labels = None
+depends_on = None
+
+_TABLES = ('invoices', 'credit_notes', 'dues_ledger')
+
+
+def upgrade() -> None:
+    for table in _TABLES:
+        op.add_column(table, sa.Column('request_hash', sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    for table in _TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('request_hash')
