@@ -45,10 +45,21 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 def db_upgrade() -> None:
-    """Run migrations to head."""
-    from billbook.db.migrate import current_revision
-    db = STATE.db()
-    emit({"schema": current_revision(db)}, f"Schema at {current_revision(db)}")
+    """Run migrations to head: an admin's login (--user / BILLBOOK_USER) unless the database has no users yet."""
+    from billbook.db.migrate import current_revision, upgrade
+    from billbook.domain.permissions import Role
+    from billbook.errors import PermissionDenied
+    db = STATE.db(migrate=False)
+    before = current_revision(db)
+    if before is not None and user_service.has_users(db):
+        actor = STATE.actor()
+        if actor.role != Role.ADMIN:
+            raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not upgrade the database; "
+                                   "an admin may.")
+    upgrade(db)
+    after = current_revision(db)
+    emit({"schema": after, "from": before},
+         f"Schema at {after}" + (f" (upgraded from {before})" if before != after else " (already up to date)"))
 
 
 @app.group("user")
