@@ -69,3 +69,8 @@ class StorageError(BillbookError):
     def __init__(self, message: str, *, errno_code: int | None = None):
         self.errno = errno_code
         super().__init__(message)
+
+
+class ReturnInvalid(BillbookError):
+    """A GST return or e-invoice that cannot be made or fails its published schema: nothing is
+    written (the message says which document or field is at fault)."""

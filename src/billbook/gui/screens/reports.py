@@ -36,13 +36,19 @@ class ReportsScreen(ctk.CTkFrame):
         self.can_report = ctx.actor.can(Permission.VIEW_REPORTS)
         self.report = None
         self.gst = None
-        header(self, "Reports", "day-end close, GST summary").pack(fill="x", padx=20, pady=(16, 8))
+        header(self, "Reports", "day-end close, GST summary, GST returns").pack(fill="x", padx=20, pady=(16, 8))
         self.tabs = ctk.CTkTabview(self, anchor="nw")
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         self.tabs.add("Day end")
         self.tabs.add("GST summary")
         self._build_day(self.tabs.tab("Day end"))
         self._build_gst(self.tabs.tab("GST summary"))
+        self.filing = None
+        if self.can_report:             # GSTR-1 / GSTR-3B / e-invoice: its own panel (gui/screens/_gst_filing.py)
+            from billbook.gui.screens._gst_filing import GstFilingPanel
+            self.tabs.add("GST returns")
+            self.filing = GstFilingPanel(self.tabs.tab("GST returns"), ctx)
+            self.filing.pack(fill="both", expand=True)
 
     def screenshot_ready(self) -> None:
         """For the screenshot script: yesterday, all terminals, with a float and a count."""
