@@ -1,7 +1,7 @@
 """documents made from a client-made id remember a fingerprint of the request
 
-Revision ID: 0012_request_fingerprints
-Revises: 0011_gst_fields
+Revision ID: 0013_request_fingerprints
+Revises: 0012_money_in_paise
 Create Date: 2026-12-06
 
 ``request_hash`` (SHA-256 of the normalised request, :mod:`billbook.domain.fingerprint`) on
@@ -13,8 +13,8 @@ silently answering with the first document. NULL on rows written before this rev
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012_request_fingerprints'
-down_revision = '0011_gst_fields'
+revision = '0013_request_fingerprints'
+down_revision = '0012_money_in_paise'
 branch_labels = None
 depends_on = None
 
