@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billbook import config, files
 from billbook.db.models import CreditNote, CreditNoteLine, Customer, Invoice, InvoiceLine, Shop
 from billbook.db.uow import Database
 from billbook.domain.gst import UNIT_UQC
@@ -220,36 +219,30 @@ class Gstr1Export:
     def text(self) -> str:
         return schema.dumps(self.document)
 
-    def write(self, path: str | Path) -> Path:
-        return _write_text(Path(path), self.text())
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        return _write_text(Path(path), self.text(), force)
 
-    def write_csv(self, directory: str | Path) -> list[Path]:
-        """The offline tool's sheets, one CSV file per sheet (``b2b.csv`` … ``docs.csv``)."""
+    def write_csv(self, directory: str | Path, *, force: bool = False) -> list[Path]:
+        """The offline tool's sheets, one CSV file per sheet (``b2b.csv`` … ``docs.csv``); if any
+        of them exists already nothing is written unless ``force``."""
         from billbook.services.data.csv_io import spreadsheet_writer
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = files.ensure_folder(directory, create_within=config.data_dir())
+        for name in self.gstr1.sheets:
+            files.check_target(folder / f"{name}.csv", force=force)
         written = []
         for name, rows in self.gstr1.sheets.items():
             buf = io.StringIO()
             w = spreadsheet_writer(buf, lineterminator="\r\n")
             for row in rows:
                 w.writerow(row)
-            written.append(_write_text(folder / f"{name}.csv", buf.getvalue()))
+            written.append(_write_text(folder / f"{name}.csv", buf.getvalue(), force))
         return written
 
 
-def _write_text(path: Path, text: str) -> Path:
-    """Write atomically (a temp file beside it, then rename): a failure leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def _write_text(path: Path, text: str, force: bool = False) -> Path:
+    """Through the safe writer (billbook/files.py): atomic, owner-only (buyers' GSTINs), an existing
+    file replaced only with ``force``, never a link or a device."""
+    return files.write_file(path, text, force=force, private=True, create_within=config.data_dir())
 
 
 @requires(Permission.VIEW_REPORTS)
@@ -285,22 +278,18 @@ class Gstr3bExport:
     summary: CheckSummary
     shop_name: str = ""
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
         """``.pdf`` for the accountant's page, ``.csv`` for both tables, ``.json`` for the portal format."""
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix == ".pdf":
-            data = g3b.render_pdf(self.gstr3b, self.shop_name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-            return target
+            files.check_target(target, force=force, create_within=config.data_dir())
+            return files.write_file(target, g3b.render_pdf(self.gstr3b, self.shop_name), force=force,
+                                    private=True, create_within=config.data_dir())
         if suffix == ".csv":
-            return _write_text(target, self.gstr3b.csv())
+            return _write_text(target, self.gstr3b.csv(), force)
         if suffix == ".json":
-            return _write_text(target, schema.dumps(self.document))
+            return _write_text(target, schema.dumps(self.document), force)
         raise ValidationError("output", "write GSTR-3B as .pdf, .csv or .json")
 
 
@@ -339,8 +328,8 @@ class EInvoiceExport:
     def text(self) -> str:
         return schema.dumps(self.document)
 
-    def write(self, path: str | Path) -> Path:
-        return _write_text(Path(path), self.text())
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        return _write_text(Path(path), self.text(), force)
 
 
 def _attr(obj, name: str) -> str:

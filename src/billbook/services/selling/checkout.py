@@ -49,6 +49,7 @@ from billbook.domain.gst import (
     GstScheme, default_place_of_supply, gstin_state, is_valid_state_code, recipient_problem, state_name,
 )
 from billbook.domain import units
+from billbook.domain.fingerprint import fingerprint
 from billbook.domain.lines import BillLine, rate_str  # noqa: F401 - rate_str: used by cli and returns
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
@@ -493,6 +494,7 @@ class _CheckedSale:
     address: str | None = None         # the recipient's address
     place: str = ""                    # the place of supply the cashier chose ("": the default)
     delivery: str | None = None        # the delivery address
+    fingerprint: str = ""              # of the whole checked request (domain/fingerprint.py)
 
 
 def _check_request(req: SaleRequest) -> _CheckedSale:
@@ -516,8 +518,12 @@ def _check_request(req: SaleRequest) -> _CheckedSale:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
+    content = {"items": [[line.key, line.qty, line.discount] for line in lines],
+               "payments": [[p.mode, p.amount, p.tendered, p.reference] for p in pays],
+               "customer": [phone, state_code, gstin, name, address], "place": place, "delivery": delivery,
+               "discount": req.bill_discount}
     return _CheckedSale(sale_id, lines, pays, phone, state_code, gstin, name, req.bill_discount, address, place,
-                        delivery)
+                        delivery, fingerprint("sale", content))
 
 
 @requires(Permission.SELL)
@@ -526,7 +532,8 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
 
     Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
     and what is available; nothing written). The same ``req.sale_id`` again returns the
-    first invoice (``replayed=True``) and writes nothing.
+    first invoice (``replayed=True``) and writes nothing; the same id with a different cart,
+    payments or customer is refused (Conflict) and writes nothing.
     """
     sale = _check_request(req)
 
@@ -543,7 +550,7 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         except IntegrityError:
             # This sale id was recorded before (or another terminal created this customer).
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             if attempt == 2:
                 raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
         except DatabaseUnavailable:
@@ -552,14 +559,20 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
             # Refused (short stock, credits, a product no longer sold...): if this sale id is
             # already an invoice, this is a resubmit and its answer is that invoice.
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             raise
     raise AssertionError("unreachable")
 
 
-def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
-    detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
-    return replace(detail, replayed=True)
+def _replay(db: Database, invoice_id: int, sale: _CheckedSale) -> InvoiceDetail:
+    """The invoice already made from ``sale.sale_id`` — if it was made from the same request."""
+    def work(s: Session) -> InvoiceDetail:
+        inv = s.get(Invoice, invoice_id)
+        if inv.request_hash is not None and inv.request_hash != sale.fingerprint:
+            raise Conflict("sale_id", f"sale id {sale.sale_id} was already used for a different sale "
+                                      f"(invoice {inv.number}); nothing was written. A new sale needs a new sale id.")
+        return _detail(s, inv)
+    return replace(db.run(work, readonly=True), replayed=True)
 
 
 def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
@@ -631,7 +644,8 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         # sale_id on the invoice INSERT: the transaction rolls back, the number with it.
         snap, snap_json = _snapshot(shop, has_logo)
         invoice_id = conn.execute(_INSERT_INVOICE, dict(
-            number=number, sale_id=sale.sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+            number=number, sale_id=sale.sale_id, request_hash=sale.fingerprint, fy=fy, seq=seq,
+            doc_type=totals.doc_type, issued_at=now,
             business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
             terminal=actor.terminal or "", customer_id=customer.id if customer else None,
             customer_name=cust_name, customer_phone=customer.phone if customer else "",
