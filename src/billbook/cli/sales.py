@@ -6,7 +6,7 @@ import uuid
 
 import click
 
-from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
 from billbook.domain.money import format_money, money_str, price_str, qty_str
@@ -15,6 +15,7 @@ from billbook.services.selling import held as held_service
 from billbook.services.selling import returns as returns_service
 from billbook.services.selling import checkout as sales_service
 from billbook.errors import ValidationError
+from billbook.services.base import MAX_PAGE
 from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 
 
@@ -116,7 +117,7 @@ def sale_cmd(items, pays, customer_phone, customer_name, customer_address, custo
         bill_discount=discount, customer_address=customer_address, place_of_supply=place_of_supply,
         delivery_address=delivery_address)
     inv = sales_service.checkout(STATE.db(), STATE.actor(), req)
-    emit(inv.to_json(), render_invoice(inv))
+    emit(inv.to_json(), lambda: render_invoice(inv))
 
 
 @invoice_group.command("show")
@@ -124,7 +125,7 @@ def sale_cmd(items, pays, customer_phone, customer_name, customer_address, custo
 def invoice_show(number) -> None:
     """Show one issued invoice."""
     inv = sales_service.get_invoice(STATE.db(), STATE.actor(), number)
-    emit(inv.to_json(), render_invoice(inv))
+    emit(inv.to_json(), lambda: render_invoice(inv))
 
 
 @invoice_group.command("list")
@@ -132,15 +133,16 @@ def invoice_show(number) -> None:
 @click.option("--to", "date_to", default=None, help="Last business date (YYYY-MM-DD)")
 @click.option("--customer-phone", default=None)
 @click.option("--search", default=None, help="Text in the number or the customer's name/phone")
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--offset", default=0, type=click.IntRange(0))
+@page_options(200, MAX_PAGE)
 def invoice_list(date_from, date_to, customer_phone, search, limit, offset) -> None:
     """List invoices, newest first."""
-    rows = [i.to_json() for i in sales_service.list_invoices(
-        STATE.db(), STATE.actor(), date_from=date_from, date_to=date_to, customer_phone=customer_phone,
-        search=search, limit=limit, offset=offset)]
-    emit(rows, table(rows, ["number", "date", "customer_name", "customer_phone", "grand_total", "due", "status",
-                            "cashier", "terminal"]) if rows else "No invoices.")
+    db, actor = STATE.db(), STATE.actor()
+    filters = {"date_from": date_from, "date_to": date_to, "customer_phone": customer_phone, "search": search}
+    rows = [i.to_json() for i in sales_service.list_invoices(db, actor, **filters, limit=limit, offset=offset)]
+    total = sales_service.count_invoices(db, actor, **filters)
+    emit_list(rows, total=total, offset=offset, human=lambda: table(
+        rows, ["number", "date", "customer_name", "customer_phone", "grand_total", "due", "status", "cashier",
+               "terminal"]) + f"\n{len(rows)} of {total}" if rows else "No invoices.")
 
 
 @app.command("return")
@@ -156,7 +158,7 @@ def return_cmd(number, items, refund, reason, request_id) -> None:
     cn = returns_service.create_return(STATE.db(), STATE.actor(), number, [(i.product, i.qty) for i in parsed],
                                        refund_mode=refund, request_id=request_id, reason=reason)
     rows = [ln.to_json() for ln in cn.lines]
-    human = "\n".join([
+    human = lambda: "\n".join([  # noqa: E731
         f"Credit note {cn.number} against {cn.invoice_number}",
         table(rows, ["sku", "name", "qty", "taxable", "gst_rate", "cgst", "sgst", "igst", "total"]),
         f"Total {format_money(cn.total)} (round off {money_str(cn.round_off)}); refunded "
@@ -188,11 +190,14 @@ def dues_show(phone) -> None:
     """A customer's dues: balance, open invoices, ledger."""
     st = dues_service.dues_statement(STATE.db(), STATE.actor(), phone)
     data = st.to_json()
-    human = f"{st.name} ({st.phone}) owes {format_money(st.balance)}"
-    if data["open_invoices"]:
-        human += "\n" + table(data["open_invoices"], ["number", "date", "due", "settled", "outstanding"])
-    if data["entries"]:
-        human += "\n" + table(data["entries"], ["date", "reason", "reference", "delta", "balance_after"])
+
+    def human() -> str:
+        text = f"{st.name} ({st.phone}) owes {format_money(st.balance)}"
+        if data["open_invoices"]:
+            text += "\n" + table(data["open_invoices"], ["number", "date", "due", "settled", "outstanding"])
+        if data["entries"]:
+            text += "\n" + table(data["entries"], ["date", "reason", "reference", "delta", "balance_after"])
+        return text
     emit(data, human)
 
 
@@ -210,13 +215,15 @@ def held_park(label, items, customer_phone, customer_name, discount) -> None:
 
 
 @held_group.command("list")
-def held_list() -> None:
+@page_options(100, MAX_PAGE)
+def held_list(limit, offset) -> None:
     """Held carts from every terminal."""
-    rows = [h.to_json() for h in held_service.list_held(STATE.db(), STATE.actor())]
+    rows, total = page_of([h.to_json() for h in held_service.list_held(STATE.db(), STATE.actor())], limit, offset)
     for r in rows:
         r["lines"] = len(r["items"])
-    emit(rows, table(rows, ["id", "label", "lines", "customer_phone", "user", "terminal", "created_at"])
-         if rows else "No held carts.")
+    emit_list(rows, total=total, offset=offset, human=lambda: table(
+        rows, ["id", "label", "lines", "customer_phone", "user", "terminal", "created_at"]) if rows
+        else "No held carts.")
 
 
 @held_group.command("resume")

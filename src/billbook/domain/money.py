@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
-from num2words import num2words
 
 ZERO = Decimal("0.00")
 PAISA = Decimal("0.01")
@@ -169,6 +168,7 @@ def _title_words(text: str) -> str:
 
 def amount_in_words(value: Decimal, currency: str = "INR", lang: str = "en_IN") -> str:
     """'Rupees One Lakh Twenty-Three Thousand Four Hundred and Fifty-Six and Fifty Paise Only'."""
+    from num2words import num2words  # only documents need words: keeps it off every start's path
     value = round_money(value)
     if value < 0:
         return "Minus " + amount_in_words(-value, currency, lang)

@@ -360,7 +360,8 @@ def _page_of(session: Session, ids: list[int]) -> list[ProductInfo]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _scan(session: Session, words: list[str], limit: int, offset: int, include_inactive: bool) -> Page[ProductInfo]:
+def _scan(session: Session, words: list[str], limit: int, offset: int, include_inactive: bool,
+          exact_total: bool = False) -> Page[ProductInfo]:
     """Walk the (active, search_name) index in name order, filtering with LIKE (index-only):
     fast when matches are dense, which is the only time it is used."""
     stmt = select(Product.id)
@@ -371,20 +372,27 @@ def _scan(session: Session, words: list[str], limit: int, offset: int, include_i
     for word in words:
         stmt = stmt.where(column.like(rules.like_pattern(word), escape="\\"))
     ids = list(session.scalars(stmt.order_by(Product.search_name, Product.id).limit(limit + 1).offset(offset)))
-    return Page(_page_of(session, ids[:limit]), offset, limit, has_more=len(ids) > limit, total=None)
+    total = None
+    if exact_total:
+        total = (offset + len(ids) if len(ids) <= limit and (ids or offset == 0)
+                 else session.scalar(select(func.count()).select_from(stmt.subquery())))
+    return Page(_page_of(session, ids[:limit]), offset, limit, has_more=len(ids) > limit, total=total)
 
 
 def search_in(session: Session, text: str | None, *, limit: int = 20, offset: int = 0,
-              include_inactive: bool = False) -> Page[ProductInfo]:
-    """:func:`search_products` inside the caller's transaction (no permission check)."""
+              include_inactive: bool = False, exact_total: bool = False) -> Page[ProductInfo]:
+    """:func:`search_products` inside the caller's transaction (no permission check).
+
+    ``exact_total``: count every match even where that is not cheap (the command line's lists
+    say their total; the counter's search box does not need it)."""
     limit, offset = check_paging(limit, offset)
     words = rules.query_words(text or "")
     if not words:
-        return _scan(session, words, limit, offset, include_inactive)
+        return _scan(session, words, limit, offset, include_inactive, exact_total)
     counts = {w: _link_count(session, w, DRIVER_LIMIT) for w in words}
     driver = min(words, key=lambda w: counts[w])
     if counts[driver] > DRIVER_LIMIT:
-        return _scan(session, words, limit, offset, include_inactive)  # every word is very common
+        return _scan(session, words, limit, offset, include_inactive, exact_total)  # every word is very common
     conditions = [ProductTerm.term_id.in_(_terms_of(driver))]
     if not include_inactive:
         conditions.append(ProductTerm.active.is_(True))
@@ -396,7 +404,7 @@ def search_in(session: Session, text: str | None, *, limit: int = 20, offset: in
                            .limit(limit + 1).offset(offset)).all()
     if len(rows) <= limit and offset == 0:
         total = len(rows)
-    elif counts[driver] <= COUNT_LIMIT:
+    elif counts[driver] <= COUNT_LIMIT or exact_total:
         total = session.scalar(select(func.count(distinct(ProductTerm.product_id))).where(*conditions))
     else:
         total = None
@@ -406,13 +414,14 @@ def search_in(session: Session, text: str | None, *, limit: int = 20, offset: in
 
 @requires(Permission.VIEW_PRODUCTS)
 def search_products(db: Database, actor: Actor, text: str | None, *, limit: int = 20, offset: int = 0,
-                    include_inactive: bool = False) -> Page[ProductInfo]:
+                    include_inactive: bool = False, exact_total: bool = False) -> Page[ProductInfo]:
     """Products whose name contains every word of ``text`` (any order, any case), by name, paged.
 
     An empty ``text`` lists the catalog. Inactive products only with ``include_inactive``.
+    ``total`` is always counted with ``exact_total``, else only when cheap.
     """
-    return db.run(lambda s: search_in(s, text, limit=limit, offset=offset, include_inactive=include_inactive),
-                  readonly=True)
+    return db.run(lambda s: search_in(s, text, limit=limit, offset=offset, include_inactive=include_inactive,
+                                      exact_total=exact_total), readonly=True)
 
 
 def lookup_in(session: Session, code: str | None) -> ProductInfo | None:

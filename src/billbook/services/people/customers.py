@@ -6,24 +6,27 @@ Phone numbers are Indian mobiles, stored as 10 digits (+91 / 0 prefixes accepted
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.models import Customer
+from billbook.db.models import Customer, Invoice, LoyaltyEntry
 from billbook.db.uow import Database
 from billbook.domain.gst import (
     gstin_problem, gstin_state, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
 )
-from billbook.domain.money import money_str
+from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
 from billbook.domain.search import like_pattern
 from billbook.domain.validation import normalise_phone
+from billbook.services import settings
 from billbook.services.base import Actor, Page, audit, check_paging, requires
-from billbook.errors import NotFound, ValidationError
+from billbook.errors import Conflict, NotFound, ValidationError
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,6 @@ def customer_for_sale(session: Session, actor: Actor, phone: str, name: str | No
 def add_customer(db: Database, actor: Actor, phone: str, name: str, *, state_code: str | None = None,
                  gstin: str | None = None, address: str | None = None, pincode: str | None = None,
                  locality: str | None = None) -> CustomerInfo:
-    from billbook.errors import Conflict
 
     def work(s: Session) -> CustomerInfo:
         normal = check_phone(phone)
@@ -203,16 +205,7 @@ def get_customer(db: Database, actor: Actor, phone: str) -> CustomerInfo:
 
 # ---------------------------------------------------------------- back office (issue 4)
 
-import json
-import re as _re
-
-from sqlalchemy import func as _func
-
-from billbook.db.models import Invoice, LoyaltyEntry
-from billbook.domain.money import MoneyError, parse_amount, qty_str  # noqa: F401
-from billbook.services import settings as _settings
-
-_EMAIL_RE = _re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _find(s: Session, phone: str, *, lock: bool = False) -> Customer:
@@ -226,7 +219,6 @@ def _find(s: Session, phone: str, *, lock: bool = False) -> Customer:
 def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_phone=None, email=None, gstin=None,
                     state_code=None, address=None, active=None, pincode=None, locality=None) -> CustomerInfo:
     """Change a customer's details (``None`` leaves a field as is); audited old → new."""
-    from billbook.errors import Conflict
 
     changes: dict = {}
     if name is not None:
@@ -268,8 +260,9 @@ def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_ph
 
 @requires(Permission.VIEW_CUSTOMERS)
 def search_customers(db: Database, actor: Actor, text: str | None = None, *, limit: int = 20, offset: int = 0):
-    """Active customers by name, paged. ``text`` of digits matches phones containing them;
-    otherwise every word must occur in the name (any order, any case)."""
+    """Active customers by name, paged (with the number of all matches). ``text`` of digits
+    matches phones containing them; otherwise every word must occur in the name (any order,
+    any case)."""
     limit, offset = check_paging(limit, offset)
     raw = (text or "").strip()
     digits = raw.replace(" ", "").replace("-", "").removeprefix("+91")
@@ -282,7 +275,10 @@ def search_customers(db: Database, actor: Actor, text: str | None = None, *, lim
             for w in raw.lower().split():
                 stmt = stmt.where(Customer.search_name.like(like_pattern(w), escape="\\"))
         rows = list(s.scalars(stmt.order_by(Customer.search_name, Customer.id).limit(limit + 1).offset(offset)))
-        return Page([customer_info(c) for c in rows[:limit]], offset, limit, has_more=len(rows) > limit)
+        total = (offset + len(rows) if len(rows) <= limit and (rows or offset == 0)
+                 else s.scalar(select(func.count()).select_from(stmt.subquery())))
+        return Page([customer_info(c) for c in rows[:limit]], offset, limit, has_more=len(rows) > limit,
+                    total=total)
     return db.run(work, readonly=True)
 
 
@@ -409,7 +405,7 @@ def _rule_from(text: str | None) -> RewardRule:
 
 @requires(Permission.VIEW_CUSTOMERS)
 def get_reward_rule(db: Database, actor: Actor) -> RewardRule:
-    return db.run(lambda s: _rule_from(_settings.get(s, REWARD_KEY)), readonly=True)
+    return db.run(lambda s: _rule_from(settings.get(s, REWARD_KEY)), readonly=True)
 
 
 @requires(Permission.MANAGE_CUSTOMERS)
@@ -437,9 +433,9 @@ def set_reward_rule(db: Database, actor: Actor, *, enabled: bool = True, period:
     rule = RewardRule(bool(enabled), period, visits, spent, amount)
 
     def work(s: Session) -> RewardRule:
-        old = _settings.get(s, REWARD_KEY)
+        old = settings.get(s, REWARD_KEY)
         new = json.dumps(rule.to_json())
-        _settings.put(s, REWARD_KEY, new)
+        settings.put(s, REWARD_KEY, new)
         audit(s, actor, "loyalty.rule", "setting", REWARD_KEY, changes={"rule": (old, new)})
         return rule
     return db.run(work)
@@ -495,14 +491,14 @@ def apply_rewards(db: Database, actor: Actor, period_label: str | None = None) -
     """Give the rule's credits to every customer who qualified in the period (default: the last
     complete one), once: a customer with a ``reward`` ledger row for that period is skipped."""
     def work(s: Session) -> RewardRun:
-        rule = _rule_from(_settings.get(s, REWARD_KEY))
+        rule = _rule_from(settings.get(s, REWARD_KEY))
         if not rule.enabled:
             raise ValidationError("rule", "no loyalty reward rule is enabled (set one first)")
         label = period_label or previous_period(rule.period, clock.today())
         start, end = period_bounds(rule.period, label)
         if end > clock.today():
             raise ValidationError("period", f"{label} is not over yet")
-        stats = s.execute(select(Invoice.customer_id, _func.count(), _func.sum(Invoice.grand_total))
+        stats = s.execute(select(Invoice.customer_id, func.count(), func.sum(Invoice.grand_total))
                           .where(Invoice.customer_id.is_not(None), Invoice.business_date >= start,
                                  Invoice.business_date < end, Invoice.status != "cancelled")
                           .group_by(Invoice.customer_id)).all()

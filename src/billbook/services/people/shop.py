@@ -207,7 +207,7 @@ def _check_logo(data: bytes | None) -> bytes | None:
         return None
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError("logo", "the logo file is larger than 4 MB")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # Pillow only when a logo is set (start-up speed)
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()

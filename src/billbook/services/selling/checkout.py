@@ -44,6 +44,7 @@ from billbook.domain.cart import (
     CartError, CartItem, CartTotals, Discount, PaymentInput, Settlement, compute_cart, credits_earned,
     credits_for, parse_discount, settle,
 )
+from billbook.domain.calendar import parse_date
 from billbook.domain.gst import (
     GstScheme, default_place_of_supply, gstin_state, is_valid_state_code, recipient_problem, state_name,
 )
@@ -53,7 +54,7 @@ from billbook.domain.permissions import Permission
 from billbook.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
 )
-from billbook.services.base import Actor, audit_values, check_client_id, requires
+from billbook.services.base import Actor, audit_values, check_client_id, check_paging, requires
 from billbook.services.ledgers.numbering import take_number
 from billbook.services.ledgers.stock import move_stock
 from billbook.services.people.customers import (
@@ -900,48 +901,49 @@ def get_invoice_by_sale_id(db: Database, actor: Actor, sale_id: str) -> InvoiceD
     return db.run(work, readonly=True)
 
 
-def _as_date(value, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field, f"{value!r} is not a date like 2026-11-24") from None
+def _invoice_filters(date_from, date_to, customer_phone: str | None, search: str | None) -> list:
+    """The WHERE conditions of an invoice search (validated)."""
+    d_from, d_to = parse_date(date_from, "from", default=None), parse_date(date_to, "to", default=None)
+    if d_from and d_to and d_from > d_to:
+        raise ValidationError("from", "the start date is after the end date")
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    conditions = []
+    if d_from:
+        conditions.append(Invoice.business_date >= d_from)
+    if d_to:
+        conditions.append(Invoice.business_date <= d_to)
+    if phone:
+        conditions.append(Invoice.customer_phone == phone)
+    if search and search.strip():
+        like = f"%{search.strip().lower()}%"
+        conditions.append(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
+                              Invoice.customer_phone.like(like)))
+    return conditions
 
 
 @requires(Permission.VIEW_INVOICES)
 def list_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
                   search: str | None = None, limit: int = 200, offset: int = 0) -> list[InvoiceSummary]:
     """Invoices newest first, filtered by business date range, customer phone, or text in the
-    number / customer name / phone."""
-    d_from, d_to = _as_date(date_from, "from"), _as_date(date_to, "to")
-    if d_from and d_to and d_from > d_to:
-        raise ValidationError("from", "the start date is after the end date")
-    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
-    limit = max(1, min(int(limit or 200), 10000))
-    offset = max(0, int(offset or 0))
+    number / customer name / phone; ``limit`` 1–1000 a page (``MAX_PAGE``)."""
+    conditions = _invoice_filters(date_from, date_to, customer_phone, search)
+    limit, offset = check_paging(limit, offset)
 
     def work(s: Session) -> list[InvoiceSummary]:
-        stmt = select(Invoice)
-        if d_from:
-            stmt = stmt.where(Invoice.business_date >= d_from)
-        if d_to:
-            stmt = stmt.where(Invoice.business_date <= d_to)
-        if phone:
-            stmt = stmt.where(Invoice.customer_phone == phone)
-        if search and search.strip():
-            like = f"%{search.strip().lower()}%"
-            stmt = stmt.where(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
-                                  Invoice.customer_phone.like(like)))
         # newest first: by day, then by number within the day (ix_invoices_business_date
         # serves this order, its entries ending in the row id)
-        stmt = stmt.order_by(Invoice.business_date.desc(), Invoice.id.desc()).limit(limit).offset(offset)
+        stmt = (select(Invoice).where(*conditions).order_by(Invoice.business_date.desc(), Invoice.id.desc())
+                .limit(limit).offset(offset))
         return [InvoiceSummary(i.number, i.issued_at, i.business_date, i.doc_type, i.cashier_name, i.terminal,
                                i.customer_phone, i.customer_name, i.taxable_total, i.cgst + i.sgst + i.igst,
                                i.grand_total, i.paid_total, i.due_amount, i.status)
                 for i in s.scalars(stmt)]
     return db.run(work, readonly=True)
+
+
+@requires(Permission.VIEW_INVOICES)
+def count_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
+                   search: str | None = None) -> int:
+    """How many invoices :func:`list_invoices` pages through with the same filters."""
+    conditions = _invoice_filters(date_from, date_to, customer_phone, search)
+    return db.run(lambda s: s.scalar(select(func.count()).select_from(Invoice).where(*conditions)), readonly=True)
