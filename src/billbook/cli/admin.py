@@ -126,6 +126,8 @@ def shop_group() -> None:
 @shop_group.command("set")
 @click.option("--name")
 @click.option("--address")
+@click.option("--pincode", help="6-digit PIN code (the e-invoice's Pin)")
+@click.option("--locality", help="city or locality, 3-50 characters (the e-invoice's Loc)")
 @click.option("--state-code")
 @click.option("--gstin")
 @click.option("--gst-scheme", type=click.Choice(["regular", "composition", "unregistered"]))

@@ -237,12 +237,15 @@ def _show_customer(c) -> str:
 @click.option("--gstin")
 @click.option("--email")
 @click.option("--address")
-def customer_add(phone, name, state_code, gstin, email, address) -> None:
+@click.option("--pincode", help="6-digit PIN code")
+@click.option("--locality", help="city or locality")
+def customer_add(phone, name, state_code, gstin, email, address, pincode, locality) -> None:
     """Add a customer (phone unique)."""
     db, actor = _ctx()
-    c = customers.add_customer(db, actor, phone, name, state_code=state_code, gstin=gstin)
-    if email or address:
-        c = customers.update_customer(db, actor, c.phone, email=email, address=address)
+    c = customers.add_customer(db, actor, phone, name, state_code=state_code, gstin=gstin, address=address,
+                               pincode=pincode, locality=locality)
+    if email:
+        c = customers.update_customer(db, actor, c.phone, email=email)
     emit(c.to_json(), f"Added customer {c.name} ({c.phone})")
 
 
@@ -281,6 +284,8 @@ def customer_list(text, limit, offset) -> None:
 @click.option("--gstin")
 @click.option("--state-code")
 @click.option("--address")
+@click.option("--pincode", help="6-digit PIN code")
+@click.option("--locality", help="city or locality")
 @click.option("--active/--inactive", default=None)
 def customer_update(phone, **changes) -> None:
     c = customers.update_customer(*_ctx(), phone, **changes)

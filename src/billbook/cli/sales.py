@@ -9,7 +9,7 @@ import click
 from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
-from billbook.domain.money import format_money, money_str, qty_str
+from billbook.domain.money import format_money, money_str, price_str, qty_str
 from billbook.services.selling import dues as dues_service
 from billbook.services.selling import held as held_service
 from billbook.services.selling import returns as returns_service
@@ -50,12 +50,17 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
     head = [f"{inv.shop.get('name', '')}  —  {title}", f"{inv.number}   {inv.issued_at:%d-%m-%Y %H:%M}   "
             f"cashier {inv.cashier}" + (f" @ {inv.terminal}" if inv.terminal else "")]
     if inv.customer:
-        head.append(f"Customer: {inv.customer.name} ({inv.customer.phone})"
+        head.append(f"Customer: {inv.customer.name}" + (f" ({inv.customer.phone})" if inv.customer.phone else "")
                     + (f"  GSTIN {inv.customer.gstin}" if inv.customer.gstin else ""))
-    if inv.inter_state:
-        head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)} (IGST)")
+        if inv.customer.address:
+            head.append(f"  {inv.customer.address}"
+                        + (f", {state_name(inv.customer.state_code)}" if inv.customer.state_code else ""))
+    head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)}"
+                + (" (IGST)" if inv.inter_state else ""))
+    if inv.delivery_address:
+        head.append(f"Deliver to: {inv.delivery_address}")
     rows = [{"#": ln.line_no, "item": f"{ln.name} ({ln.sku})", "qty": qty_str(ln.qty),
-             "price": money_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
+             "price": price_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
              "gst%": sales_service.rate_str(ln.gst_rate), "tax": money_str(ln.cgst + ln.sgst + ln.igst),
              "total": money_str(ln.total)} for ln in inv.lines]
     body = table(rows, ["#", "item", "qty", "price", "disc", "taxable", "gst%", "tax", "total"])
@@ -84,19 +89,33 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
 @click.option("--item", "items", multiple=True, required=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%)")
 @click.option("--pay", "pays", multiple=True, help="MODE[=AMOUNT[:REF]]; modes cash upi card netbanking credits "
               "account; without an amount: the rest of the bill (default: cash for everything)")
-@click.option("--customer-phone", default=None)
-@click.option("--customer-name", default=None)
-@click.option("--customer-state", default=None, help="Two-digit GST state code (place of supply)")
-@click.option("--customer-gstin", default=None)
+@click.option("--customer-phone", default=None, help="The customer (found or filed by phone)")
+@click.option("--customer-name", default=None, help="The recipient's name (files a new customer)")
+@click.option("--customer-address", default=None, help="The recipient's address (stored on the customer)")
+@click.option("--customer-state", default=None,
+              help="The customer's two-digit GST state code (stored on the customer; the default place of supply)")
+@click.option("--customer-gstin", default=None,
+              help="GSTIN or UIN; stored on the customer, with its state (needs --customer-phone)")
+@click.option("--place-of-supply", default=None,
+              help="Two-digit state code where the supply is made, e.g. the shop's own for goods taken at the "
+                   "counter; default: the customer's state (the GSTIN's for a registered buyer), else the shop's. "
+                   "IGST exactly when it is not the shop's state")
+@click.option("--delivery-address", default=None, help="Where the goods go, when not the recipient's address")
 @click.option("--discount", default=None, help="Bill discount: AMOUNT or PCT%")
 @click.option("--sale-id", default=None, help="Client-made id; the same id again returns the same invoice")
-def sale_cmd(items, pays, customer_phone, customer_name, customer_state, customer_gstin, discount, sale_id) -> None:
-    """Ring up a sale in one transaction and print the invoice."""
+def sale_cmd(items, pays, customer_phone, customer_name, customer_address, customer_state, customer_gstin,
+             place_of_supply, delivery_address, discount, sale_id) -> None:
+    """Ring up a sale in one transaction and print the invoice.
+
+    A tax invoice of ₹50,000 or more (taxable value) to an unregistered buyer needs the
+    recipient's name, address and state (Rule 46(e)): --customer-name, --customer-address,
+    --customer-state (with or without a phone)."""
     req = SaleRequest(
         sale_id=sale_id or uuid.uuid4().hex, items=[parse_item(i) for i in items],
         payments=[parse_pay(p) for p in pays] or [PaymentRequest("cash")], customer_phone=customer_phone,
         customer_name=customer_name, customer_state_code=customer_state, customer_gstin=customer_gstin,
-        bill_discount=discount)
+        bill_discount=discount, customer_address=customer_address, place_of_supply=place_of_supply,
+        delivery_address=delivery_address)
     inv = sales_service.checkout(STATE.db(), STATE.actor(), req)
     emit(inv.to_json(), lambda: render_invoice(inv))
 

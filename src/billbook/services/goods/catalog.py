@@ -55,8 +55,8 @@ from billbook.db.uow import Database
 from billbook.domain import search as rules
 from billbook.domain import units
 from billbook.domain.barcode import barcode_problem
-from billbook.domain.gst import UNIT_UQC
-from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
+from billbook.domain.gst import UNIT_UQC, hsn_problem
+from billbook.domain.money import D, MoneyError, parse_amount, parse_price, parse_qty, price_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
@@ -71,7 +71,6 @@ DRIVER_LIMIT = 5000
 COUNT_LIMIT = 1000
 
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-_HSN_RE = re.compile(r"^[0-9]{4,8}$")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class ProductInfo:
     def to_json(self) -> dict:
         from billbook.domain.money import money_str, qty_str
         return {"sku": self.sku, "barcode": self.barcode, "name": self.name, "category": self.category,
-                "hsn": self.hsn, "unit": self.unit, "price": money_str(self.price),
+                "hsn": self.hsn, "unit": self.unit, "price": price_str(self.price),
                 "cost_price": money_str(self.cost_price), "gst_rate": format(self.gst_rate.normalize(), "f"),
                 "tax_inclusive": self.tax_inclusive, "reorder_level": qty_str(self.reorder_level),
                 "stock": qty_str(self.stock_qty), "active": self.active}
@@ -148,7 +147,10 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
     name = (name or "").strip()
     if not name or len(name) > 160 or any(ord(c) < 32 for c in name):
         raise ValidationError("name", "a product needs a name of up to 160 characters")
-    the_price = _money(price, "price")
+    try:
+        the_price = parse_price(price, field="price")      # up to 3 decimals (per-kg rates)
+    except MoneyError as exc:
+        raise ValidationError("price", str(exc).split(": ", 1)[-1]) from None
     try:
         rate = D(gst_rate)
     except (MoneyError, TypeError):
@@ -157,8 +159,9 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
         raise ValidationError("gst_rate", f"{gst_rate}% is not one of the shop's rates "
                               f"({', '.join(format(r, 'f') for r in allowed_rates)})")
     hsn = (hsn or "").strip()
-    if hsn and not _HSN_RE.match(hsn):
-        raise ValidationError("hsn", "an HSN/SAC code is 4 to 8 digits")
+    problem = hsn_problem(hsn)
+    if problem:
+        raise ValidationError("hsn", problem)
     code = (barcode or "").strip() or None
     if code:
         problem = barcode_problem(code)
@@ -476,7 +479,7 @@ def update_product(db: Database, actor: Actor, sku: str, **changes) -> ProductIn
 
     def work(s: Session) -> ProductInfo:
         p = find_product(s, sku, lock=True)
-        current = dict(name=p.name, price=p.price, gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
+        current = dict(name=p.name, price=Decimal(price_str(p.price)), gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
                        reorder_level=p.reorder_level, tax_inclusive=p.tax_inclusive,
                        category=p.category.name if p.category else None, cost_price=p.cost_price)
         allowed = parse_rates(get_or_create_shop(s).allowed_gst_rates)
