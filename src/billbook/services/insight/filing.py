@@ -10,7 +10,6 @@ no file behind.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from billbook import config, files
 from billbook.db.models import CreditNote, CreditNoteLine, Customer, Invoice, InvoiceLine, Shop
 from billbook.db.uow import Database
+from billbook.domain.calendar import parse_date
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import ZERO, money_str
 from billbook.domain.permissions import Permission
@@ -49,10 +49,6 @@ def _period(value) -> Period:
         raise ValidationError("period", str(exc)) from None
 
 
-def _as_date(v) -> dt.date:
-    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
-
-
 def _uqc(unit: str) -> str:
     return UNIT_UQC.get((unit or "").strip().lower(), "OTH")
 
@@ -70,7 +66,7 @@ class PeriodData:
 
 
 def _invoice(row, lines: tuple[Line, ...] = ()) -> GstInvoice:
-    return GstInvoice(row.number, _as_date(row.business_date), row.grand_total, row.place_of_supply,
+    return GstInvoice(row.number, parse_date(row.business_date), row.grand_total, row.place_of_supply,
                       bool(row.inter_state), row.customer_gstin or "", row.customer_name or "", row.doc_type,
                       False, lines)
 
@@ -118,7 +114,7 @@ def load_period(s: Session, period: Period, progress: Progress | None = None) ->
         note_lines[ln.credit_note_id].append(Line(ln.hsn or "", ln.name, _uqc(ln.unit), ln.qty, Decimal(ln.gst_rate),
                                                   ln.taxable, ln.cgst, ln.sgst, ln.igst, ln.total,
                                                   tax_inclusive=bool(ln.tax_inclusive)))
-    notes = tuple(GstNote(r.number, _as_date(r.business_date), r.total, originals[r.invoice_id],
+    notes = tuple(GstNote(r.number, parse_date(r.business_date), r.total, originals[r.invoice_id],
                           lines=tuple(note_lines.get(r.id, ()))) for r in notes_rows)
     say(0.6, "Building the return…")
     return PeriodData(shop.gstin if shop else "", shop.name if shop else "", shop.state_code if shop else "",
@@ -350,7 +346,7 @@ def einvoice(db: Database, actor: Actor, number: str) -> EInvoiceExport:
         lines = tuple(Line(ln.hsn or "", ln.name, _uqc(ln.unit), ln.qty, Decimal(ln.gst_rate), ln.taxable, ln.cgst,
                            ln.sgst, ln.igst, ln.total, ln.unit_price, ln.gross, ln.discount, bool(ln.tax_inclusive))
                       for ln in inv.lines)
-        plain = GstInvoice(inv.number, _as_date(inv.business_date), inv.grand_total, inv.place_of_supply,
+        plain = GstInvoice(inv.number, parse_date(inv.business_date), inv.grand_total, inv.place_of_supply,
                            bool(inv.inter_state), inv.customer_gstin or "", inv.customer_name or "", inv.doc_type,
                            False, lines)
         seller = Party(_attr(shop, "gstin"), _attr(shop, "name"), _attr(shop, "address"), _attr(shop, "locality"),
