@@ -11,6 +11,7 @@ no file behind.
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,7 +97,8 @@ def load_period(s: Session, period: Period, progress: Progress | None = None) ->
     say(0.45, "Reading credit notes…")
     cn_range = CreditNote.business_date.between(period.start, period.end)
     notes_rows = s.execute(select(CreditNote.id, CreditNote.number, CreditNote.business_date, CreditNote.total,
-                                  CreditNote.invoice_id).where(cn_range).order_by(CreditNote.id)).all()
+                                  CreditNote.invoice_id, CreditNote.place_of_supply)
+                           .where(cn_range).order_by(CreditNote.id)).all()
     originals = {}
     if notes_rows:
         ids = sorted({r.invoice_id for r in notes_rows})
@@ -115,7 +117,7 @@ def load_period(s: Session, period: Period, progress: Progress | None = None) ->
                                                   ln.taxable, ln.cgst, ln.sgst, ln.igst, ln.total,
                                                   tax_inclusive=bool(ln.tax_inclusive)))
     notes = tuple(GstNote(r.number, parse_date(r.business_date), r.total, originals[r.invoice_id],
-                          lines=tuple(note_lines.get(r.id, ()))) for r in notes_rows)
+                          r.place_of_supply or "", tuple(note_lines.get(r.id, ()))) for r in notes_rows)
     say(0.6, "Building the return…")
     return PeriodData(shop.gstin if shop else "", shop.name if shop else "", shop.state_code if shop else "",
                       shop.gst_scheme if shop else "regular", invoices, notes)
@@ -349,12 +351,19 @@ def einvoice(db: Database, actor: Actor, number: str) -> EInvoiceExport:
         plain = GstInvoice(inv.number, parse_date(inv.business_date), inv.grand_total, inv.place_of_supply,
                            bool(inv.inter_state), inv.customer_gstin or "", inv.customer_name or "", inv.doc_type,
                            False, lines)
-        seller = Party(_attr(shop, "gstin"), _attr(shop, "name"), _attr(shop, "address"), _attr(shop, "locality"),
-                       _attr(shop, "pincode"), _attr(shop, "state_code"), _attr(shop, "phone"), _attr(shop, "email"))
+        # the seller as the invoice's shop snapshot named it, pincode and locality from the profile;
+        # the buyer as the invoice's own snapshot (the customer record only fills what it lacks)
+        snap = json.loads(inv.shop_snapshot or "{}")
+        seller = Party(snap.get("gstin") or _attr(shop, "gstin"), snap.get("name") or _attr(shop, "name"),
+                       snap.get("address") or _attr(shop, "address"),
+                       snap.get("locality") or _attr(shop, "locality"), snap.get("pincode") or _attr(shop, "pincode"),
+                       snap.get("state_code") or _attr(shop, "state_code"), snap.get("phone") or _attr(shop, "phone"),
+                       snap.get("email") or _attr(shop, "email"))
         buyer = Party(inv.customer_gstin or "", inv.customer_name or "",
-                      inv.customer_address or _attr(customer, "address"), _attr(customer, "locality"),
-                      _attr(customer, "pincode"), (inv.customer_gstin or "")[:2], inv.customer_phone or "",
-                      _attr(customer, "email"))
+                      inv.customer_address or _attr(customer, "address"),
+                      inv.customer_locality or _attr(customer, "locality"),
+                      inv.customer_pincode or _attr(customer, "pincode"), (inv.customer_gstin or "")[:2],
+                      inv.customer_phone or "", _attr(customer, "email"))
         return plain, seller, buyer, inv.round_off
     plain, seller, buyer, round_off = db.run(work, readonly=True)
     doc = einv.build(plain, seller, buyer, round_off=round_off)
