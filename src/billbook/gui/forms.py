@@ -357,6 +357,8 @@ class Column:
     width: int = 100
     anchor: str = "w"      # "e" for numbers: right-aligned
     stretch: bool = False
+    priority: int | None = None   # higher stays longer when the table is narrow (see gui/widgets/fit.py)
+    min_width: int = 0
 
 
 def _apply_table_style(widget: tk.Misc) -> None:
@@ -376,7 +378,9 @@ class Table(ctk.CTkFrame):
                                  style="Billbook.Treeview", selectmode="browse")
         for c in columns:
             self.tree.heading(c.key, text=c.title, anchor=c.anchor)
-            self.tree.column(c.key, width=c.width, minwidth=40, anchor=c.anchor, stretch=c.stretch)
+            self.tree.column(c.key, width=c.width, minwidth=20, anchor=c.anchor, stretch=False)
+        from billbook.gui.widgets.fit import ColumnFitter, fit_columns
+        self.fitter = ColumnFitter(self.tree, fit_columns(self.columns, heading_attr="title"))
         bar = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview, style="Billbook.Vertical.TScrollbar")
         self.tree.configure(yscrollcommand=bar.set)
         self.tree.grid(row=0, column=0, sticky="nsew")
@@ -410,12 +414,12 @@ class Table(ctk.CTkFrame):
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Any], Any]], *, tags: dict[str, tuple] | None = None) -> None:
         """``rows``: (iid, values in column order, the object behind the row)."""
-        self.tree.delete(*self.tree.get_children())
+        self.fitter.clear()
         self.rows = {}
         for iid, values, obj in rows:
-            self.tree.insert("", "end", iid=iid, values=["" if v is None else v for v in values],
-                             tags=(tags or {}).get(iid, ()))
+            self.fitter.insert(iid, values, (tags or {}).get(iid, ()))
             self.rows[iid] = obj
+        self.fitter.after_rows_changed()
 
     def selected(self) -> str | None:
         sel = self.tree.selection()
@@ -431,7 +435,7 @@ class Table(ctk.CTkFrame):
         self.tree.see(iid)
 
     def values_of(self, iid: str) -> dict[str, str]:
-        return dict(zip((c.key for c in self.columns), self.tree.item(iid, "values")))
+        return dict(zip((c.key for c in self.columns), self.fitter.values(iid)))
 
     def count(self) -> int:
         return len(self.tree.get_children())

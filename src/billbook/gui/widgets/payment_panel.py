@@ -33,9 +33,13 @@ def _rupees(value: Decimal) -> str:
 class PaymentPanel(ctk.CTkFrame):
     MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
-    def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None]):
+    def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None],
+                 over=None):
+        """``over``: the widget (inside ``master``) whose bottom-left corner the panel sits on when open;
+        the panel may be wider than it (default: the bottom-right of ``master``)."""
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT)
         self.ctx = ctx
+        self._over = over
         self._on_complete, self._on_close = on_complete, on_close
         self.due = ZERO
         self.parts: list = []            # sales.PaymentRequest already given (split)
@@ -104,7 +108,10 @@ class PaymentPanel(ctk.CTkFrame):
 
     def open(self, mode: str | None = None) -> None:
         if not self.visible:
-            self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
+            if self._over is not None:
+                self.place(in_=self._over, relx=0.0, rely=1.0, anchor="sw", x=8, y=-8)
+            else:
+                self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
         self.lift()
         self.error.configure(text="")
         self.set_mode(mode or self.mode)
