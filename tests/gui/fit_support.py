@@ -87,9 +87,9 @@ def _label_problem(w: tk.Label) -> str | None:
     wrap = int(str(w.winfo_pixels(w.cget("wraplength"))))
     need = _text_width(w, w.cget("font"), text)
     if wrap > 0:
-        if w.winfo_reqheight() > height + SLACK or min(wrap, need) > width - pad + SLACK:
-            return (f"wrapped text does not fit (lines up to {min(wrap, need)}px, {w.winfo_reqheight()}px high, "
-                    f"in {width - pad}x{height})")
+        if w.winfo_reqheight() > height + SLACK or w.winfo_reqwidth() > width + SLACK:
+            return (f"wrapped text does not fit (needs {w.winfo_reqwidth()}x{w.winfo_reqheight()}px, "
+                    f"has {width}x{height})")
         return None
     if need > width - pad + SLACK:
         return f"text {need}px wide in a {width - pad}px label"

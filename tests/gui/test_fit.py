@@ -255,6 +255,7 @@ def test_every_screen_and_dialog_fits_the_window(fresh_copy, size, mode):
 def test_the_fit_check_sees_a_cut_button_and_a_cut_label(gui_display):
     """The checker itself: a button pushed past the window's edge, a label too narrow for its
     text, a table whose columns overflow, and a widget the packer had no room for."""
+    import tkinter as tk
     from tkinter import ttk
     root = ctk.CTk()
     try:
@@ -263,7 +264,7 @@ def test_the_fit_check_sees_a_cut_button_and_a_cut_label(gui_display):
         frame.pack(fill="both", expand=True)
         frame.pack_propagate(False)
         ctk.CTkButton(frame, text="Off the edge").place(x=350, y=10)
-        label = ctk.CTkLabel(frame, text="A rather long text that cannot fit", width=60)
+        label = tk.Label(frame, text="A rather long text that cannot fit")
         label.place(x=10, y=60, width=60)
         tree = ttk.Treeview(frame, columns=("a", "b"), show="headings", height=3)
         tree.column("a", width=300, stretch=False)

@@ -296,11 +296,25 @@ class Form(ctk.CTkFrame):
     def add(self, key: str, label: str, *, span: int = 1, **kw) -> Field:
         field = Field(self, label, **kw)
         row, col = divmod(self._next, self.columns)
+        if col and col + span > self.columns:      # a wide field starts a row of its own
+            self._next += self.columns - col
+            row, col = row + 1, 0
         field.grid(row=row, column=col, columnspan=span, sticky="nw", padx=(0, 16), pady=(0, 2))
         self._next += span
         self.fields[key] = field
         self.status.grid(row=row + 1, column=0, columnspan=self.columns, sticky="we", pady=(4, 0))
         return field
+
+    def submit_with(self, callback: Callable[[], None]) -> None:
+        """Enter (or keypad Enter) in any one-line field of the form calls ``callback`` — saves."""
+        def fire(_event=None) -> str:
+            callback()
+            return "break"
+        for field in self.fields.values():
+            if field.kind in ("entry", "password", "combo"):
+                target = field.input._entry if field.kind == "combo" else field.input
+                target.bind("<Return>", fire, add="+")
+                target.bind("<KP_Enter>", fire, add="+")
 
     def __getitem__(self, key: str) -> Field:
         return self.fields[key]

@@ -334,7 +334,8 @@ class ColumnFitter:
         widths = {c.key: max(c.width, need[c.key]) for c in shown}
         over = sum(widths.values()) - width
         if over > 0:                        # shrink text columns toward their minimum, stretching ones first
-            for group in ([c for c in shown if c.stretch], [c for c in shown if not c.stretch and c.anchor != "e"]):
+            for group in ([c for c in shown if c.stretch], [c for c in shown if not c.stretch and c.anchor != "e"],
+                          [c for c in shown if c.anchor == "e"]):
                 slack = sum(widths[c.key] - need[c.key] for c in group)
                 if slack <= 0:
                     continue
@@ -344,6 +345,11 @@ class ColumnFitter:
                 over = sum(widths.values()) - width
                 if over <= 0:
                     break
+        for c in sorted(shown, key=lambda c: -widths[c.key]):   # rounding left a few pixels over
+            over = sum(widths.values()) - width
+            if over <= 0:
+                break
+            widths[c.key] -= min(over, max(widths[c.key] - (need[c.key] if c.anchor == "e" else 30), 0))
         spare = width - sum(widths.values())
         if spare > 0 and shown:             # extra room goes to the stretching columns (else the widest text one)
             grow = [c for c in shown if c.stretch] or [max(shown, key=lambda c: (c.anchor != "e", widths[c.key]))]
