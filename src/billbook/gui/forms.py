@@ -209,6 +209,7 @@ class Field(ctk.CTkFrame):
                  width: int = 220, placeholder: str = "", hint: str = ""):
         super().__init__(master, fg_color="transparent")
         self.kind = kind
+        self.width = width
         self.label = ctk.CTkLabel(self, text=label, anchor="w")
         self.label.grid(row=0, column=0, sticky="w")
         if kind in ("entry", "password"):
@@ -304,6 +305,18 @@ class Form(ctk.CTkFrame):
         self.fields[key] = field
         self.status.grid(row=row + 1, column=0, columnspan=self.columns, sticky="we", pady=(4, 0))
         return field
+
+    def natural_width(self) -> int:
+        """The width the fields ask for (without asking Tk to lay the window out first)."""
+        columns = [0] * self.columns
+        for field in self.fields.values():
+            info = field.grid_info()
+            col, span = int(info.get("column", 0)), int(info.get("columnspan", 1))
+            if span == 1:
+                columns[col] = max(columns[col], field.width + 16)
+        wide = max((f.width + 16 for f in self.fields.values() if int(f.grid_info().get("columnspan", 1)) > 1),
+                   default=0)
+        return max(sum(columns), wide)
 
     def submit_with(self, callback: Callable[[], None]) -> None:
         """Enter (or keypad Enter) in any one-line field of the form calls ``callback`` — saves."""

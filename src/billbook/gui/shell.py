@@ -39,6 +39,8 @@ IDLE_CHECK_MS = 5_000
 #: the first automatic-backup check after login, then one every 15 minutes
 BACKUP_FIRST_MS = 60_000
 BACKUP_EVERY_MS = 15 * 60_000
+#: after login, screens' slow preparations (imports) run in the background
+PREPARE_AFTER_MS = 1_500
 
 
 def pretty_key(sequence: str | None) -> str:
@@ -77,6 +79,9 @@ class Shell(ctk.CTkFrame):
         self.running = False
         self.password_dialog = None
         self._backup_running = False
+        self._placeholder: ctk.CTkLabel | None = None
+        #: when the last switch painted its placeholder (perf_counter), for the switch benchmark
+        self.switch_times: dict[str, float] = {}
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -167,6 +172,15 @@ class Shell(ctk.CTkFrame):
         self._after.append(self.after(IDLE_CHECK_MS, self._idle_tick))
         self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
         self._after.append(self.after(BACKUP_FIRST_MS, self._backup_tick))
+        self._after.append(self.after(PREPARE_AFTER_MS, self._prepare_screens))
+
+    def _prepare_screens(self) -> None:
+        """Run the screens' ``prepare`` work (slow imports) in the background: quick first shows."""
+        if not self.running:
+            return
+        for spec in self.allowed:
+            if spec.prepare is not None and spec.key not in self.screens:
+                self.ctx.run_in_background(spec.prepare, on_error=lambda exc: log.warning("preparing a screen: %s", exc))
 
     def resume(self) -> None:
         """After unlocking: same screen, fresh idle timer."""
@@ -240,6 +254,7 @@ class Shell(ctk.CTkFrame):
             return False
         screen = self.screens.get(key)
         if screen is None:
+            self._show_placeholder(spec.title)
             try:
                 screen = spec.factory(self.content, self.ctx)
             except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down
@@ -252,6 +267,8 @@ class Shell(ctk.CTkFrame):
             hook = getattr(old, "on_hide", None)
             if hook:
                 hook()
+        if self._placeholder is not None:
+            self._placeholder.grid_remove()
         screen.grid(row=0, column=0, sticky="nsew")
         self.current = key
         for k, btn in self.nav.items():
@@ -265,6 +282,22 @@ class Shell(ctk.CTkFrame):
                 log.exception("on_show failed")
                 self.ctx.notify(plain_error(exc), "error")
         return True
+
+    def _show_placeholder(self, title: str) -> None:
+        """Before a screen's first build: the old screen goes and "Opening …" shows at once (issue 16)."""
+        if self.current and self.current in self.screens:
+            old = self.screens[self.current]
+            old.grid_remove()
+            hook = getattr(old, "on_hide", None)
+            if hook:
+                hook()
+            self.current = None
+        if self._placeholder is None:
+            self._placeholder = ctk.CTkLabel(self.content, text="", font=theme.font(16), text_color=theme.MUTED)
+        self._placeholder.configure(text=f"Opening {title}…")
+        self._placeholder.grid(row=0, column=0, sticky="nsew")
+        self.update_idletasks()          # paint it now: the build below holds the Tk thread
+        self.switch_times["placeholder"] = time.perf_counter()
 
     def screen(self, key: str):
         """The built screen object (building it if needed); None when not permitted."""

@@ -293,7 +293,14 @@ class ChartCard(ctk.CTkFrame):
         return max(self.body.winfo_width(), 360), max(self.body.winfo_height(), CHART_HEIGHT)
 
 
-@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=60, shortcut="<Control-Key-6>")
+def _warm_up() -> None:
+    """Import matplotlib and the charts ahead of the first show (seconds of work, off the Tk thread)."""
+    from billbook import charts  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+
+@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=60, shortcut="<Control-Key-6>",
+        prepare=_warm_up)
 class DashboardScreen(ctk.CTkFrame):
     """KPIs and charts for a period; live."""
 

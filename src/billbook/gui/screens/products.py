@@ -158,8 +158,7 @@ class ProductsScreen(ctk.CTkFrame):
         f["unit"].set("pcs")
         f["gst_rate"].set("18" if "18" in rates else rates[-1])
         f.submit_with(self.save)       # Enter in any field saves
-        f.update_idletasks()
-        fields.configure(width=f.winfo_reqwidth() + 16)
+        fields.configure(width=f.natural_width() + 16)
         self.save_btn = ctk.CTkButton(buttons, text="Add product", width=130, command=self.save)
         self.save_btn.pack(side="left")
         self.active_btn = ctk.CTkButton(buttons, text="Deactivate", width=110, fg_color="transparent", border_width=1,

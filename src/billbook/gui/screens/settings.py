@@ -286,8 +286,7 @@ class SettingsScreen(ctk.CTkFrame):
         f["role"].set("cashier")
         f.add("password", "Password", kind="password", width=200, hint="at least 8 characters")
         f.submit_with(self.add_user)
-        f.update_idletasks()
-        add.configure(width=f.winfo_reqwidth() + 16)
+        add.configure(width=f.natural_width() + 16)
 
     def reload_users(self) -> None:
         def done(users):
