@@ -20,7 +20,8 @@ import time
 import customtkinter as ctk
 import pytest
 
-from tests.gui.counter_support import Keyboard, close_app, settle
+from tests.gui.counter_support import Keyboard, close_app
+from tests.gui.counter_support import settle as _settle
 from tests.gui.fit_support import misfits
 
 SIZES = ["1024x600", "1366x768"]
@@ -52,6 +53,11 @@ def fresh_copy(demo_database, tmp_path, monkeypatch, gui_display):
     return tmp_path / "demo.sqlite3", tmp_path / "empty.sqlite3"
 
 
+def settle(app, timeout: float = 60) -> None:
+    """Timers fire and background work calls back (a loaded CI box may take a while: 60 s)."""
+    _settle(app, timeout)
+
+
 def _open(path, size: str, mode: str):
     from billbook.db.bootstrap import open_database
     from billbook.gui.app import App
@@ -77,7 +83,10 @@ class Walk:
         self.stops: list[str] = []
 
     def check(self, stop: str) -> None:
-        settle(self.app)
+        try:
+            settle(self.app)
+        except TimeoutError as exc:
+            raise AssertionError(f"at {stop}: {exc}") from exc
         width, height = (int(v) for v in self.size.split("x"))
         app = self.app
         assert (app.winfo_width(), app.winfo_height()) == (width, height), \
@@ -156,6 +165,11 @@ def walk_everything(path, size: str, mode: str) -> Walk:
             walk.check(spec.title)
             walk.tabs(spec.title, shell.screens[spec.key])
             walked.append(spec.key)
+            frame = shell.screens[spec.key]
+            if hasattr(frame, "screenshot_ready"):      # the screen's own sample state (a ledger, a day…)
+                shell.show(spec.key)
+                frame.screenshot_ready()
+                walk.check(f"{spec.title} (sample)")
             opener = DIALOGS.get(spec.key)
             if opener is not None:
                 shell.show(spec.key)
@@ -191,8 +205,10 @@ def _billing(walk: Walk, screen, keys: Keyboard) -> None:
     keys.press("F12")                       # payment
     _wait(app, lambda: screen.payment.visible)
     walk.check("Billing › payment (cash)")
+    _covers_only_the_cart(walk, screen, "cash")
     screen.payment.set_mode("upi")
     walk.check("Billing › payment (UPI)")
+    _covers_only_the_cart(walk, screen, "UPI")
     keys.press("Escape")
     settle(app)
     screen.focus_scan()
@@ -200,6 +216,16 @@ def _billing(walk: Walk, screen, keys: Keyboard) -> None:
     walk.check("Billing › held carts")
     keys.press("Escape")
     settle(app)
+
+
+def _covers_only_the_cart(walk: Walk, screen, mode: str) -> None:
+    """The payment panel lies over the cart, not over the totals the cashier reads from."""
+    panel, cart = screen.payment, screen.body
+    walk.app.update_idletasks()
+    right, cart_right = panel.winfo_rootx() + panel.winfo_width(), cart.winfo_rootx() + cart.winfo_width()
+    if right > cart_right + 2:
+        walk.problems.append(f"[Billing › payment ({mode})] the payment panel reaches {right - cart_right}px over "
+                             f"the totals")
 
 
 def _invoices(walk: Walk, screen, keys: Keyboard) -> None:

@@ -706,8 +706,9 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
             return
         ov = Overlay(self.body, "Held carts — Enter resume · Del discard · Esc close")
-        table = Table(ov, [Column("label", "Cart", 300, stretch=True), Column("at", "Held at", 150),
-                           Column("by", "By", 110), Column("terminal", "Terminal", 110)],
+        table = Table(ov, [Column("label", "Cart", 300, stretch=True, min_width=150),
+                           Column("at", "Held at", 150, min_width=125, priority=90),
+                           Column("by", "By", 110, priority=40), Column("terminal", "Terminal", 110, priority=30)],
                       height=min(8, max(3, len(rows))))
         table.pack(fill="both", expand=True, padx=12, pady=(4, 12))
         table.set_rows([(str(h.id), (h.label, h.created_at.strftime("%d %b %H:%M"), h.user, h.terminal)) for h in rows])

@@ -90,8 +90,8 @@ class InventoryScreen(ctk.CTkFrame):
         self.ledger_sku.bind("<Return>", lambda _e: self.open_ledger(self.ledger_sku.get().strip()))
         ctk.CTkButton(bar, text="Show ledger", width=110,
                       command=lambda: self.open_ledger(self.ledger_sku.get().strip())).pack(side="left", padx=6)
-        self.ledger_title = ctk.CTkLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
-        self.ledger_title.pack(side="left", padx=6)
+        self.ledger_title = ElidedLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
+        self.ledger_title.pack(side="left", padx=6, fill="x", expand=True)
         self.ledger = Table(right, [Column("at", "When", 134), Column("reason", "Reason", 72),
                                     Column("detail", "Detail", 64, stretch=True), Column("delta", "Change", 74, "e"),
                                     Column("balance", "Balance", 80, "e"), Column("user", "By", 56)], height=10)

@@ -93,9 +93,11 @@ class InvoicesScreen(ctk.CTkFrame):
         ctk.CTkButton(bar, text="Search", width=90, height=36, command=self.refresh).pack(side="left", padx=(10, 0))
 
         self.table = Table(self, [
-            Column("number", "Number", 170, priority=95), Column("date", "Date", 135), Column("customer", "Customer", 120,
-                                                                                   stretch=True),
-            Column("total", "Total ₹", 100, "e"), Column("due", "Due ₹", 75, "e"),
+            # narrow: the number, customer and total stay; the date and due give way (both in the detail)
+            Column("number", "Number", 170, priority=95, min_width=150),
+            Column("date", "Date", 135, priority=60, min_width=125),
+            Column("customer", "Customer", 120, stretch=True, priority=100),
+            Column("total", "Total ₹", 100, "e", priority=90), Column("due", "Due ₹", 75, "e", priority=50),
         ], height=16, command=lambda _iid: self.open_pdf(), select_command=self._selected)
         self.table.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
 

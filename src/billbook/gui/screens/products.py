@@ -154,7 +154,7 @@ class ProductsScreen(ctk.CTkFrame):
         f.add("unit", "Unit", kind="option", values=list(UNIT_UQC), width=122)
         f.add("reorder_level", "Reorder level", width=122)
         f.add("opening_stock", "Opening stock", width=122)
-        f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive")
+        f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive", width=122)
         f["unit"].set("pcs")
         f["gst_rate"].set("18" if "18" in rates else rates[-1])
         f.submit_with(self.save)       # Enter in any field saves

@@ -98,7 +98,8 @@ class ReportsScreen(ctk.CTkFrame):
         right.grid_rowconfigure((1, 2), weight=1)
         self.z_title = ElidedLabel(right, text="Z report", font=theme.font(16, "bold"), anchor="w")
         self.z_title.grid(row=0, column=0, columnspan=2, sticky="we", padx=12, pady=(10, 4))
-        self.z_lines = Table(right, [Column("item", "", 190, stretch=True), Column("value", "₹", 120, "e")], height=5)
+        self.z_lines = Table(right, [Column("item", "", 190, stretch=True), Column("value", "₹", 120, "e", priority=110)],
+                             height=5)
         self.z_lines.grid(row=1, column=0, rowspan=2, sticky="nsew", padx=(12, 6), pady=4)
         self.z_modes = Table(right, [Column("mode", "Mode", 84, stretch=True), Column("sales", "Sales", 80, "e"),
                                      Column("dues", "Dues", 66, "e"), Column("refunds", "Refunds", 86, "e"),
@@ -144,8 +145,10 @@ class ReportsScreen(ctk.CTkFrame):
         self.report = rep
         state = f"closed {rep.closed_at:%d-%m-%Y %H:%M} by {rep.closed_by}" if rep.closed else "open (preview)"
         self.z_title.configure(text=f"Z report · {rep.business_date:%d %b %Y} · {rep.terminal or 'all terminals'} · {state}")
-        numbers = f"{rep.first_number} – {rep.last_number}" if rep.first_number else "—"
-        lines = [("Invoices", f"{rep.invoices:,}"), ("Numbers", numbers), ("Gross", money(rep.gross)),
+        # the range on two rows: each number whole, even in a narrow window
+        numbers = [("First number", rep.first_number), ("Last number", rep.last_number)] if rep.first_number \
+            else [("Numbers", "—")]
+        lines = [("Invoices", f"{rep.invoices:,}"), *numbers, ("Gross", money(rep.gross)),
                  ("Discounts", money(rep.discounts)), ("Taxable value", money(rep.taxable)),
                  ("Tax (CGST+SGST+IGST)", money(rep.tax)), ("Round off", money(rep.round_off)),
                  ("Sales total", money(rep.sales_total)), (f"Returns ({rep.returns})", money(rep.returns_total)),
