@@ -85,6 +85,8 @@ class Shooter:
         self.taken: list[Path] = []
 
     def __call__(self, app, name: str) -> None:
+        width, height = (int(v) for v in self.size.split("x"))
+        app.event_generate("<Motion>", warp=True, x=width - 3, y=height - 3)   # no hover tooltip in the picture
         settle(app)
         folder = self.out if self.size == SIZES[0] else self.out / self.size
         folder.mkdir(parents=True, exist_ok=True)

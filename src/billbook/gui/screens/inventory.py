@@ -172,6 +172,7 @@ class InventoryScreen(ctk.CTkFrame):
         f.add("phone", "Phone", width=240)
         f.add("email", "Email", width=240)
         f.add("gstin", "GSTIN", width=240)
+        f.submit_with(self.add_supplier)
         ctk.CTkButton(side, text="Add supplier", command=self.add_supplier).pack(anchor="w", padx=12, pady=8)
 
     def reload_suppliers(self) -> None:

@@ -94,9 +94,9 @@ class InvoicesScreen(ctk.CTkFrame):
 
         self.table = Table(self, [
             # narrow: the number, customer and total stay; the date and due give way (both in the detail)
-            Column("number", "Number", 170, priority=95, min_width=150),
+            Column("number", "Number", 170, priority=95, min_width=172),
             Column("date", "Date", 135, priority=60, min_width=125),
-            Column("customer", "Customer", 120, stretch=True, priority=100),
+            Column("customer", "Customer", 120, stretch=True, priority=100, min_width=100),
             Column("total", "Total ₹", 100, "e", priority=90), Column("due", "Due ₹", 75, "e", priority=50),
         ], height=16, command=lambda _iid: self.open_pdf(), select_command=self._selected)
         self.table.grid(row=1, column=0, sticky="nsew", pady=(10, 0))

@@ -23,7 +23,7 @@ SEARCH_DELAY_MS = 150
 PAGE = 50
 
 COLUMNS = [
-    Column("sku", "SKU", 80), Column("name", "Name", 190, stretch=True), Column("category", "Category", 96),
+    Column("sku", "SKU", 80, min_width=82), Column("name", "Name", 190, stretch=True), Column("category", "Category", 96),
     Column("unit", "Unit", 55), Column("price", "Price ₹", 80, "e", priority=92), Column("gst", "GST %", 60, "e"),
     Column("stock", "Stock", 62, "e"),
 ]
@@ -262,6 +262,7 @@ class ProductsScreen(ctk.CTkFrame):
         f = self.cat_form = Form(side, columns=1)
         f.pack(padx=12, pady=12, anchor="nw")
         f.add("name", "Category name", width=240)
+        f.submit_with(self.add_category)          # Enter adds; Rename and Delete stay on their buttons
         row = ctk.CTkFrame(side, fg_color="transparent")
         row.pack(anchor="w", padx=12)
         ctk.CTkButton(row, text="Add", width=70, command=self.add_category).pack(side="left")

@@ -78,6 +78,7 @@ class ReportsScreen(ctk.CTkFrame):
         f.add("terminal", "Terminal", width=160)
         f.add("opening_float", "Opening float ₹", width=160, hint="cash in the drawer at opening")
         f.add("counted_cash", "Counted cash ₹", width=160, hint="cash in the drawer now")
+        f.submit_with(self.preview)               # Enter previews; closing the day stays a deliberate click
         f["date"].set(clock.today().isoformat())
         f["terminal"].set(getattr(self.ctx, "terminal", "") or self.ctx.actor.terminal or "")
         if not self.ctx.actor.is_admin:
@@ -99,11 +100,13 @@ class ReportsScreen(ctk.CTkFrame):
 
         right = ctk.CTkFrame(tab)
         right.grid(row=0, column=1, sticky="nsew")
-        right.grid_columnconfigure((0, 1), weight=1, uniform="z")
+        right.grid_columnconfigure(0, weight=5, uniform="z")      # the Z lines get the larger half
+        right.grid_columnconfigure(1, weight=4, uniform="z")
         right.grid_rowconfigure((1, 2), weight=1)
         self.z_title = ElidedLabel(right, text="Z report", font=theme.font(16, "bold"), anchor="w")
         self.z_title.grid(row=0, column=0, columnspan=2, sticky="we", padx=12, pady=(10, 4))
-        self.z_lines = Table(right, [Column("item", "", 190, stretch=True), Column("value", "₹", 120, "e", priority=110)],
+        self.z_lines = Table(right, [Column("item", "", 190, stretch=True, priority=120, min_width=90),
+                                     Column("value", "₹", 120, "e", priority=110)],
                              height=5)
         self.z_lines.grid(row=1, column=0, rowspan=2, sticky="nsew", padx=(12, 6), pady=4)
         self.z_modes = Table(right, [Column("mode", "Mode", 84, stretch=True), Column("sales", "Sales", 80, "e"),
@@ -216,6 +219,7 @@ class ReportsScreen(ctk.CTkFrame):
         f.add("to", "To", width=130)
         f["from"].set(prev_end.replace(day=1).isoformat())
         f["to"].set(prev_end.isoformat())
+        f.submit_with(self.show_gst)
         ctk.CTkButton(bar, text="Show", width=80, command=self.show_gst).pack(side="left", anchor="n", pady=(26, 0))
         ctk.CTkButton(bar, text="Export CSV…", width=110, command=self.export_gst).pack(side="left", anchor="n",
                                                                                       padx=8, pady=(26, 0))

@@ -357,6 +357,7 @@ class SettingsScreen(ctk.CTkFrame):
         f.add("old_password", "Current password", kind="password", width=260)
         f.add("new_password", "New password", kind="password", width=260, hint="at least 8 characters")
         f.add("repeat", "New password again", kind="password", width=260)
+        f.submit_with(self.change_password)
         ctk.CTkButton(tab, text="Change my password", command=self.change_password).pack(anchor="w", padx=8, pady=8)
 
     def change_password(self) -> None:

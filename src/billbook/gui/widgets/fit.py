@@ -334,8 +334,8 @@ class ColumnFitter:
         widths = {c.key: max(c.width, need[c.key]) for c in shown}
         over = sum(widths.values()) - width
         if over > 0:        # shrink toward the minimums: other text columns first, then numbers, names last
-            for group in ([c for c in shown if not c.stretch and c.anchor != "e"], [c for c in shown if c.anchor == "e"],
-                          [c for c in shown if c.stretch]):
+            for group in ([c for c in shown if not c.stretch and c.anchor != "e"],
+                          [c for c in shown if c.anchor == "e"], [c for c in shown if c.stretch]):
                 slack = sum(widths[c.key] - need[c.key] for c in group)
                 if slack <= 0:
                     continue
