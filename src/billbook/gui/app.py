@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("billbook.gui")
 
 DEFAULT_GEOMETRY = "1366x768"
-MIN_SIZE = (1100, 660)
+MIN_SIZE = (1024, 600)     # the smallest laptop screen billbook fits (issue 16)
 
 
 def _state_choices() -> list[str]:

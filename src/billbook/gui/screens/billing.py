@@ -29,6 +29,7 @@ from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.gui.registry import screen
 from billbook.gui.widgets.cart_table import CartTable
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
@@ -81,7 +82,8 @@ class Overlay(ctk.CTkFrame):
 
     def __init__(self, master, title: str, **kwargs):
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT, **kwargs)
-        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=16, pady=(12, 4))
+        wrap_to_width(ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w", justify="left")).pack(
+            fill="x", padx=16, pady=(12, 4))
 
     def show(self, **place) -> None:
         self.place(**(place or {"relx": 0.5, "rely": 0.4, "anchor": "center"}))
@@ -108,7 +110,7 @@ class BillingScreen(ctk.CTkFrame):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=360)
+        self.grid_columnconfigure(1, weight=0, minsize=320)
         self.grid_rowconfigure(1, weight=1)
         from billbook.services.goods import catalog
         ctx = self.ctx
@@ -130,7 +132,7 @@ class BillingScreen(ctk.CTkFrame):
                                         text_color=theme.MUTED, font=theme.font(14), fg_color=theme.TABLE_BG)
         self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
 
-        right = ctk.CTkFrame(self, fg_color="transparent", width=360)
+        right = ctk.CTkFrame(self, fg_color="transparent", width=320)
         right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
         self.right = right
         # customer
@@ -190,10 +192,12 @@ class BillingScreen(ctk.CTkFrame):
                           text_color=("gray10", "gray90"), command=cmd).grid(
                 row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
                 pady=(6, 0))
-        self.hints = ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED, anchor="w",
-                                  justify="left", wraplength=1080, height=20)
+        self.hints = wrap_to_width(ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED,
+                                                anchor="w", justify="left", height=20))
         self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
-        self.payment = PaymentPanel(self.body, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment)
+        # over the cart's bottom left; on a narrow window it may reach over the totals' edge
+        self.payment = PaymentPanel(self, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
+                                    over=self.body)
 
     def _bind_keys(self) -> None:
         e = self.search.entry
@@ -749,8 +753,9 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
             return
         ov = Overlay(self.body, "Held carts — Enter resume · Del discard · Esc close")
-        table = Table(ov, [Column("label", "Cart", 300, stretch=True), Column("at", "Held at", 150),
-                           Column("by", "By", 110), Column("terminal", "Terminal", 110)],
+        table = Table(ov, [Column("label", "Cart", 300, stretch=True, min_width=150),
+                           Column("at", "Held at", 150, min_width=125, priority=90),
+                           Column("by", "By", 110, priority=40), Column("terminal", "Terminal", 110, priority=30)],
                       height=min(8, max(3, len(rows))))
         table.pack(fill="both", expand=True, padx=12, pady=(4, 12))
         table.set_rows([(str(h.id), (h.label, h.created_at.strftime("%d %b %H:%M"), h.user, h.terminal)) for h in rows])
