@@ -183,7 +183,8 @@ class FirstRunWizard(ctk.CTkFrame):
             return actor, info
 
         self.submit.configure(state="disabled")
-        self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…")
+        self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…",
+                                   app_wide=True)
 
     def _done(self, result) -> None:
         actor, info = result
@@ -272,7 +273,8 @@ class LoginForm(ctk.CTkFrame):
         self.message.configure(text="")
         db, terminal = self.ctx.db, self.ctx.terminal
         self.ctx.run_in_background(lambda: user_service.login(db, username, password, terminal),
-                                   on_done=self._ok, on_error=self._refused, busy="Checking your password…")
+                                   on_done=self._ok, on_error=self._refused, busy="Checking your password…",
+                                   app_wide=True)
 
     def _ok(self, actor: Actor) -> None:
         if self.locked_user:
@@ -322,7 +324,7 @@ class App(ctk.CTk):
         self._open_started = True
         url = self._url
         self.ctx.run_in_background(lambda: _load(_open(url)), on_done=self._opened, on_error=self._open_failed,
-                                   busy="Opening the database…")
+                                   busy="Opening the database…", app_wide=True)
 
     def _opened(self, loaded) -> None:
         db, info, has_users = loaded
@@ -358,10 +360,11 @@ class App(ctk.CTk):
 
     def start_session(self, actor: Actor) -> None:
         from billbook.gui.shell import Shell
+        if self.shell is not None:
+            self._end_shell()
         self.ctx.actor = actor
         self.set_title()
-        if self.shell is not None:
-            self.shell.destroy()
+        self.ctx.begin_session()
         self.shell = Shell(self, self.ctx)
         self.show(self.shell)
         self.shell.start()
@@ -377,20 +380,26 @@ class App(ctk.CTk):
         self.show(self.shell)
         self.shell.resume()
 
+    def _end_shell(self) -> None:
+        """Tear the session down: the shell's timers and screens, then every callback it left."""
+        shell, self.shell = self.shell, None
+        if shell is not None:
+            shell.stop()
+            if self.face is shell:
+                self.face = None
+        self.ctx.end_session()
+        if shell is not None:
+            shell.destroy()
+
     def logout(self) -> None:
         actor = self.ctx.actor
+        self._end_shell()
         self.ctx.actor = None
         self.save_window()
-        if self.shell is not None:
-            self.shell.stop()
-            if self.face is self.shell:
-                self.face = None
-            self.shell.destroy()
-            self.shell = None
         if actor is not None:
             from billbook.services.people import users as user_service
             db = self.db
-            self.ctx.run_in_background(lambda: user_service.logout(db, actor))
+            self.ctx.run_in_background(lambda: user_service.logout(db, actor), app_wide=True)
         self.show(LoginForm(self))
 
     def save_window(self) -> None:

@@ -9,6 +9,13 @@ Nothing slow runs on the Tk thread. A screen calls::
 thread (results are collected by ``after()`` polling). Without ``on_error`` the error is shown
 in plain words in the shell's message bar. While jobs with a ``busy`` text run, the shell
 shows a progress indicator.
+
+Sessions: everything a login creates belongs to that login. ``begin_session()`` opens a scope
+and ``end_session()`` (log-out, window close) closes it: the listeners registered during the
+session (message bar, busy and health indicators, sales subscribers), its ``schedule()``
+timers and its background jobs' callbacks are dropped, so nothing from an old login can
+touch a destroyed widget. A job whose callback belongs to a destroyed widget is dropped
+quietly; an exception in one callback is logged and never stops the poll or other jobs.
 """
 
 from __future__ import annotations
@@ -51,7 +58,19 @@ class _Job:
     busy: str | None
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
+    session: int = 0
     started: float = field(default_factory=time.monotonic)
+
+
+def _widget_gone(callback) -> bool:
+    """True when ``callback`` is a bound method of a Tk widget that no longer exists."""
+    owner = getattr(callback, "__self__", None)
+    if owner is None or not hasattr(owner, "winfo_exists"):
+        return False
+    try:
+        return not owner.winfo_exists()
+    except tk.TclError:
+        return True
 
 
 class AppContext:
@@ -79,6 +98,10 @@ class AppContext:
         self._busy_listeners: list[Callable[[str | None], None]] = []
         self._message_listeners: list[Callable[[str, str], None]] = []
         self._health_listeners: list[Callable[[bool, str], None]] = []
+        #: the current login's scope: 0 before the first login; bumped by ``end_session``
+        self.session = 0
+        self._in_session = False
+        self._timers: dict[str, tuple[tk.Misc, int]] = {}
         self.healthy = True
         self.closed = False
         #: set by the shell: the Shell object and its per-screen key binder
@@ -92,11 +115,16 @@ class AppContext:
     # ------------------------------------------------------------------ background work
     def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                           on_error: Callable[[BaseException], None] | None = None, *,
-                          busy: str | None = None) -> int:
-        """Run ``fn()`` in a worker thread; call back on the Tk thread. Returns a job id."""
+                          busy: str | None = None, app_wide: bool = False) -> int:
+        """Run ``fn()`` in a worker thread; call back on the Tk thread. Returns a job id.
+
+        The callbacks belong to the current session: after ``end_session`` they are dropped
+        (``fn`` still runs to its end). ``app_wide`` jobs (opening the database, logging in or
+        out) call back whatever the session.
+        """
         with self._lock:
             self._next_id += 1
-            job = _Job(self._next_id, busy, on_done, on_error)
+            job = _Job(self._next_id, busy, on_done, on_error, -1 if app_wide else self.session)
             self._jobs[job.id] = job
         # The worker only gets the job id: ``fn`` (whose closure reaches the widgets and the Tk
         # root) stays referenced from here and is released on the Tk thread, never in a worker.
@@ -118,38 +146,57 @@ class AppContext:
 
     def _poll(self) -> None:
         if self.closed:
-            return
-        while True:
-            try:
-                job_id, ok, value = self._results.get_nowait()
-            except queue.Empty:
-                break
-            job = self._jobs.pop(job_id, None)
-            self._fns.pop(job_id, None)
-            if job is None:
-                continue
-            try:
-                if ok:
-                    self._set_health(True)
-                    if job.on_done:
-                        job.on_done(value)
-                else:
-                    if isinstance(value, DatabaseUnavailable):
-                        self._set_health(False, str(value))
-                    if not isinstance(value, BillbookError):
-                        log.error("background job failed", exc_info=value)
-                    if job.on_error:
-                        job.on_error(value)
-                    else:
-                        self.notify(plain_error(value), "error")
-            except Exception as exc:  # noqa: BLE001 - a callback bug must not kill the poller
-                log.exception("callback failed")
-                self.notify(plain_error(exc), "error")
-        self._update_busy()
-        if self._jobs:
-            self.root.after(POLL_MS, self._poll)
-        else:
             self._polling = False
+            return
+        try:
+            while True:
+                try:
+                    job_id, ok, value = self._results.get_nowait()
+                except queue.Empty:
+                    break
+                job = self._jobs.pop(job_id, None)
+                self._fns.pop(job_id, None)
+                if job is not None:
+                    self._deliver(job, ok, value)
+            self._update_busy()
+        finally:
+            # whatever a callback did, the poll goes on while jobs are running
+            if self._jobs and not self.closed:
+                try:
+                    self.root.after(POLL_MS, self._poll)
+                except tk.TclError:       # the window is gone
+                    self._polling = False
+            else:
+                self._polling = False
+
+    def _deliver(self, job: _Job, ok: bool, value: Any) -> None:
+        """Call one job's callback; a stale or failing callback never reaches the others."""
+        if not ok and not isinstance(value, BillbookError):
+            log.error("background job failed", exc_info=value)
+        if job.session not in (-1, self.session):
+            log.debug("dropped the result of job %s from an ended session", job.id)
+            return
+        callback = job.on_done if ok else job.on_error
+        if callback is not None and _widget_gone(callback):
+            log.debug("dropped the result of job %s: its widget is gone", job.id)
+            return
+        try:
+            if ok:
+                self._set_health(True)
+                if callback:
+                    callback(value)
+            else:
+                if isinstance(value, DatabaseUnavailable):
+                    self._set_health(False, str(value))
+                if callback:
+                    callback(value)
+                else:
+                    self.notify(plain_error(value), "error")
+        except tk.TclError as exc:     # a widget destroyed under the callback: nothing to show it in
+            log.warning("callback of job %s met a destroyed widget: %s", job.id, exc)
+        except Exception as exc:  # noqa: BLE001 - a callback bug must not kill the poller
+            log.exception("callback failed")
+            self.notify(plain_error(exc), "error")
 
     @property
     def pending(self) -> int:
@@ -166,12 +213,75 @@ class AppContext:
             raise TimeoutError(f"{len(self._jobs)} background job(s) still running after {timeout}s")
 
     def _update_busy(self) -> None:
-        texts = [j.busy for j in self._jobs.values() if j.busy]
+        texts = [j.busy for j in self._jobs.values() if j.busy and j.session in (-1, self.session)]
         text = texts[-1] if texts else None
-        for cb in list(self._busy_listeners):
-            cb(text)
+        self._call_all(self._busy_listeners, text)
+
+    def _call_all(self, listeners: list, *args) -> None:
+        for cb in list(listeners):
+            try:
+                cb(*args)
+            except tk.TclError as exc:    # a listener whose widget is gone: forget it
+                log.warning("dropped a listener whose widget is gone: %s", exc)
+                if cb in listeners:
+                    listeners.remove(cb)
+            except Exception:  # noqa: BLE001 - one listener must not stop the others
+                log.exception("listener failed")
+
+    # ------------------------------------------------------------------ sessions
+    def begin_session(self) -> int:
+        """Open the scope of a login (the shell calls this); returns its number."""
+        if self._in_session:
+            self.end_session()
+        self._in_session = True
+        return self.session
+
+    def end_session(self) -> None:
+        """Tear down everything the current login created (log-out, window close)."""
+        self._in_session = False
+        self.session += 1
+        for aid, (widget, _session) in list(self._timers.items()):
+            try:
+                widget.after_cancel(aid)
+            except (tk.TclError, ValueError):
+                pass
+        self._timers.clear()
+        self._busy_listeners.clear()
+        self._message_listeners.clear()
+        self._health_listeners.clear()
+        self._sales_listeners.clear()
+        self.shell = None
+        self.bind_key = lambda owner, seq, fn: None
+        self._update_busy()
+
+    def schedule(self, widget: tk.Misc, ms: int, fn: Callable[[], None]) -> str:
+        """``widget.after(ms, fn)`` owned by the current session (cancelled by ``end_session``)."""
+        aid = ""
+
+        def fire() -> None:
+            self._timers.pop(aid, None)
+            try:
+                fn()
+            except tk.TclError as exc:
+                log.warning("timer met a destroyed widget: %s", exc)
+            except Exception:  # noqa: BLE001 - keep the app going
+                log.exception("timer failed")
+        aid = widget.after(ms, fire)
+        self._timers[aid] = (widget, self.session)
+        return aid
+
+    def cancel(self, aid: str | None) -> None:
+        if not aid:
+            return
+        entry = self._timers.pop(aid, None)
+        widget = entry[0] if entry else self.root
+        try:
+            widget.after_cancel(aid)
+        except (tk.TclError, ValueError):
+            pass
 
     def shutdown(self) -> None:
+        self.end_session()
         self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
@@ -184,8 +294,7 @@ class AppContext:
 
     def notify(self, text: str, kind: str = "info") -> None:
         """Show a message in the shell's message bar; kind is info, ok, warn or error."""
-        for cb in list(self._message_listeners):
-            cb(text, kind)
+        self._call_all(self._message_listeners, text, kind)
 
     def on_sales_changed(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Subscribe (e.g. the dashboard) to 'a sale, return or held cart changed'. Returns an unsubscribe."""
@@ -219,8 +328,7 @@ class AppContext:
         if ok == self.healthy and ok:
             return
         self.healthy = ok
-        for cb in list(self._health_listeners):
-            cb(ok, detail)
+        self._call_all(self._health_listeners, ok, detail)
 
     # ------------------------------------------------------------------ documents
     def open_document(self, path, *, print_it: bool = False) -> None:
