@@ -66,3 +66,53 @@ def test_discount_limit_is_a_shop_setting(db, admin, cashier):
     assert shop_service.update_shop(db, admin, discount_limit="none").discount_limit is None
     changes = [r.details["changes"] for r in audit_service.search_audit(db, admin, action="shop.update").rows]
     assert {"discount_limit": [None, "10"]} in changes
+
+
+# ---------------------------------------------------------------- an approved return by a cashier
+
+@pytest.fixture
+def sold(db, admin, cashier):
+    from billbook.services.goods import catalog
+    from billbook.services.selling import checkout as sales
+    catalog.add_product(db, admin, sku="SOAP", name="Soap 100 g", price="45", gst_rate="18", stock="10")
+    return sales.checkout(db, cashier, sales.SaleRequest("ap-1", [("SOAP", "3")], [("cash", None)]))
+
+
+def test_a_cashiers_return_goes_through_with_an_admins_approval_and_both_names_are_audited(db, admin, cashier, sold):
+    from dataclasses import replace
+
+    from billbook.services.selling import returns
+    with pytest.raises(PermissionDenied):
+        returns.create_return(db, cashier, sold.number, [("SOAP", "1")])
+    ok = users.approve(db, cashier, "owner", DEFAULT_PASSWORD, "return", invoice=sold.number)
+    # an approval that was never given (forged token), or given for another action, is refused
+    with pytest.raises(PermissionDenied):
+        returns.create_return(db, cashier, sold.number, [("SOAP", "1")], approval=replace(ok, token="f" * 32))
+    with pytest.raises(PermissionDenied):
+        returns.create_return(db, cashier, sold.number, [("SOAP", "1")], approval=replace(ok, action="discount"))
+    other = make_user(db, "ravi", "cashier")
+    with pytest.raises(PermissionDenied):
+        returns.create_return(db, other, sold.number, [("SOAP", "1")], approval=ok)
+    cn = returns.create_return(db, cashier, sold.number, [("SOAP", "1")], approval=ok)
+    assert cn.user == "asha" and cn.lines[0].qty == 1
+    rows = audit_service.search_audit(db, admin, action="return.approved").rows
+    assert [(r.username, r.details["approver"]) for r in rows] == [("asha", "owner")]
+
+
+# ---------------------------------------------------------------- prints are honest
+
+def test_a_copy_counts_only_when_recorded_and_a_reprint_never_overwrites_the_original(db, admin, cashier, sold):
+    from billbook.services.selling import documents
+    first = documents.invoice_copy(db, cashier, sold.number)
+    assert not first.duplicate
+    # the viewer failed: nothing recorded, so the next copy is still the original
+    again = documents.invoice_copy(db, cashier, sold.number)
+    assert not again.duplicate and again.path == first.path
+    original = first.path.read_bytes()
+    assert documents.record_print(db, cashier, sold.number, path=first.path) == 1
+    dup = documents.invoice_copy(db, cashier, sold.number)
+    assert dup.duplicate and dup.path != first.path and dup.path.name.endswith("-duplicate-2.pdf")
+    assert first.path.read_bytes() == original
+    assert documents.record_print(db, cashier, sold.number, path=dup.path) == 2
+    prints = audit_service.search_audit(db, admin, action="invoice.print").rows
+    assert [r.details["copy"] for r in prints] == [2, 1]

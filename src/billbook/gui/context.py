@@ -331,18 +331,28 @@ class AppContext:
         self._call_all(self._health_listeners, ok, detail)
 
     # ------------------------------------------------------------------ documents
-    def open_document(self, path, *, print_it: bool = False) -> None:
-        """Hand a PDF to the system viewer (or printer); off in tests and screenshots."""
+    def open_document(self, path, *, print_it: bool = False, report: Callable[[str], None] | None = None) -> bool:
+        """Hand a PDF to the system viewer (or printer); off in tests and screenshots.
+
+        Returns True when it was sent (with ``open_documents`` off: taken as sent). A problem
+        goes to ``report`` (e.g. the counter's print line) or else the message bar as a warning.
+        """
         self.opened.append(str(path))
         if not self.open_documents:
-            return
+            return True
         try:
             from billbook.documents import files
             if print_it and hasattr(files, "print_file"):
                 files.print_file(path)
             elif hasattr(files, "open_file"):
                 files.open_file(path)
+            return True
         except BillbookError as exc:
-            self.notify(str(exc), "warn")
+            message = str(exc)
         except Exception as exc:  # noqa: BLE001 - no viewer installed etc.
-            self.notify(f"The PDF was saved to {path} but could not be opened: {exc}", "warn")
+            message = f"The PDF was saved to {path} but could not be opened: {exc}"
+        if report is not None:
+            report(message)
+        else:
+            self.notify(message, "warn")
+        return False

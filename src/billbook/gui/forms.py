@@ -330,15 +330,73 @@ class Form(ctk.CTkFrame):
 
     def show_error(self, exc: BaseException) -> None:
         """Put a service error next to its field (or in the status line); never a traceback."""
+        self.show_errors([exc])
+
+    def show_errors(self, errors: Sequence[BaseException]) -> None:
+        """Every bad field at once, each at its field; the first one gets the focus."""
         self.clear_errors()
-        field = self.field_for(getattr(exc, "field", None))
-        message = getattr(exc, "message", None) or str(exc)
-        if field is not None:
-            field.show_error(message)
-            field.focus()
-            self.status.error("Please correct the field marked in red.")
-        else:
-            self.status.error(error_text(exc))
+        marked: list[Field] = []
+        other: list[str] = []
+        for exc in errors:
+            field = self.field_for(getattr(exc, "field", None))
+            message = getattr(exc, "message", None) or str(exc)
+            if field is not None and field not in marked:
+                field.show_error(message)
+                marked.append(field)
+            elif field is None:
+                other.append(error_text(exc))
+        if marked:
+            marked[0].focus()
+        if other:
+            self.status.error("  ".join(other))
+        elif marked:
+            self.status.error("Please correct the field marked in red." if len(marked) == 1 else
+                              f"Please correct the {len(marked)} fields marked in red.")
+
+    def check(self, checks: dict[str, Callable[[Any], Any]]) -> dict[str, Any] | None:
+        """Run ``checks[key](value)`` for every field; show all the refusals at once.
+
+        A check returns the clean value or raises (a ``ValidationError``/``MoneyError``/
+        ``ValueError`` with a message). Returns the values (cleaned where checked), or None
+        when any field was refused.
+        """
+        values = self.values()
+        errors: list[BaseException] = []
+        for key, fn in checks.items():
+            try:
+                values[key] = fn(values.get(key))
+            except Exception as exc:  # noqa: BLE001 - any refusal is shown at its field
+                message = getattr(exc, "message", None) or str(exc).split(": ", 1)[-1]
+                err = ValueError(message)
+                err.field, err.message = key, message          # type: ignore[attr-defined]
+                errors.append(err)
+        if errors:
+            self.show_errors(errors)
+            return None
+        self.clear_errors()
+        return values
+
+
+def all_errors(validate: Callable[..., Any], values: dict[str, Any], fallback: dict[str, Any],
+               rounds: int = 24) -> list[BaseException]:
+    """Every field the service's own validator refuses, not just the first.
+
+    ``validate(**values)`` raises a ``ValidationError`` naming one field; that field is then
+    given its harmless ``fallback`` value and the check runs again, until it passes (or a
+    field without a fallback is refused). The rules stay in the service.
+    """
+    from billbook.errors import ValidationError
+    vals, errors = dict(values), []
+    for _ in range(rounds):
+        try:
+            validate(**vals)
+            return errors
+        except ValidationError as exc:
+            errors.append(exc)
+            if exc.field not in fallback or vals.get(exc.field) == fallback[exc.field]:
+                return errors
+            vals[exc.field] = fallback[exc.field]
+    return errors
 
 
 def error_text(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.config import host_name
-from billbook.db.models import LoginSession, User
+from billbook.db.models import AuditEntry, LoginSession, User
 from billbook.db.uow import Database
 from billbook.domain.permissions import Permission, Role
 from billbook.services import settings
@@ -194,6 +195,8 @@ class Approval:
     approver: str
     approver_id: int
     requested_by: str
+    #: names this approval in its audit row (so a service can check it was really given)
+    token: str = ""
 
 
 @requires(Permission.SELL)
@@ -219,9 +222,10 @@ def approve(db: Database, actor: Actor, approver: str, password: str, action: st
             audit(s, actor, "approval.refused", "user", user.id, approves=action, approver=user.username,
                   reason="not an admin")
             return None, "not-admin"
+        token = uuid.uuid4().hex
         audit(s, actor, "approval.granted", "user", user.id, approves=action, approver=user.username,
-              requested_by=actor.username, **{k: str(v) for k, v in details.items()})
-        return Approval(action, user.username, user.id, actor.username), None
+              requested_by=actor.username, token=token, **{k: str(v) for k, v in details.items()})
+        return Approval(action, user.username, user.id, actor.username, token), None
 
     approval, error = db.run(work)
     if approval is None:
@@ -229,6 +233,24 @@ def approve(db: Database, actor: Actor, approver: str, password: str, action: st
             raise PermissionDenied(f"{name} is not an admin: only an admin can approve {APPROVALS[action]}.")
         _raise_login_error(error)
     return approval
+
+
+#: how long an approval stays good for the action it was given for
+APPROVAL_MINUTES = 15
+
+
+def check_approval(s: Session, actor: Actor, approval: Approval | None, action: str) -> Approval | None:
+    """The approval when it was really given (its audit row exists) to ``actor`` for ``action``
+    in the last :data:`APPROVAL_MINUTES` minutes; else None. For services, in their transaction."""
+    if approval is None or approval.action != action or approval.requested_by != actor.username \
+            or not approval.token:
+        return None
+    since = clock.now() - dt.timedelta(minutes=APPROVAL_MINUTES)
+    found = s.scalars(select(AuditEntry.id).where(
+        AuditEntry.action == "approval.granted", AuditEntry.username == actor.username, AuditEntry.at >= since,
+        AuditEntry.entity_id == str(approval.approver_id),
+        AuditEntry.details.contains(approval.token))).first()
+    return approval if found is not None else None
 
 
 def logout(db: Database, actor: Actor) -> None:
