@@ -239,7 +239,7 @@ class LoginForm(ctk.CTkFrame):
             self.user.configure(state="disabled")
             ctk.CTkButton(card, text="Log out instead", width=320, fg_color="transparent",
                           text_color=theme.ACCENT, hover_color=theme.PANEL,
-                          command=self.app.logout).pack(padx=40, pady=(0, 6))
+                          command=self.app.request_logout).pack(padx=40, pady=(0, 6))
         self.where = ctk.CTkLabel(card, text="", text_color=theme.MUTED, font=theme.font(11), wraplength=340)
         self.where.pack(padx=40, pady=(4, 22))
         self.refresh()
@@ -289,6 +289,36 @@ class LoginForm(ctk.CTkFrame):
         self.password.focus_set()
 
 
+class Ask(ctk.CTkFrame):
+    """A small question over the whole window: Enter takes the first choice, Esc the last."""
+
+    def __init__(self, master, title: str, text: str, choices: list[tuple[str, object]]):
+        super().__init__(master, corner_radius=12, border_width=2, border_color=theme.WARN)
+        self.choices = choices
+        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=18, pady=(14, 2))
+        ctk.CTkLabel(self, text=text, font=theme.font(13), anchor="w", justify="left", wraplength=460).pack(
+            fill="x", padx=18)
+        row = ctk.CTkFrame(self, fg_color="transparent")
+        row.pack(fill="x", padx=18, pady=(10, 14))
+        for i, (label, _fn) in enumerate(choices):
+            ctk.CTkButton(row, text=label, command=lambda i=i: self.choose(i),
+                          **({} if i == 0 else {"fg_color": "transparent", "border_width": 1,
+                                                 "text_color": ("gray10", "gray90")})).pack(side="left", padx=(0, 8))
+        self.bind("<Return>", lambda _e: self.choose(0) or "break")
+        self.bind("<KP_Enter>", lambda _e: self.choose(0) or "break")
+        self.bind("<Escape>", lambda _e: self.choose(len(choices) - 1) or "break")
+        self.place(relx=0.5, rely=0.4, anchor="center")
+        self.lift()
+        self.focus_set()
+
+    def choose(self, index: int) -> None:
+        fn = self.choices[index][1]
+        if self.winfo_exists():
+            self.destroy()
+        if callable(fn):
+            fn()
+
+
 class App(ctk.CTk):
     """The billbook window."""
 
@@ -304,7 +334,8 @@ class App(ctk.CTk):
         self.geometry(geometry or cfg.get("gui_geometry") or DEFAULT_GEOMETRY)
         self.face: ctk.CTkFrame | None = None
         self.shell = None
-        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.protocol("WM_DELETE_WINDOW", self.request_close)
+        self.question: Ask | None = None
         self.last_activity = time.monotonic()
         for seq in ("<KeyPress>", "<Motion>", "<ButtonPress>"):
             self.bind_all(seq, self._activity, add="+")
@@ -391,6 +422,49 @@ class App(ctk.CTk):
         if shell is not None:
             shell.destroy()
 
+    def open_cart(self):
+        """The billing screen when it holds an open cart, else None."""
+        billing = self.shell.screens.get("billing") if self.shell is not None else None
+        return billing if billing is not None and getattr(billing, "cart", None) is not None \
+            and billing.cart.lines else None
+
+    def ask(self, title: str, text: str, choices: list[tuple[str, object]]) -> Ask:
+        if self.question is not None and self.question.winfo_exists():
+            self.question.destroy()
+        self.question = Ask(self, title, text, choices)
+        return self.question
+
+    def request_logout(self) -> None:
+        """Log out (Ctrl+Shift+Q, the sidebar, the lock screen); with a cart open, ask first and hold it."""
+        billing = self.open_cart()
+        if billing is None:
+            self.logout()
+            return
+        lines = len(billing.cart.lines)
+        self.ask("Log out with a cart open?",
+                 f"The cart ({lines} line{'s' if lines != 1 else ''}) will be held: F5 on the counter resumes it, "
+                 "on any terminal.",
+                 [("Hold the cart and log out  (Enter)", lambda: billing.hold(then=self.logout)),
+                  ("Stay  (Esc)", self._back_to_work)])
+
+    def request_close(self) -> None:
+        """The window's close button: with a cart open, ask first (the cart is kept either way)."""
+        billing = self.open_cart()
+        if billing is None:
+            self.close()
+            return
+        lines = len(billing.cart.lines)
+        self.ask("Close billbook with a cart open?",
+                 f"The cart ({lines} line{'s' if lines != 1 else ''}) is kept on this terminal and offered back "
+                 "at the next start.",
+                 [("Keep the cart and close  (Enter)", self.close), ("Stay  (Esc)", self._back_to_work)])
+
+    def _back_to_work(self) -> None:
+        if self.face is not None and hasattr(self.face, "focus_first"):
+            self.face.focus_first()
+        elif self.shell is not None and self.shell.current:
+            self.shell.show(self.shell.current)
+
     def logout(self) -> None:
         actor = self.ctx.actor
         self._end_shell()
@@ -415,18 +489,20 @@ class App(ctk.CTk):
         self.save_window()
 
     def close(self) -> None:
+        """Close now: the open cart is saved (offered back at the next start), the session ends."""
         self.save_window()
         actor = self.ctx.actor
+        if self.shell is not None:
+            self.shell.stop()          # the counter saves its open cart here, on this thread
+        self.ctx.end_session()         # nothing of the session calls back into the dying window
         if actor is not None:
             from billbook.services.people import users as user_service
             try:
                 user_service.logout(self.db, actor)
             except BillbookError:
                 pass
-        if self.shell is not None:
-            self.shell.stop()
         try:
-            self.ctx.wait_idle(5)      # let running work finish so nothing outlives the window
+            self.ctx.wait_idle(2)      # let running work finish so nothing outlives the window
         except TimeoutError:
             log.warning("closing with background work still running")
         self.ctx.shutdown()

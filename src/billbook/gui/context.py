@@ -20,6 +20,7 @@ quietly; an exception in one callback is logged and never stops the poll or othe
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
@@ -41,6 +42,9 @@ if TYPE_CHECKING:  # kept out of the start-up path: the window shows before SQLA
 log = logging.getLogger("billbook.gui")
 
 POLL_MS = 25
+#: the cyclic garbage collector runs on the Tk thread only, this often (see AppContext)
+GC_EVERY_MS = 1000
+_gc_owners = 0
 
 
 def plain_error(exc: BaseException) -> str:
@@ -107,6 +111,38 @@ class AppContext:
         #: set by the shell: the Shell object and its per-screen key binder
         self.shell = None
         self.bind_key: Callable[[object, str, Callable[[], object]], None] = lambda owner, seq, fn: None
+        # Tk objects (fonts, images) of destroyed widgets sit in reference cycles; if the cyclic
+        # collector ran in a worker thread it would call into Tcl from there and hang. So while a
+        # window lives, automatic collection is off and the Tk thread collects on a timer.
+        global _gc_owners
+        _gc_owners += 1
+        self._gc_owned = True
+        gc.disable()
+        self._gc_ticks = 0
+        try:
+            root.after(GC_EVERY_MS, self._collect)
+        except (tk.TclError, AttributeError):
+            pass
+
+    def _collect(self) -> None:
+        if self.closed:
+            return
+        self._gc_ticks += 1
+        gc.collect(2 if self._gc_ticks % 30 == 0 else 1)
+        try:
+            self.root.after(GC_EVERY_MS, self._collect)
+        except tk.TclError:
+            pass
+
+    def _release_gc(self) -> None:
+        global _gc_owners
+        if self._gc_owned:
+            self._gc_owned = False
+            _gc_owners -= 1
+            gc.collect()            # on the Tk thread, while Tcl is still there
+            if _gc_owners <= 0:
+                _gc_owners = 0
+                gc.enable()
 
     # ------------------------------------------------------------------ permissions
     def can(self, permission: Permission) -> bool:
@@ -203,14 +239,20 @@ class AppContext:
         return len(self._jobs)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Pump the Tk loop until every background job has called back (tests, screenshots)."""
+        """Pump the Tk loop until every background job has called back and no session timer
+        (e.g. the counter's save of the open cart) is waiting (tests, screenshots)."""
         end = time.monotonic() + timeout
-        while (self._jobs or not self._results.empty()) and time.monotonic() < end:
-            self.root.update()
+        while True:
+            self.root.update()       # callbacks may start more work: check only after them
+            if not (self._jobs or self._timers) and self._results.empty():
+                break
+            if time.monotonic() >= end:
+                busy = [j.busy or getattr(self._fns.get(j.id), "__qualname__", "?") for j in self._jobs.values()]
+                raise TimeoutError(f"{len(self._jobs)} background job(s) and {len(self._timers)} timer(s) "
+                                   f"still pending after {timeout}s: {busy}")
             time.sleep(0.005)
-        self.root.update()
-        if self._jobs:
-            raise TimeoutError(f"{len(self._jobs)} background job(s) still running after {timeout}s")
+        if self._gc_owned:
+            gc.collect(1)
 
     def _update_busy(self) -> None:
         texts = [j.busy for j in self._jobs.values() if j.busy and j.session in (-1, self.session)]
@@ -284,6 +326,7 @@ class AppContext:
         self.end_session()
         self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._release_gc()
 
     # ------------------------------------------------------------------ hooks
     def on_busy(self, callback: Callable[[str | None], None]) -> None:

@@ -119,8 +119,8 @@ class Shell(ctk.CTkFrame):
         self.password_btn.pack(fill="x", pady=2)
         ctk.CTkButton(bottom, text="Lock   Ctrl+L", height=32, fg_color="transparent", border_width=1,
                       text_color=("gray10", "gray90"), command=self.app.lock).pack(fill="x", pady=2)
-        ctk.CTkButton(bottom, text="Log out", height=32, fg_color="transparent", border_width=1,
-                      text_color=("gray10", "gray90"), command=self.app.logout).pack(fill="x", pady=2)
+        ctk.CTkButton(bottom, text="Log out   Ctrl+Shift+Q", height=32, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=self.app.request_logout).pack(fill="x", pady=2)
 
         self.content = ctk.CTkFrame(self, fg_color="transparent")
         self.content.grid(row=0, column=1, sticky="nsew", padx=12, pady=(10, 0))
@@ -202,7 +202,7 @@ class Shell(ctk.CTkFrame):
             if spec.shortcut:
                 self.bind_key(None, spec.shortcut, lambda s=spec: self.show(s.key))
         self.bind_key(None, "<Control-l>", lambda: self.app.lock())
-        self.bind_key(None, "<Control-Q>", lambda: self.app.logout())
+        self.bind_key(None, "<Control-Q>", lambda: self.app.request_logout())     # Ctrl+Shift+Q
 
     def bind_key(self, owner, sequence: str, handler: Callable[[], object]) -> None:
         """Bind ``sequence`` for ``owner`` (a screen frame, or None for the whole shell)."""
