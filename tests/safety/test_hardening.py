@@ -28,17 +28,13 @@ ALLOWED_SQL_BUILDERS = {
     # BEGIN IMMEDIATE / DEFERRED from a context variable set only by the unit of work
     ("db/engine.py", "_on_begin"),
     # DDL whose only variable parts are identifiers checked by quote_ident (letters, digits, _ and $)
-    ("services/data/backup.py", "_ddl"),
+    ("services/data/backup/mysql.py", "_ddl"),
     # bulk INSERT: identifiers quoted by the dialect's preparer, every value a bound parameter
     ("services/goods/catalog.py", "fast_insert"),
     # benchmark set-up: CREATE DATABASE with a name the script makes itself
     ("devtools/bench/analytics.py", "main"),
     # benchmark set-up: CREATE/DROP DATABASE of the scratch database the script names itself
     ("devtools/bench/checkout.py", "main"),
-    # write/read batches: statements compiled from Core or built from quoted identifiers and
-    # placeholders, joined into one multi-statement query; every value a bound parameter
-    ("db/batch.py", "flush"),
-    ("db/batch.py", "run_queries"),
     # demo data: table names from a constant tuple
     ("devtools/demo.py", "max_ids"),
     # demo data bulk loader: identifiers from a constant tuple, every value a bound parameter

@@ -5,11 +5,11 @@ the GST summary for a period with CSV export. Figures come from ``services/insig
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import customtkinter as ctk
 
-from billbook import clock
+from billbook import clock, files
+from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
 from billbook.gui import theme
 from billbook.gui.forms import (
@@ -26,14 +26,6 @@ def _rate(r) -> str:
     return format(r.normalize(), "f")
 
 
-def _parse_date(text: str, field: str) -> dt.date:
-    from billbook.errors import ValidationError
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(field, "a date like 2026-11-24") from None
-
-
 @screen(key="reports", title="Reports", permission=Permission.CLOSE_DAY, order=50, shortcut="<Control-Key-5>")
 class ReportsScreen(ctk.CTkFrame):
     """Day end for everyone who closes a till; the GST summary for admins."""
@@ -44,13 +36,19 @@ class ReportsScreen(ctk.CTkFrame):
         self.can_report = ctx.actor.can(Permission.VIEW_REPORTS)
         self.report = None
         self.gst = None
-        header(self, "Reports", "day-end close, GST summary").pack(fill="x", padx=20, pady=(16, 8))
+        header(self, "Reports", "day-end close, GST summary, GST returns").pack(fill="x", padx=20, pady=(16, 8))
         self.tabs = ctk.CTkTabview(self, anchor="nw")
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         self.tabs.add("Day end")
         self.tabs.add("GST summary")
         self._build_day(self.tabs.tab("Day end"))
         self._build_gst(self.tabs.tab("GST summary"))
+        self.filing = None
+        if self.can_report:             # GSTR-1 / GSTR-3B / e-invoice: its own panel (gui/screens/_gst_filing.py)
+            from billbook.gui.screens._gst_filing import GstFilingPanel
+            self.tabs.add("GST returns")
+            self.filing = GstFilingPanel(self.tabs.tab("GST returns"), ctx)
+            self.filing.pack(fill="both", expand=True)
 
     def screenshot_ready(self) -> None:
         """For the screenshot script: yesterday, all terminals, with a float and a count."""
@@ -117,7 +115,7 @@ class ReportsScreen(ctk.CTkFrame):
 
     def _day_args(self) -> dict:
         v = self.day_form.values()
-        return {"day": _parse_date(v["date"], "date"), "terminal": v["terminal"].strip() or None,
+        return {"day": parse_date(v["date"], "date"), "terminal": v["terminal"].strip() or None,
                 "opening_float": v["opening_float"] or None, "counted_cash": v["counted_cash"] or None}
 
     def _run_day(self, fn, message: str | None) -> None:
@@ -183,7 +181,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             data = reports.day_report_pdf(self.ctx.db, self.ctx.actor, **args)
-            Path(path).write_bytes(data)
+            files.write_file(path, data, force=True)    # the save dialog asked before replacing
             return path
 
         def done(p):
@@ -248,7 +246,7 @@ class ReportsScreen(ctk.CTkFrame):
 
     def _gst_range(self) -> tuple[dt.date, dt.date]:
         v = self.gst_form.values()
-        return _parse_date(v["from"], "from"), _parse_date(v["to"], "to")
+        return parse_date(v["from"], "from"), parse_date(v["to"], "to")
 
     def show_gst(self) -> None:
         try:
@@ -297,7 +295,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             g = reports.gst_summary(self.ctx.db, self.ctx.actor, start, end)
-            Path(path).write_text(reports.gst_csv(g), encoding="utf-8-sig")
+            files.write_file(path, reports.gst_csv(g), encoding="utf-8-sig", force=True, private=True)
             return g
 
         def done(g):

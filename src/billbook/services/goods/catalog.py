@@ -42,7 +42,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 from sqlalchemy import delete, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -54,16 +53,16 @@ from billbook.db.models import (
 )
 from billbook.db.uow import Database
 from billbook.domain import search as rules
+from billbook.domain import units
 from billbook.domain.barcode import barcode_problem
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, check_paging, requires
+from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
 from billbook.services.people.shop import get_or_create_shop, parse_rates
-from billbook.services.ledgers.stock import apply_movement
+from billbook.services.ledgers.stock import move_stock
 
-T = TypeVar("T")
 
 #: the rarest query word drives an index-only read of its links when it has at most this many;
 #: beyond that every word is so common that the in-order scan finds a page at once
@@ -173,7 +172,7 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
         raise ValidationError("category", "at most 80 characters")
     return ProductFields(
         sku=sku, name=name, price=the_price, gst_rate=rate, hsn=hsn, barcode=code, unit=unit,
-        stock=_qty(stock if stock not in (None, "") else "0", "stock"),
+        stock=units.check_quantity(_qty(stock if stock not in (None, "") else "0", "stock"), unit, field="stock"),
         reorder_level=_qty(reorder_level if reorder_level not in (None, "") else "0", "reorder_level"),
         tax_inclusive=bool(tax_inclusive), category=category,
         cost_price=_money(cost_price if cost_price not in (None, "") else "0", "cost_price"),
@@ -207,7 +206,7 @@ def insert_product(session: Session, actor: Actor, f: ProductFields, now: dt.dat
     session.flush()
     index_products(session, [(p.id, p.name, True)], fresh=True)
     if f.stock:
-        apply_movement(session, p, f.stock, "opening", actor, unit_cost=f.cost_price or None)
+        move_stock(session, [(p, f.stock, f.cost_price or None)], "opening", actor)
     return p
 
 
@@ -325,21 +324,6 @@ def reindex_products(db: Database, actor: Actor) -> int:
 
 
 # ---------------------------------------------------------------- search and lookup
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of results. ``total`` is the number of all matches when it was cheap to know
-    (else None); ``has_more`` says whether a next page exists either way."""
-    items: list[T]
-    offset: int
-    limit: int
-    has_more: bool
-    total: int | None = None
-
-    def to_json(self) -> dict:
-        return {"items": [i.to_json() for i in self.items], "offset": self.offset, "limit": self.limit,
-                "has_more": self.has_more, "total": self.total}
-
 
 _INFO_COLS = (Product.id, Product.sku, Product.barcode, Product.name, Category.name, Product.hsn, Product.unit,
               Product.price, Product.cost_price, Product.gst_rate, Product.tax_inclusive, Product.reorder_level,
@@ -503,6 +487,8 @@ def update_product(db: Database, actor: Actor, sku: str, **changes) -> ProductIn
         if "barcode" in diff and f.barcode and s.scalars(
                 select(Product.id).where(Product.barcode == f.barcode, Product.id != p.id)).first() is not None:
             raise Conflict("barcode", f"barcode {f.barcode} is already on another product")
+        if "unit" in diff:      # the stock on hand must fit the new unit (2.5 kg cannot become 2.5 pcs)
+            units.check_quantity(p.stock_qty, f.unit, field="unit", what=f"{p.sku} has {p.stock_qty} in stock, which")
         for key, (_, new) in diff.items():
             if key == "category":
                 p.category_id = category_id(s, new)

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session, selectinload
 from billbook import clock
 from billbook.db.models import Product, PurchaseOrder, PurchaseOrderLine
 from billbook.db.uow import Database
+from billbook.domain import units
 from billbook.domain.money import MoneyError, money_str, parse_amount, parse_qty, qty_str, round_money
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires, check_paging
 from billbook.services.goods.catalog import find_product
 from billbook.errors import InvalidTransition, NotFound, ValidationError
 from billbook.services.ledgers.numbering import next_number
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 from billbook.services.goods.suppliers import find_supplier
 
 DRAFT, ORDERED, PARTIAL, RECEIVED, CANCELLED = "draft", "ordered", "partially_received", "received", "cancelled"
@@ -155,6 +156,7 @@ def create_po(db: Database, actor: Actor, supplier: str, items, *, notes: str = 
             p = find_product(s, sku)
             if not p.active:
                 raise ValidationError("items", f"{p.sku} is deactivated")
+            units.check_quantity(qty, p.unit, field="items", what=f"{p.name} ({p.sku})")
             resolved.append((p, qty, cost))
         number, _, _ = next_number(s, SERIES, SERIES, now)
         po = PurchaseOrder(number=number, supplier_id=sup.id, status=ORDERED if order else DRAFT, created_at=now,
@@ -224,6 +226,7 @@ def receive_po(db: Database, actor: Actor, number: str, items=None, *, update_co
                 ln = by_product.get(p.id)
                 if ln is None:
                     raise ValidationError("items", f"{p.sku} is not on {po.number}")
+                units.check_quantity(qty, p.unit, field="items", what=f"{p.name} ({p.sku})")
                 remaining = ln.qty - ln.received_qty
                 if qty > remaining:
                     raise ValidationError("items", f"{p.sku}: only {qty_str(remaining)} still to receive, "
@@ -235,8 +238,7 @@ def receive_po(db: Database, actor: Actor, number: str, items=None, *, update_co
         cost_changes = {}
         for ln, qty in sorted(todo, key=lambda t: t[0].product_id):
             p = products[ln.product_id]
-            apply_movement(s, p, qty, "receipt", actor, ref_type="po", ref_id=po.id, unit_cost=ln.unit_cost,
-                           detail=po.number)
+            move_stock(s, [(p, qty, ln.unit_cost)], "receipt", actor, ref_type="po", ref_id=po.id, detail=po.number)
             ln.received_qty += qty
             if update_cost and p.cost_price != ln.unit_cost:
                 cost_changes[p.sku] = (p.cost_price, ln.unit_cost)

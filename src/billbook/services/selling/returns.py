@@ -30,6 +30,7 @@ from billbook.db.models import (
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES, prorate
 from billbook.domain.numbering import financial_year
+from billbook.domain import units
 from billbook.domain.money import PAISA, ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
 from billbook.domain.permissions import Permission
 from billbook.services.selling import dues as dues_service
@@ -39,7 +40,7 @@ from billbook.services.ledgers.numbering import next_seq
 from billbook.services.selling.checkout import PaymentInfo, rate_str
 from billbook.services.people.shop import get_or_create_shop
 from billbook.services.people.users import check_approval
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 
 REFUND_MODES = ("cash", "original", "credits", "dues")
 CN_SERIES = "CN"
@@ -223,6 +224,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     take: dict[int, Decimal] = {}
     for sku, qty in wanted:
         matching = [ln for ln in lines if ln.sku.upper() == sku.upper()]
+        units.check_quantity(qty, matching[0].unit, what=f"{matching[0].name} ({matching[0].sku})")
         left = qty
         for ln in matching:
             room = ln.qty - done.get(ln.id, zero6)[0] - take.get(ln.id, ZERO)
@@ -279,9 +281,8 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     by_product: dict[int, Decimal] = {}
     for ln, q, *_ in cn_lines:
         by_product[ln.product_id] = by_product.get(ln.product_id, ZERO) + q
-    for pid in sorted(by_product):
-        apply_movement(s, products[pid], by_product[pid], "return", actor, ref_type="credit_note", ref_id=cn.id,
-                       unit_cost=products[pid].cost_price)
+    move_stock(s, [(products[pid], by_product[pid], products[pid].cost_price) for pid in sorted(by_product)],
+               "return", actor, ref_type="credit_note", ref_id=cn.id)
 
     refunds, credits_given = _refund(s, actor, shop, inv, cn, customer, mode, total, now)
     credits_reversed = _reverse_loyalty(s, actor, inv, cn, customer, total, everything_back, now)
