@@ -76,7 +76,6 @@ class FirstRunWizard(ctk.CTkFrame):
         super().__init__(master, fg_color="transparent")
         self.app = master
         self.ctx = master.ctx
-        self._actor: Actor | None = None
         self._logo: bytes | None = None
         card = ctk.CTkFrame(self, corner_radius=14)
         card.place(relx=0.5, rely=0.5, anchor="center")
@@ -137,7 +136,8 @@ class FirstRunWizard(ctk.CTkFrame):
 
     def _choose_logo(self) -> None:
         from tkinter import filedialog
-        path = filedialog.askopenfilename(parent=self, title="Shop logo",
+        from billbook.gui.forms import documents_folder
+        path = filedialog.askopenfilename(parent=self, title="Shop logo", initialdir=documents_folder(),
                                           filetypes=[("Images", "*.png *.jpg *.jpeg"), ("All files", "*")])
         if path:
             self.set_logo(Path(path))
@@ -157,30 +157,33 @@ class FirstRunWizard(ctk.CTkFrame):
 
     def save(self) -> None:
         self._clear_errors()
+        bad = []                        # every bad field at once
+        if not self.username.get().strip():
+            bad.append((self.username, "choose a user name"))
+        if len(self.password.get()) < 8:
+            bad.append((self.password, "at least 8 characters"))
         if self.password.get() != self.confirm.get():
-            self.confirm.set_error("the two passwords differ")
-            return
+            bad.append((self.confirm, "the two passwords differ"))
         if not self.shop_name.get().strip():
-            self.shop_name.set_error("the shop needs a name")
+            bad.append((self.shop_name, "the shop needs a name"))
+        if bad:
+            for f, text in bad:
+                f.set_error(text)
+            bad[0][0].entry.focus_set()
             return
         values = dict(username=self.username.get(), password=self.password.get(), full_name=self.full_name.get())
         shop = dict(name=self.shop_name.get(), state_code=self.state.get()[:2], gstin=self.gstin.get(),
                     upi_vpa=self.upi.get(), invoice_prefix=self.prefix.get() or "INV", logo=self._logo)
-        db, terminal, actor = self.ctx.db, self.ctx.terminal, self._actor
+        db, terminal = self.ctx.db, self.ctx.terminal
 
         def work():
             from billbook.services.people import shop as shop_service
             from billbook.services.people import users as user_service
-            nonlocal actor
-            if actor is None:
-                user_service.create_first_admin(db, values["username"], values["password"], values["full_name"])
-                actor = user_service.login(db, values["username"], values["password"], terminal)
-            try:
-                info = shop_service.update_shop(db, actor, **shop)
-            except BillbookError as exc:
-                exc.actor = actor  # the admin exists now: a retry only fixes the shop
-                raise
-            return actor, info
+            # one transaction: the admin and the shop together, or nothing at all
+            user_service.create_shop_and_first_admin(db, values["username"], values["password"],
+                                                     values["full_name"], **shop)
+            actor = user_service.login(db, values["username"], values["password"], terminal)
+            return actor, shop_service.get_shop(db)
 
         self.submit.configure(state="disabled")
         self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…",
@@ -192,13 +195,8 @@ class FirstRunWizard(ctk.CTkFrame):
         self.app.start_session(actor)
 
     def _failed(self, exc: BaseException) -> None:
+        # nothing was written: every field stays editable, the one at fault is marked
         self.submit.configure(state="normal")
-        self._actor = getattr(exc, "actor", None) or self._actor
-        if self._actor is not None:
-            self.username.entry.configure(state="disabled")
-            self.password.entry.configure(state="disabled")
-            self.confirm.entry.configure(state="disabled")
-            self.submit.configure(text="Save shop and log in")
         field = getattr(exc, "field", None)
         if isinstance(exc, ValidationError) and field in self._fields:
             self._fields[field].set_error(exc.message)

@@ -587,18 +587,33 @@ def header(master, title: str, subtitle: str = "") -> ctk.CTkFrame:
     return frame
 
 
+def documents_folder() -> str:
+    """Where file dialogs start: the shop's documents folder (billbook's data folder, where
+    invoices and exports live), never the program's own folder."""
+    from billbook.config import data_dir
+    folder = data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        from pathlib import Path
+        return str(Path.home())
+    return str(folder)
+
+
 class Dialogs:
-    """File choosers, kept in one place so tests can replace them (no modal dialog in tests)."""
+    """File choosers, kept in one place so tests can replace them (no modal dialog in tests).
+    They open in :func:`documents_folder`."""
 
     @staticmethod
     def save_path(parent, *, title: str, default: str, types: list[tuple[str, str]]) -> str | None:
         path = filedialog.asksaveasfilename(parent=parent, title=title, initialfile=default, filetypes=types,
-                                            defaultextension=types[0][1].lstrip("*") if types else "")
+                                            defaultextension=types[0][1].lstrip("*") if types else "",
+                                            initialdir=documents_folder())
         return path or None
 
     @staticmethod
     def open_path(parent, *, title: str, types: list[tuple[str, str]]) -> str | None:
-        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types)
+        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types, initialdir=documents_folder())
         return path or None
 
     @staticmethod

@@ -213,9 +213,11 @@ class InvoicesScreen(ctk.CTkFrame):
             self.ctx.notify("Choose an invoice first.", "info")
             return
         from tkinter import filedialog
+
+        from billbook.gui.forms import documents_folder
         target = filedialog.asksaveasfilename(parent=self, defaultextension=".pdf",
                                               initialfile=number.replace("/", "-") + ".pdf",
-                                              filetypes=[("PDF", "*.pdf")])
+                                              filetypes=[("PDF", "*.pdf")], initialdir=documents_folder())
         if target:
             self.save_pdf_to(number, Path(target))
 

@@ -235,30 +235,37 @@ def _check_logo(data: bytes | None) -> bytes | None:
     return data
 
 
+def check_shop_changes(changes: dict) -> dict:
+    """Validate shop settings without writing (raises ValidationError naming the field)."""
+    return _validate(changes)
+
+
 @requires(Permission.MANAGE_SHOP)
 def update_shop(db: Database, actor: Actor, **changes) -> ShopInfo:
     """Change shop settings; every change is audited (old → new)."""
     clean = _validate(changes)
+    return db.run(lambda s: apply_shop_changes(s, actor, clean))
 
-    def work(s: Session) -> ShopInfo:
-        shop = get_or_create_shop(s)
-        diff = {}
-        if "discount_limit" in clean:
-            old_limit, new_limit = settings.get(s, DISCOUNT_LIMIT_KEY) or "", clean.pop("discount_limit")
-            if old_limit != new_limit:
-                settings.put(s, DISCOUNT_LIMIT_KEY, new_limit)
-                diff["discount_limit"] = (old_limit or None, new_limit or None)
-        for key, value in clean.items():
-            old = getattr(shop, key)
-            if old != value:
-                diff[key] = ("<image>" if key == "logo" else old, "<image>" if key == "logo" else value)
-                setattr(shop, key, value)
-        final_gstin, final_state = shop.gstin, shop.state_code
-        if final_gstin and final_gstin[:2] != final_state:
-            raise ValidationError("gstin", f"GSTIN {final_gstin} is not from state {final_state}")
-        if diff:
-            shop.updated_at = clock.now()
-            audit(s, actor, "shop.update", "shop", 1, changes=diff)
-        return shop_info(shop, _discount_limit(s))
 
-    return db.run(work)
+def apply_shop_changes(s: Session, actor: Actor | None, clean: dict) -> ShopInfo:
+    """Write validated shop settings in the caller's transaction (audited old → new)."""
+    clean = dict(clean)
+    shop = get_or_create_shop(s)
+    diff = {}
+    if "discount_limit" in clean:
+        old_limit, new_limit = settings.get(s, DISCOUNT_LIMIT_KEY) or "", clean.pop("discount_limit")
+        if old_limit != new_limit:
+            settings.put(s, DISCOUNT_LIMIT_KEY, new_limit)
+            diff["discount_limit"] = (old_limit or None, new_limit or None)
+    for key, value in clean.items():
+        old = getattr(shop, key)
+        if old != value:
+            diff[key] = ("<image>" if key == "logo" else old, "<image>" if key == "logo" else value)
+            setattr(shop, key, value)
+    final_gstin, final_state = shop.gstin, shop.state_code
+    if final_gstin and final_gstin[:2] != final_state:
+        raise ValidationError("gstin", f"GSTIN {final_gstin} is not from state {final_state}")
+    if diff:
+        shop.updated_at = clock.now()
+        audit(s, actor, "shop.update", "shop", 1, changes=diff)
+    return shop_info(shop, _discount_limit(s))

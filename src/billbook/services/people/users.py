@@ -157,6 +157,32 @@ def _raise_login_error(error: str | None) -> None:
     raise AuthenticationError(error or WRONG_LOGIN)
 
 
+def create_shop_and_first_admin(db: Database, username: str, password: str, full_name: str = "",
+                                **shop_changes) -> UserInfo:
+    """The first-run wizard in one transaction: the first admin and the shop profile, or
+    neither (a bad shop field leaves no admin behind). Every field is checked before writing."""
+    from billbook.services.people import shop as shop_service
+    name = _check_username(username)
+    check_policy(password, name)
+    clean = shop_service.check_shop_changes(shop_changes)
+    pw_hash = hash_password(password)
+
+    def work(s: Session) -> UserInfo:
+        if s.scalars(select(User.id).with_for_update()).first() is not None:
+            raise Conflict("username", "This shop already has users; an admin can add more from Settings.")
+        user = User(username=name, full_name=(full_name or "").strip()[:120], password_hash=pw_hash,
+                    role=Role.ADMIN.value, active=True, failed_attempts=0, created_at=clock.now(),
+                    password_changed_at=clock.now())
+        s.add(user)
+        s.flush()
+        audit(s, None, "user.create_first_admin", "user", user.id, username=name, role="admin")
+        actor = Actor(user.id, user.username, Role.ADMIN, "", None)
+        shop_service.apply_shop_changes(s, actor, clean)
+        return _info(user)
+
+    return db.run(work)
+
+
 def login(db: Database, username: str, password: str, terminal: str) -> Actor:
     """Check the password and open a login session; raises AuthenticationError/AccountLocked."""
     name = (username or "").strip()
