@@ -243,7 +243,17 @@ class LoginForm(ctk.CTkFrame):
         self.refresh()
         self.user.bind("<Return>", lambda _e: self.password.focus_set())
         self.password.bind("<Return>", lambda _e: self.submit())
-        self.after(30, self.focus_first)
+        self.after(30, self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        """Focus the first field, unless the person already clicked or typed into this form."""
+        try:
+            current = self.focus_get()
+        except (KeyError, tk.TclError):
+            current = None
+        if current is not None and str(current).startswith(str(self) + "."):
+            return
+        self.focus_first()
 
     def focus_first(self) -> None:
         (self.password if self.locked_user else self.user).focus_set()

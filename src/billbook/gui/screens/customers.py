@@ -145,6 +145,9 @@ class CustomersScreen(ctk.CTkFrame):
         self.pay_form.add("amount", "Amount received ₹", width=130)
         self.pay_form.add("mode", "Paid by", kind="option", values=list(PAY_MODES), width=120)
         self.pay_form.add("reference", "Reference (UPI/card)", width=150)
+        for key in ("amount", "reference"):    # Enter receives the payment (the button may be off screen)
+            self.pay_form[key].input.bind("<Return>", lambda _e: self.receive_payment() if self.can_receive else None,
+                                          add="+")
         self.pay_btn = ctk.CTkButton(pay, text="Receive payment", width=140, command=self.receive_payment,
                                      state="normal" if self.can_receive else "disabled")
         self.pay_btn.pack(side="left", anchor="n", padx=(4, 0), pady=(26, 0))

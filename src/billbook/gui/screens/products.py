@@ -151,6 +151,9 @@ class ProductsScreen(ctk.CTkFrame):
         f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive")
         f["unit"].set("pcs")
         f["gst_rate"].set("18" if "18" in rates else rates[-1])
+        for field in f.fields.values():        # Enter in any field saves (the button may be off screen)
+            if field.kind in ("entry", "password"):
+                field.input.bind("<Return>", lambda _e: self.save() if self.can_edit else None, add="+")
         buttons = ctk.CTkFrame(panel, fg_color="transparent")
         buttons.pack(fill="x", padx=12, pady=(4, 12))
         self.save_btn = ctk.CTkButton(buttons, text="Add product", width=130, command=self.save)
