@@ -163,9 +163,12 @@ def test_closing_takes_well_under_a_second_and_a_half(counter):
     app, billing, codes, _admin = counter
     Keyboard(app).scan(codes[0])
     settle(app)
+    app.ctx.wait_idle(10)
     start = time.monotonic()
+    app.close()                               # saves the open cart, ends the session, logs out
+    took = time.monotonic() - start
     close_app(app)
-    assert time.monotonic() - start < 1.5
+    assert took < 1.5, f"closing took {took:.2f} s"
 
 
 # ---------------------------------------------------------------- messages a cashier can trust
@@ -190,7 +193,11 @@ def test_the_change_stays_until_the_next_customers_first_scan_and_print_problems
     assert f"Change to give: ₹{change:,.2f}" in billing.sale_banner.cget("text")
     assert "xdg-open is not installed" in billing.print_status.cget("text")
     # the failed open is not a print: the invoice's copy count stays 0
-    assert sales.get_invoice(gui_db, admin, inv.number).print_count == 0
+    from sqlalchemy import select
+
+    from billbook.db.models import Invoice
+    with gui_db.transaction(readonly=True) as s:
+        assert s.scalar(select(Invoice.print_count).where(Invoice.number == inv.number)) == 0
     kb.scan(codes[1])                        # the next customer's first scan
     settle(app)
     assert billing.sale_banner.cget("text") == "" and billing.print_status.cget("text") == ""
@@ -235,7 +242,8 @@ def test_an_admin_gets_a_shortcut_to_add_the_unknown_barcode(shop):
         Keyboard(app).scan("8901234567894")
         settle(app)
         assert billing.add_code_button.winfo_ismapped()
-        billing.add_code_button._canvas.event_generate("<Button-1>", x=5, y=5)
+        from tests.gui.journey_support import Person
+        Person(app, None, (1366, 768)).click(billing.add_code_button)
         settle(app)
         products = app.shell.screens["products"]
         assert app.shell.current == "products" and products.form["barcode"].get() == "8901234567894"
@@ -272,7 +280,7 @@ def test_a_discount_above_the_limit_needs_an_admin_and_the_audit_names_both(coun
     kb.press("F12")
     kb.press("Return")
     settle(app)
-    inv = sales.list_invoices(gui_db, admin)[0]
+    inv = sales.get_invoice(gui_db, admin, sales.list_invoices(gui_db, admin)[0].number)
     assert inv.discount_total > 0
     rows = audit_service.search_audit(gui_db, admin, action="approval.granted").rows
     assert [(r.username, r.details["approver"], r.details["approves"]) for r in rows] == \

@@ -312,9 +312,10 @@ class Ask(ctk.CTkFrame):
             ctk.CTkButton(row, text=label, command=lambda i=i: self.choose(i),
                           **({} if i == 0 else {"fg_color": "transparent", "border_width": 1,
                                                  "text_color": ("gray10", "gray90")})).pack(side="left", padx=(0, 8))
-        self.bind("<Return>", lambda _e: self.choose(0) or "break")
-        self.bind("<KP_Enter>", lambda _e: self.choose(0) or "break")
-        self.bind("<Escape>", lambda _e: self.choose(len(choices) - 1) or "break")
+        # keys on the frame's own window (CTkFrame.bind would bind its canvas, which never has the focus)
+        tk.Misc.bind(self, "<Return>", lambda _e: self.choose(0) or "break")
+        tk.Misc.bind(self, "<KP_Enter>", lambda _e: self.choose(0) or "break")
+        tk.Misc.bind(self, "<Escape>", lambda _e: self.choose(len(choices) - 1) or "break")
         self.place(relx=0.5, rely=0.4, anchor="center")
         self.lift()
         self.focus_set()

@@ -27,6 +27,7 @@ name and password first (``users.approve``; audited with both names).
 from __future__ import annotations
 
 import logging
+import tkinter as tk
 from decimal import Decimal
 
 import customtkinter as ctk
@@ -504,10 +505,10 @@ class BillingScreen(ctk.CTkFrame):
         ctk.CTkButton(row, text="Restore it  (Enter)", width=170, command=restore).pack(side="left")
         ctk.CTkButton(row, text="Discard  (Del)", width=130, fg_color="transparent", border_width=1,
                       text_color=("gray10", "gray90"), command=discard).pack(side="left", padx=8)
-        ov.bind("<Return>", restore)
-        ov.bind("<KP_Enter>", restore)
-        ov.bind("<Delete>", discard)
-        ov.bind("<Escape>", lambda _e: (self.focus_scan(), "break")[1])
+        # keys on the card's own window, which takes the focus (CTkFrame.bind would bind its canvas)
+        for seq, fn in (("<Return>", restore), ("<KP_Enter>", restore), ("<Delete>", discard),
+                        ("<Escape>", lambda _e: (self.focus_scan(), "break")[1])):
+            tk.Misc.bind(ov, seq, fn)
         self.overlay = ov
         ov.show()
         ov.focus_set()
@@ -969,9 +970,9 @@ class BillingScreen(ctk.CTkFrame):
 
         for text, kind in (("A4 invoice  (1)", "a4"), ("80 mm receipt  (2)", "receipt"), ("Don't print  (Esc)", None)):
             ctk.CTkButton(row, text=text, width=160, command=lambda k=kind: choose(k)).pack(side="left", padx=4)
-        ov.bind("<Key-1>", lambda _e: choose("a4"))
-        ov.bind("<Key-2>", lambda _e: choose("receipt"))
-        ov.bind("<Escape>", lambda _e: choose(None))
+        tk.Misc.bind(ov, "<Key-1>", lambda _e: choose("a4"))       # on the card's own window (it has the focus)
+        tk.Misc.bind(ov, "<Key-2>", lambda _e: choose("receipt"))
+        tk.Misc.bind(ov, "<Escape>", lambda _e: choose(None))
         self.overlay = ov
         ov.show()
         ov.focus_set()
