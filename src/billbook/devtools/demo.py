@@ -295,7 +295,7 @@ def _product_specs(n: int, rng: random.Random) -> list[dict]:
             elif pack.endswith(("500 g", "500 ml")):
                 factor = Decimal("0.55")
         p = (Decimal(price) * factor * Decimal(str(round(rng.uniform(0.85, 1.2), 2)))).quantize(ONE)
-        cost = (p * Decimal(str(round(rng.uniform(0.7, 0.85), 2)))).quantize(Decimal("0.01"))
+        cost = round_money(p * Decimal(str(round(rng.uniform(0.7, 0.85), 2))))
         prefix = "".join(w[0] for w in cat.replace("&", "").split())[:3].upper()
         specs.append(dict(sku=f"{prefix}-{len(specs) + 1:05d}", name=full, category=cat, hsn=hsn, gst_rate=rate,
                           unit="pcs" if unit == "pcs" else unit, price=str(max(p, ONE)), cost_price=str(cost),
@@ -468,7 +468,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                  "user_id", "balance_after", "note")
     CN_COLS = ("id", "number", "fy", "seq", "request_id", "invoice_id", "issued_at", "business_date", "user_id",
                "user_name", "terminal", "reason", "refund_mode", "taxable_total", "cgst", "sgst", "igst",
-               "round_off", "total")
+               "round_off", "total", "place_of_supply")
     CNL_COLS = ("id", "credit_note_id", "invoice_line_id", "product_id", "sku", "name", "qty", "taxable",
                 "gst_rate", "cgst", "sgst", "igst", "total")
     PO_COLS = ("id", "number", "supplier_id", "status", "created_at", "created_by", "ordered_at", "closed_at",
@@ -583,7 +583,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
         for n, lt in enumerate(totals.lines, 1):
             lid = take("invoice_lines")
             line_ids.append(lid)
-            it = lt.item
+            it = lt
             w.add("invoice_lines", LINE_COLS, (lid, inv_id, n, it.product_id, it.sku, it.name, it.hsn, it.unit,
                                                it.category_id, it.qty, it.unit_price, it.tax_inclusive, lt.gross,
                                                lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst, lt.igst,
@@ -617,14 +617,14 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             cust.spent += grand
         if rng.random() < 0.012:
             later = di + rng.randrange(1, 12)
-            pending_returns[later].append((inv_id, fy, totals, line_ids, cust, by_id, st))
+            pending_returns[later].append((inv_id, fy, totals, line_ids, cust, by_id, st, place))
 
     status_updates: dict[int, str] = {}
     levels_written: list[bool] = []
 
     def give_back(w: BulkWriter, day: dt.date, di: int, ret) -> None:
         """A return exactly as services/selling/returns.create_return writes it (one per invoice here)."""
-        inv_id, _fy, totals, line_ids, cust, by_id, st = ret
+        inv_id, _fy, totals, line_ids, cust, by_id, st, place = ret
         at = dt.datetime.combine(day, dt.time(rng.randrange(10, 20), rng.randrange(60), rng.randrange(60)))
         cn_id = take("credit_notes")
         fy = financial_year(day)
@@ -635,14 +635,14 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
         rows = []
         for i in picks:
             lt = totals.lines[i]
-            q = lt.item.qty if lt.item.unit not in WHOLE_UNITS else Decimal(rng.randrange(1, int(lt.item.qty) + 1))
-            if q == lt.item.qty:
+            q = lt.qty if lt.unit not in WHOLE_UNITS else Decimal(rng.randrange(1, int(lt.qty) + 1))
+            if q == lt.qty:
                 t, c, s_, g = lt.taxable, lt.cgst, lt.sgst, lt.igst
             else:
-                t, c, s_, g = (prorate(v, q, lt.item.qty) for v in (lt.taxable, lt.cgst, lt.sgst, lt.igst))
+                t, c, s_, g = (prorate(v, q, lt.qty) for v in (lt.taxable, lt.cgst, lt.sgst, lt.igst))
             rows.append((i, lt, q, t, c, s_, g, t + c + s_ + g))
         lines_total = sum((r[7] for r in rows), ZERO)
-        everything = len(rows) == len(totals.lines) and all(r[2] == r[1].item.qty for r in rows)
+        everything = len(rows) == len(totals.lines) and all(r[2] == r[1].qty for r in rows)
         if everything:
             total = totals.grand_total
         else:
@@ -653,12 +653,12 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             cn_id, num, fy, seq, f"demo-cn-{cn_id}", inv_id, at, day, uid, uname, term,
             rng.choice(("damaged", "wrong item", "not needed", "expired")), mode,
             sum((r[3] for r in rows), ZERO), sum((r[4] for r in rows), ZERO), sum((r[5] for r in rows), ZERO),
-            sum((r[6] for r in rows), ZERO), round_off, total))
+            sum((r[6] for r in rows), ZERO), round_off, total, place))
         back: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for i, lt, q, t, c, s_, g, lt_total in rows:
-            w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.item.product_id,
-                                                  lt.item.sku, lt.item.name, q, t, lt.gst_rate, c, s_, g, lt_total))
-            back[lt.item.product_id] += q
+            w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.product_id,
+                                                  lt.sku, lt.name, q, t, lt.gst_rate, c, s_, g, lt_total))
+            back[lt.product_id] += q
         move(w, [(by_id[pid], back[pid], by_id[pid].cost) for pid in sorted(back)], "return", at, "credit_note",
              cn_id)
         pay_id = take("payments")
@@ -724,7 +724,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                 s.add(InvoiceCounter(series=series, fy=fy, last_number=last))
             else:
                 row.last_number = last
-        by_id = {p.id: p for p in prods}
         if not levels_written:
             for p in sorted(prods, key=lambda p: p.id):    # reorder levels from the expected demand
                 s.execute(update(Product).where(Product.id == p.id).values(reorder_level=p.reorder))

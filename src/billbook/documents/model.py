@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billbook.domain.gst import GstScheme, state_name
+from billbook.domain.lines import BillLine
+from billbook.domain.money import ZERO
 
-ZERO = Decimal("0.00")
 
 TAX_INVOICE = "tax_invoice"
 BILL_OF_SUPPLY = "bill_of_supply"
@@ -36,6 +37,8 @@ class ShopHeader:
     logo: bytes | None = None
     currency: str = "INR"
     locale: str = "en_IN"
+    pincode: str = ""
+    locality: str = ""
 
     @property
     def state(self) -> str:
@@ -59,26 +62,6 @@ class Party:
     @property
     def state(self) -> str:
         return state_label(self.state_code)
-
-
-@dataclass(frozen=True)
-class InvoiceLineDoc:
-    no: int
-    name: str
-    hsn: str
-    qty: Decimal
-    unit: str
-    unit_price: Decimal
-    gross: Decimal
-    discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal
-    sku: str = ""
-    tax_inclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +105,7 @@ class InvoiceDoc:
     number: str
     issued_at: dt.datetime
     cashier: str
-    lines: tuple[InvoiceLineDoc, ...]
+    lines: tuple[BillLine, ...]
     gross_total: Decimal
     discount_total: Decimal
     taxable_total: Decimal
@@ -149,6 +132,15 @@ class InvoiceDoc:
     terminal: str = ""
     status: str = "issued"
     duplicate: bool = False
+    #: where the goods go (Rule 46(k)); printed only when it is not the recipient's address
+    delivery_address: str | None = None
+
+    @property
+    def delivery_to_print(self) -> str:
+        """The delivery address when it differs from the recipient's, else ''."""
+        delivery = (self.delivery_address or "").strip()
+        billed = (self.customer.address if self.customer is not None else "").strip()
+        return delivery if delivery and delivery.casefold() != billed.casefold() else ""
 
     @property
     def is_bill_of_supply(self) -> bool:

@@ -9,27 +9,32 @@ How a bill is computed, line by line (all amounts Decimal, rounded half-up to th
    lines in proportion to their value after line discounts, to the paisa; leftover paise
    go to the lines with the largest remainders (ties: the earlier line), so the shares
    always add up to the bill discount exactly and no line goes below zero.
-4. ``net = gross − discounts``. Tax-exclusive price: ``taxable = net``. Tax-inclusive
-   price: ``taxable = round(net / (1 + rate))`` and the customer pays ``net``.
-5. Tax per line from the taxable value: same state → ``CGST = SGST = round(taxable ×
-   rate/2)``; other state → ``IGST = round(taxable × rate)``. A composition or unregistered
-   shop charges no tax at all (its document is a bill of supply).
-6. ``line total = taxable + CGST + SGST + IGST``. What the customer owes before round-off
-   is the sum of line totals, except that an inclusive line owes exactly its ``net``.
+4. ``net = gross − discounts``. Tax-exclusive price: ``taxable = net``, and the tax per line
+   is computed on it: same state → ``CGST = SGST = round(taxable × rate/2 ÷ 100)``; other
+   state → ``IGST = round(taxable × rate ÷ 100)``.
+5. Tax-inclusive price (the MRP printed on a pack: selling above it is not allowed): the line
+   amount is exactly ``net``, and the tax is carved out of it: same state → ``CGST = SGST =
+   round(net × rate/2 ÷ (100 + rate))``; other state → ``IGST = round(net × rate ÷ (100 +
+   rate))``; ``taxable = net − taxes``. (₹40 at 28 %: CGST = SGST = 4.38, taxable 31.24,
+   total exactly 40.00; 3 × ₹90 at 18 %: 270.00.)
+   A composition or unregistered shop charges no tax at all (its document is a bill of supply).
+6. ``line total = taxable + CGST + SGST + IGST`` (for an inclusive line: exactly ``net``);
+   what the customer owes before round-off is the sum of line totals.
 7. Round-off: with the shop's ``round_off`` on, the grand total is that amount rounded
-   half-up to the rupee; ``round_off = grand_total − Σ line totals`` (so it also carries
-   the paisa left over by inclusive prices).
+   half-up to the rupee; ``round_off = grand_total − Σ line totals``.
 
 Invariants (property-tested): Σ lines = totals; CGST = SGST; taxable + tax + round-off =
-grand total; an inclusive price is what the customer pays; no line is ever negative.
+grand total; an inclusive line's total is exactly qty × price − discount; no line is ever
+negative.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
+from billbook.domain.lines import BillLine
 from billbook.domain.money import (
     MAX_AMOUNT, PAISA, ZERO, D, MoneyError, parse_amount, round_money, round_rupee,
 )
@@ -106,7 +111,7 @@ def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     if total > whole:
         raise CartError("discount", f"the discount {total} is more than the bill ({whole})")
     raw = [total * w / whole for w in weights]
-    shares = [r.quantize(PAISA, rounding=ROUND_DOWN) for r in raw]
+    shares = [round_money(r, ROUND_DOWN) for r in raw]
     left = int((total - sum(shares, ZERO)) / PAISA)
     order = sorted(range(len(weights)), key=lambda i: (-(raw[i] - shares[i]), i))
     for i in order[:left]:
@@ -134,31 +139,8 @@ class CartItem:
 
 
 @dataclass(frozen=True, slots=True)
-class LineTotals:
-    item: CartItem
-    gross: Decimal
-    line_discount: Decimal
-    bill_discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal          # the rate charged (0 on a bill of supply)
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal             # taxable + taxes
-    payable: Decimal           # what the customer owes for this line before round-off
-
-    @property
-    def discount(self) -> Decimal:
-        return self.line_discount + self.bill_discount
-
-    @property
-    def tax(self) -> Decimal:
-        return self.cgst + self.sgst + self.igst
-
-
-@dataclass(frozen=True, slots=True)
 class CartTotals:
-    lines: tuple[LineTotals, ...]
+    lines: tuple[BillLine, ...]
     inter_state: bool
     charges_gst: bool
     bill_discount: Discount | None
@@ -184,6 +166,16 @@ def _line_tax(taxable: Decimal, rate: Decimal, inter_state: bool) -> tuple[Decim
     if inter_state:
         return ZERO, ZERO, round_money(taxable * rate / HUNDRED)
     half = round_money(taxable * rate / (2 * HUNDRED))
+    return half, half, ZERO
+
+
+def inclusive_tax(amount: Decimal, rate: Decimal, inter_state: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(CGST, SGST, IGST) carved out of a tax-inclusive ``amount``: CGST = SGST =
+    round(amount × rate/2 ÷ (100 + rate)), or IGST = round(amount × rate ÷ (100 + rate));
+    the taxable value is what is left (``amount`` less them)."""
+    if inter_state:
+        return ZERO, ZERO, round_money(amount * rate / (HUNDRED + rate))
+    half = round_money(amount * rate / (2 * (HUNDRED + rate)))
     return half, half, ZERO
 
 
@@ -218,13 +210,20 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
         net = gross - disc - share
         rate = item.gst_rate if charges_gst else ZERO
         if item.tax_inclusive and rate:
-            taxable = round_money(net / (1 + rate / HUNDRED))
+            # the line amount is exactly net (the printed price); the tax is carved out of it
+            cgst, sgst, igst = inclusive_tax(net, rate, inter_state)
+            taxable = net - cgst - sgst - igst
         else:
             taxable = net
-        cgst, sgst, igst = _line_tax(taxable, rate, inter_state)
+            cgst, sgst, igst = _line_tax(taxable, rate, inter_state)
         total = taxable + cgst + sgst + igst
-        payable = net if item.tax_inclusive else total
-        lines.append(LineTotals(item, gross, disc, share, taxable, rate, cgst, sgst, igst, total, payable))
+        payable = total  # a tax-inclusive line's total is exactly its net amount
+        lines.append(BillLine(
+            sku=item.sku, name=item.name, qty=item.qty, unit_price=item.unit_price, gst_rate=rate,
+            tax_inclusive=item.tax_inclusive, hsn=item.hsn, unit=item.unit, product_id=item.product_id,
+            category_id=item.category_id, cost_price=item.cost_price, line_no=len(lines) + 1, gross=gross,
+            discount=disc + share, taxable=taxable, cgst=cgst, sgst=sgst, igst=igst, total=total,
+            line_discount=disc, bill_discount=share))
         gross_t += gross
         disc_t += disc + share
         taxable_t += taxable
@@ -334,18 +333,26 @@ def credits_for(amount: Decimal, credit_value: Decimal) -> Decimal:
     """Credits needed to pay ``amount`` rupees at ``credit_value`` rupees a credit (rounded up)."""
     if credit_value <= 0:
         raise CartError("payment", "paying with credits is switched off in this shop")
-    return (amount / credit_value).quantize(PAISA, rounding=ROUND_UP)
+    return round_money(amount / credit_value, ROUND_UP)
+
+
+def credits_refunded(amount: Decimal, credit_value: Decimal) -> Decimal:
+    """Credits given for a refund of ``amount`` rupees at ``credit_value`` rupees a credit
+    (rounded down: never more than the money refunded)."""
+    if credit_value <= 0:
+        raise CartError("refund", "store credits are switched off in this shop")
+    return round_money(amount / credit_value, ROUND_DOWN)
 
 
 def credits_earned(money_paid: Decimal, rupees_per_credit: Decimal) -> Decimal:
     """Whole loyalty credits earned on ``money_paid`` (e.g. 1 per ₹100); 0 when loyalty is off."""
     if rupees_per_credit <= 0 or money_paid <= 0:
         return ZERO
-    return (money_paid / rupees_per_credit).to_integral_value(rounding=ROUND_DOWN).quantize(PAISA)
+    return round_money((money_paid / rupees_per_credit).to_integral_value(rounding=ROUND_DOWN))
 
 
 def prorate(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """``amount × part / whole`` rounded half-up to the paisa (for partial returns)."""
     if whole == 0:
         return ZERO
-    return (amount * part / whole).quantize(PAISA, ROUND_HALF_UP)
+    return round_money(amount * part / whole)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
-from num2words import num2words
 
 ZERO = Decimal("0.00")
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")
 QTY_QUANTUM = Decimal("0.001")
+#: a quantity of nothing, to the thousandth
+QTY_ZERO = Decimal("0.000")
 
 #: Largest amount billbook accepts anywhere (NUMERIC(12,2) holds 10 digits before the point).
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -49,9 +50,10 @@ def D(value: str | int | Decimal) -> Decimal:
     return result
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Round half-up to the paisa."""
-    return value.quantize(PAISA, ROUND_HALF_UP)
+def round_money(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round to the paisa: half-up, unless a rule says otherwise (``decimal.ROUND_DOWN``: credits
+    given for a refund; ``decimal.ROUND_UP``: credits taken for a payment)."""
+    return value.quantize(PAISA, rounding)
 
 
 def round_rupee(value: Decimal) -> Decimal:
@@ -60,6 +62,7 @@ def round_rupee(value: Decimal) -> Decimal:
 
 
 def round_qty(value: Decimal) -> Decimal:
+    """Round half-up to the thousandth (quantities)."""
     return value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
 
 
@@ -104,6 +107,33 @@ def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negat
     return exact
 
 
+PRICE_QUANTUM = Decimal("0.001")
+
+
+def parse_price(text: str | int | Decimal, *, field: str = "price") -> Decimal:
+    """Parse a unit price: like an amount, but with up to 3 decimals (per-kg wholesale rates,
+    as the e-invoice schema allows); amounts computed from it are still rounded to the paisa.
+    Returned with two decimals when the third is 0 ("350.00"), else three ("12.345")."""
+    try:
+        value = D(text)
+    except (MoneyError, TypeError) as exc:
+        raise MoneyError(f"{field}: {text!r} is not an amount") from exc
+    if abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"{field}: {text} is too large")
+    exact = value.quantize(PRICE_QUANTUM, ROUND_HALF_UP)
+    if value != exact:
+        raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
+    if value < 0:
+        raise MoneyError(f"{field}: must not be negative (got {text})")
+    return exact if exact != exact.quantize(PAISA) else exact.quantize(PAISA)
+
+
+def price_str(value: Decimal) -> str:
+    """Exact text of a unit price: '350.00', or '12.345' when it has a third decimal."""
+    three = value.quantize(PRICE_QUANTUM, ROUND_HALF_UP)
+    return str(three) if three != three.quantize(PAISA) else str(three.quantize(PAISA))
+
+
 def money_str(value: Decimal) -> str:
     """Exact text for machines (JSON, CSV): '1180.00'."""
     return str(round_money(value))
@@ -142,6 +172,7 @@ def _title_words(text: str) -> str:
 
 def amount_in_words(value: Decimal, currency: str = "INR", lang: str = "en_IN") -> str:
     """'Rupees One Lakh Twenty-Three Thousand Four Hundred and Fifty-Six and Fifty Paise Only'."""
+    from num2words import num2words  # only documents need words: keeps it off every start's path
     value = round_money(value)
     if value < 0:
         return "Minus " + amount_in_words(-value, currency, lang)

@@ -12,7 +12,7 @@ import io
 import json
 import logging
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -24,10 +24,11 @@ from billbook.db.models import CreditNote, CreditNoteLine, DayClose, Invoice, In
 from billbook.db.uow import Database
 from billbook.domain.calendar import parse_date
 from billbook.domain.gst import UNIT_UQC, state_name
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty_str
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty_str, round_money, round_qty
 from billbook.domain.permissions import Permission
 from billbook.services.insight.analytics import check_range
 from billbook.services.base import Actor, audit, requires
+from billbook.services.data import backup
 from billbook.services.data.csv_io import spreadsheet_writer
 from billbook.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -37,7 +38,8 @@ MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
 
 def _d(v) -> Decimal:
-    return ZERO if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(Decimal("0.01"))
+    """An amount from a query as Decimal rupees, rounded half-up to the paisa like every amount."""
+    return ZERO if v is None else round_money(v if isinstance(v, Decimal) else Decimal(str(v)))
 
 
 def _money(value, field_name: str, *, negative=False) -> Decimal | None:
@@ -245,7 +247,6 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
             raise Conflict("date", f"the day {d} is already closed on terminal {term}")
         rep = compute_day(s, d, term, None, float_, counted)
         now = clock.now()
-        from dataclasses import replace
         rep = replace(rep, closed=True, closed_at=now, closed_by=actor.username)
         s.add(DayClose(business_date=d, terminal=term, user_id=actor.user_id, closed_at=now,
                        opening_float=float_, expected_cash=rep.cash_expected, counted_cash=counted,
@@ -263,9 +264,6 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
 
 def _day_end_backup(db: Database, actor: Actor, rep: DayReport) -> DayReport:
     """Back up after a committed close; a failure is reported on the report, never raised."""
-    from dataclasses import replace
-
-    from billbook.services.data import backup
     try:
         path = backup.auto_backup_if_due(db, actor, reason="day-end", force=True)
     except Exception as exc:  # noqa: BLE001 - the close is committed whatever happens here
@@ -280,7 +278,7 @@ def day_report_pdf(db: Database, actor: Actor, day=None, *, terminal: str | None
     """The Z report as a printable A4 PDF (a closed day prints its stored report)."""
     rep = day_report(db, actor, day, terminal=terminal, cashier=cashier, opening_float=opening_float,
                      counted_cash=counted_cash)
-    from billbook.documents.day_report import render_day_report
+    from billbook.documents.day_report import render_day_report  # reportlab: only when a PDF is asked for
     return render_day_report(rep)
 
 
@@ -371,7 +369,7 @@ class GstSummary:
 
 
 def _rate(v) -> Decimal:
-    return Decimal(str(v)).quantize(Decimal("0.01")).normalize() if v is not None else ZERO
+    return round_money(Decimal(str(v))).normalize() if v is not None else ZERO
 
 
 def _rate_rows(rows: dict[Decimal, list[Decimal]]) -> tuple[GstRateRow, ...]:
@@ -417,7 +415,7 @@ def compute_gst(s: Session, d1: dt.date, d2: dt.date) -> GstSummary:
             .join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(inv_range)
             .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.gst_rate)):
         hsn.append((code or "", UNIT_UQC.get((unit or "").lower(), "OTH"), _rate(rate),
-                    Decimal(str(qty or 0)).quantize(Decimal("0.001")), _d(total), _d(taxable), _d(cgst), _d(sgst),
+                    round_qty(Decimal(str(qty or 0))), _d(total), _d(taxable), _d(cgst), _d(sgst),
                     _d(igst)))
     merged: dict[tuple, list] = {}
     for code, uqc, rate, *vals in hsn:        # two units with one UQC (pcs / nos) are one row

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import Shop
 from billbook.db.uow import Database
-from billbook.domain.gst import GstScheme, gstin_problem, is_valid_state_code, normalise_gstin
+from billbook.domain.gst import (
+    GstScheme, gstin_problem, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
+)
 from billbook.domain.money import D, MoneyError
 from billbook.domain.permissions import Permission
 from billbook.services import settings
@@ -47,6 +49,8 @@ class ShopInfo:
     cashier_can_return: bool
     print_format: str
     idle_lock_minutes: int
+    pincode: str = ""
+    locality: str = ""
     #: a cashier's line or bill discounts above this percentage of the gross need an admin's
     #: approval at the counter (None: no limit); kept in the settings table
     discount_limit: Decimal | None = None
@@ -107,7 +111,8 @@ def shop_info(shop: Shop, discount_limit: Decimal | None = None) -> ShopInfo:
         allow_negative_stock=shop.allow_negative_stock, allowed_gst_rates=parse_rates(shop.allowed_gst_rates),
         loyalty_rupees_per_credit=shop.loyalty_rupees_per_credit, credit_value=shop.credit_value,
         cashier_can_return=shop.cashier_can_return, print_format=shop.print_format,
-        idle_lock_minutes=shop.idle_lock_minutes, discount_limit=discount_limit,
+        idle_lock_minutes=shop.idle_lock_minutes, pincode=shop.pincode or "", locality=shop.locality or "",
+        discount_limit=discount_limit,
     )
 
 
@@ -152,6 +157,12 @@ def _validate(changes: dict) -> dict:
                 if problem:
                     raise ValidationError("gstin", problem)
             clean[key] = gstin
+        elif key in ("pincode", "locality"):
+            text = str(value).strip()
+            problem = pincode_problem(text) if key == "pincode" else locality_problem(text)
+            if problem:
+                raise ValidationError(key, problem)
+            clean[key] = text
         elif key == "state_code":
             code = str(value).strip().zfill(2)
             if not is_valid_state_code(code):
@@ -226,7 +237,7 @@ def _check_logo(data: bytes | None) -> bytes | None:
         return None
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError("logo", "the logo file is larger than 4 MB")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # Pillow only when a logo is set (start-up speed)
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()

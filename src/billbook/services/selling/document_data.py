@@ -12,7 +12,6 @@ is not a tax document: it shows the current supplier and product names.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,16 +21,15 @@ from billbook.db.models import (
     CreditNote, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, PurchaseOrder, Shop, User,
 )
 from billbook.documents.model import (
-    CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party, PaymentDoc, PurchaseLineDoc,
+    CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, Party, PaymentDoc, PurchaseLineDoc,
     PurchaseOrderDoc, ShopHeader, StatementDoc, StatementEntryDoc, StatementInvoiceDoc, StatementLoyaltyDoc,
 )
-from billbook.domain.money import round_money
+from billbook.domain.money import ZERO, round_money
 from billbook.errors import NotFound
 from billbook.services.people.customers import check_phone, find_by_phone
 from billbook.services.selling.checkout import load_invoice_detail
 from billbook.services.selling.dues import open_invoices
 
-ZERO = Decimal("0.00")
 
 
 def shop_logo(s: Session) -> bytes | None:
@@ -52,7 +50,7 @@ def shop_from_snapshot(snapshot: dict | str | None, logo: bytes | None) -> ShopH
         email=snap.get("email") or "", gstin=snap.get("gstin") or "", state_code=snap.get("state_code") or "",
         gst_scheme=snap.get("gst_scheme") or "regular", upi_vpa=snap.get("upi_vpa") or "",
         footer_text=snap.get("footer_text") or "", logo=logo, currency=snap.get("currency") or "INR",
-        locale=snap.get("locale") or "en_IN",
+        locale=snap.get("locale") or "en_IN", pincode=snap.get("pincode") or "", locality=snap.get("locality") or "",
     )
 
 
@@ -64,6 +62,7 @@ def shop_from_row(shop: Shop | None) -> ShopHeader:
         name=shop.name, address=shop.address, phone=shop.phone, email=shop.email, gstin=shop.gstin,
         state_code=shop.state_code, gst_scheme=shop.gst_scheme, upi_vpa=shop.upi_vpa,
         footer_text=shop.footer_text, logo=shop.logo, currency=shop.currency, locale=shop.locale,
+        pincode=shop.pincode or "", locality=shop.locality or "",
     )
 
 
@@ -72,11 +71,7 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
     cust = detail.customer
     party = (Party(name=cust.name, phone=cust.phone, address=cust.address, gstin=cust.gstin,
                    state_code=cust.state_code) if cust is not None else None)
-    lines = tuple(
-        InvoiceLineDoc(no=ln.line_no, name=ln.name, hsn=ln.hsn, qty=ln.qty, unit=ln.unit, unit_price=ln.unit_price,
-                       gross=ln.gross, discount=ln.discount, taxable=ln.taxable, gst_rate=ln.gst_rate, cgst=ln.cgst,
-                       sgst=ln.sgst, igst=ln.igst, total=ln.total, sku=ln.sku, tax_inclusive=ln.tax_inclusive)
-        for ln in detail.lines)
+    lines = tuple(detail.lines)      # the invoice's own line values (domain/lines.BillLine)
     return InvoiceDoc(
         shop=shop_from_snapshot(detail.shop, logo), number=detail.number, issued_at=detail.issued_at,
         cashier=detail.cashier, lines=lines, gross_total=detail.gross_total,
@@ -89,7 +84,7 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
         credits_earned=detail.credits_earned, credits_redeemed=detail.credits_redeemed,
         credits_balance=detail.credits_balance if cust is not None else None,
         bill_discount_text=detail.bill_discount or "", terminal=detail.terminal or "", status=detail.status,
-        duplicate=duplicate,
+        duplicate=duplicate, delivery_address=detail.delivery_address,
     )
 
 
@@ -122,12 +117,12 @@ def load_credit_note_doc(s: Session, number: str, *, logo: bytes | None = None) 
                     for p in s.scalars(select(Payment).where(Payment.credit_note_id == cn.id).order_by(Payment.id)))
     party = (Party(name=inv.customer_name, phone=inv.customer_phone, address=inv.customer_address,
                    gstin=inv.customer_gstin, state_code=inv.customer_state_code)
-             if inv.customer_id is not None else None)
+             if inv.customer_id is not None or inv.customer_name else None)
     return CreditNoteDoc(
         shop=shop_from_snapshot(inv.shop_snapshot, logo if logo is not None else shop_logo(s)),
         number=cn.number, issued_at=cn.issued_at, user=cn.user_name, invoice_number=inv.number,
         invoice_date=inv.issued_at, lines=tuple(lines), taxable_total=cn.taxable_total, cgst=cn.cgst, sgst=cn.sgst,
-        igst=cn.igst, round_off=cn.round_off or ZERO, total=cn.total, place_of_supply=inv.place_of_supply,
+        igst=cn.igst, round_off=cn.round_off or ZERO, total=cn.total, place_of_supply=cn.place_of_supply,
         inter_state=inv.inter_state, doc_type=inv.doc_type, customer=party, reason=cn.reason,
         refund_mode=cn.refund_mode, refunds=refunds,
     )

@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,10 +28,11 @@ from billbook.db.models import (
     CreditNote, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment,
 )
 from billbook.db.uow import Database
-from billbook.domain.cart import MONEY_MODES, prorate
+from billbook.domain.cart import MONEY_MODES, CartError, credits_refunded, prorate
+from billbook.domain.gst import state_name
 from billbook.domain.numbering import financial_year
 from billbook.domain import units
-from billbook.domain.money import PAISA, ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
 from billbook.domain.permissions import Permission
 from billbook.services.selling import dues as dues_service
 from billbook.services.base import Actor, audit, requires
@@ -90,6 +91,10 @@ class CreditNoteDetail:
     credits_given: Decimal = ZERO        # store credits issued as the refund
     credits_reversed: Decimal = ZERO     # loyalty credits taken back
     replayed: bool = False
+    #: always the invoice's place of supply (two-digit state code), and whether it is
+    #: another state than the shop's (IGST)
+    place_of_supply: str = ""
+    inter_state: bool = False
 
     def to_json(self) -> dict:
         return {"number": self.number, "date": self.issued_at.isoformat(), "invoice": self.invoice_number,
@@ -101,7 +106,8 @@ class CreditNoteDetail:
                 "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
                 "total": money_str(self.total), "refunds": [r.to_json() for r in self.refunds],
                 "credits_given": money_str(self.credits_given), "credits_reversed": money_str(self.credits_reversed),
-                "replayed": self.replayed}
+                "replayed": self.replayed, "place_of_supply": self.place_of_supply,
+                "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state}
 
 
 class _AlreadyRecorded(Exception):
@@ -269,6 +275,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     cn = CreditNote(number=cn_number, fy=fy, seq=seq, request_id=rid, invoice_id=inv.id, issued_at=now,
                     business_date=now.date(), user_id=actor.user_id, user_name=actor.username,
                     terminal=actor.terminal or "", reason=why, refund_mode=mode,
+                    place_of_supply=inv.place_of_supply,
                     taxable_total=sum((r[2] for r in cn_lines), ZERO), cgst=sum((r[3] for r in cn_lines), ZERO),
                     sgst=sum((r[4] for r in cn_lines), ZERO), igst=sum((r[5] for r in cn_lines), ZERO),
                     round_off=round_off, total=total)
@@ -298,7 +305,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
         tuple(CreditNoteLineInfo(ln.line_no, ln.sku, ln.name, q, t, ln.gst_rate, c, sg, ig, lt)
               for ln, q, t, c, sg, ig, lt in cn_lines),
         cn.taxable_total, cn.cgst, cn.sgst, cn.igst, round_off, total, tuple(refunds), credits_given,
-        credits_reversed)
+        credits_reversed, place_of_supply=cn.place_of_supply, inter_state=bool(inv.inter_state))
 
 
 def _refund(s: Session, actor: Actor, shop, inv: Invoice, cn: CreditNote, customer: Customer | None, mode: str,
@@ -346,9 +353,10 @@ def _refund(s: Session, actor: Actor, shop, inv: Invoice, cn: CreditNote, custom
                       terminal=actor.terminal or "")
         s.add(pay)
         if m == "credits":
-            if shop.credit_value <= 0:
-                raise ValidationError("refund", "store credits are switched off in this shop")
-            credits = (amount / shop.credit_value).quantize(PAISA, rounding=ROUND_DOWN)
+            try:
+                credits = credits_refunded(amount, shop.credit_value)
+            except CartError as exc:
+                raise ValidationError(exc.field, exc.message) from None
             customer.credits += credits
             credits_given += credits
             s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=credits, reason="refund", note=cn.number,
@@ -400,7 +408,8 @@ def _detail(s: Session, cn: CreditNote | None) -> CreditNoteDetail:
         cn.taxable_total, cn.cgst, cn.sgst, cn.igst, cn.round_off, cn.total,
         tuple(PaymentInfo(p.mode, -p.amount) for p in pays),
         sum((e.delta for e in loyalty if e.reason == "refund"), ZERO),
-        -sum((e.delta for e in loyalty if e.reason == "reverse"), ZERO))
+        -sum((e.delta for e in loyalty if e.reason == "reverse"), ZERO),
+        place_of_supply=cn.place_of_supply, inter_state=bool(inv.inter_state))
 
 
 @requires(Permission.VIEW_INVOICES)
