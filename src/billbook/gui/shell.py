@@ -188,6 +188,13 @@ class Shell(ctk.CTkFrame):
         self._after.clear()
         if self.password_dialog is not None:
             self.password_dialog.close()
+        current = self.screens.get(self.current) if self.current else None
+        hide = getattr(current, "on_hide", None)
+        if hide:                            # e.g. the dashboard's refresh timers stop with the session
+            try:
+                hide()
+            except Exception:  # noqa: BLE001
+                log.exception("screen hide hook failed")
         for screen in self.screens.values():
             hook = getattr(screen, "on_close", None)
             if hook:
