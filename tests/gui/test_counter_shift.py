@@ -335,3 +335,25 @@ def test_ctrl_z_undoes_the_last_change(counter):
     (app.focus_get() or app).event_generate("<KeyPress>", keysym="z", state=4)
     settle(app)
     assert [ln.product.sku for ln in billing.cart.lines] == ["S0"]
+
+
+def test_the_product_form_shows_every_bad_field_at_once(shop):
+    db, _admin, _codes = shop
+    app = make_app(db)
+    try:
+        log_in(app, "owner")
+        assert app.shell.show("products")
+        products = app.shell.screens["products"]
+        f = products.form
+        f["sku"].set("bad sku!")
+        f["name"].set("")
+        f["price"].set("12.345")
+        f["opening_stock"].set("-3x")
+        f["sku"].input.focus_set()
+        Keyboard(app).press("Return")            # Enter saves (and is refused, field by field)
+        settle(app)
+        marked = {k for k, fld in f.fields.items() if fld.error_text}
+        assert {"sku", "name", "price", "opening_stock"} <= marked
+        assert "4 fields" in f.status.text
+    finally:
+        close_app(app)
