@@ -139,7 +139,8 @@ class AppContext:
         if self._gc_owned:
             self._gc_owned = False
             _gc_owners -= 1
-            gc.collect()            # on the Tk thread, while Tcl is still there
+            gc.collect(1)           # on the Tk thread, while Tcl is still there (the window's own
+                                    # destroy is followed by a full collection in App.close)
             if _gc_owners <= 0:
                 _gc_owners = 0
                 gc.enable()

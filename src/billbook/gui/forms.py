@@ -233,7 +233,13 @@ class Field(ctk.CTkFrame):
         self._border = None
         if kind in ("entry", "password"):
             self._border = self.input.cget("border_color")
-            self.input.bind("<KeyRelease>", lambda _e: self.clear_error(), add="+")
+            self.input.bind("<KeyRelease>", self._edited, add="+")
+        self._shown_for: Any = None
+
+    def _edited(self, _event=None) -> None:
+        """A refusal goes once the value is edited (not on the release of the Enter that saved)."""
+        if self._shown_for is None or self.get() != self._shown_for:
+            self.clear_error()
 
     def get(self) -> Any:
         if self.kind == "switch":
@@ -260,11 +266,13 @@ class Field(ctk.CTkFrame):
             self.input.configure(values=list(values) or [""])
 
     def show_error(self, message: str) -> None:
+        self._shown_for = self.get() if self.kind in ("entry", "password") else None
         self.message.configure(text=message, text_color=ERROR)
         if self._border is not None:
             self.input.configure(border_color=ERROR)
 
     def clear_error(self) -> None:
+        self._shown_for = None
         self.message.configure(text=self._hint, text_color=MUTED)
         if self._border is not None:
             self.input.configure(border_color=self._border)
