@@ -1,4 +1,4 @@
-"""Screenshots of the counter's screens (light and dark, 1366×768) into docs/screenshots/.
+"""Screenshots of every screen (light and dark, 1366×768 and 1024×600) into docs/screenshots/.
 
     python scripts/screenshots.py        (same as: python -m billbook.gui.screenshots)
 """

@@ -78,6 +78,7 @@ class _Snapshot:
     customer_name: str
     bill_discount: str
     payments: tuple[PaymentPart, ...]
+    supply: tuple[str, str, str] = ("", "", "")
 
 
 @dataclass
@@ -88,6 +89,11 @@ class CounterCart:
     bill_discount: str = ""
     payments: list[PaymentPart] = field(default_factory=list)
     sale_id: str = field(default_factory=new_sale_id)
+    #: GST (issue 17): the place of supply chosen ('' = the customer's state, else the shop's) and
+    #: the recipient's address and state given for Rule 46(e)
+    place_of_supply: str = ""
+    customer_address: str = ""
+    customer_state: str = ""
     #: bumped on every change (the screen saves the open cart when it moves)
     version: int = 0
     _undo: list[_Snapshot] = field(default_factory=list, repr=False, compare=False)
@@ -117,13 +123,15 @@ class CounterCart:
     # ------------------------------------------------------------------ undo
     def _snapshot(self) -> _Snapshot:
         return _Snapshot(tuple((ln.product, ln.qty, ln.discount) for ln in self.lines), self.customer_phone,
-                         self.customer_name, self.bill_discount, tuple(self.payments))
+                         self.customer_name, self.bill_discount, tuple(self.payments),
+                         (self.place_of_supply, self.customer_address, self.customer_state))
 
     def _apply(self, snap: _Snapshot) -> None:
         self.lines = [CartLine(p, q, d) for p, q, d in snap.lines]
         self.customer_phone, self.customer_name = snap.customer_phone, snap.customer_name
         self.bill_discount = snap.bill_discount
         self.payments = list(snap.payments)
+        self.place_of_supply, self.customer_address, self.customer_state = snap.supply
         self.version += 1
 
     def _checkpoint(self) -> _Snapshot:
@@ -205,6 +213,17 @@ class CounterCart:
     def walk_in(self) -> _Snapshot:
         return self.set_customer("", "")
 
+    def set_place_of_supply(self, code: str | None) -> _Snapshot:
+        snap = self._checkpoint()
+        self.place_of_supply = (code or "").strip()
+        return snap
+
+    def set_recipient(self, address: str, state: str) -> _Snapshot:
+        """The recipient's address and state (Rule 46(e))."""
+        snap = self._checkpoint()
+        self.customer_address, self.customer_state = (address or "").strip(), (state or "").strip()
+        return snap
+
     def set_bill_discount(self, text: str | None) -> _Snapshot:
         value = check_discount(text, field="bill discount")
         snap = self._checkpoint()
@@ -236,6 +255,7 @@ class CounterCart:
         """Start the next customer's cart (a new sale id, no undo history)."""
         self.lines, self.payments, self._undo = [], [], []
         self.customer_phone = self.customer_name = self.bill_discount = ""
+        self.place_of_supply = self.customer_address = self.customer_state = ""
         self.sale_id = new_sale_id()
         self.version += 1
 
@@ -252,7 +272,8 @@ class CounterCart:
 
     def copy(self) -> CounterCart:
         return CounterCart([replace(ln) for ln in self.lines], self.customer_phone, self.customer_name,
-                           self.bill_discount, list(self.payments), self.sale_id, self.version)
+                           self.bill_discount, list(self.payments), self.sale_id, self.place_of_supply,
+                           self.customer_address, self.customer_state, self.version)
 
 
 # ---------------------------------------------------------------- the payment panel's figures

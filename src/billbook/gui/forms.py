@@ -209,6 +209,7 @@ class Field(ctk.CTkFrame):
                  width: int = 220, placeholder: str = "", hint: str = ""):
         super().__init__(master, fg_color="transparent")
         self.kind = kind
+        self.width = width
         self.label = ctk.CTkLabel(self, text=label, anchor="w")
         self.label.grid(row=0, column=0, sticky="w")
         if kind in ("entry", "password"):
@@ -304,11 +305,37 @@ class Form(ctk.CTkFrame):
     def add(self, key: str, label: str, *, span: int = 1, **kw) -> Field:
         field = Field(self, label, **kw)
         row, col = divmod(self._next, self.columns)
+        if col and col + span > self.columns:      # a wide field starts a row of its own
+            self._next += self.columns - col
+            row, col = row + 1, 0
         field.grid(row=row, column=col, columnspan=span, sticky="nw", padx=(0, 16), pady=(0, 2))
         self._next += span
         self.fields[key] = field
         self.status.grid(row=row + 1, column=0, columnspan=self.columns, sticky="we", pady=(4, 0))
         return field
+
+    def natural_width(self) -> int:
+        """The width the fields ask for (without asking Tk to lay the window out first)."""
+        columns = [0] * self.columns
+        for field in self.fields.values():
+            info = field.grid_info()
+            col, span = int(info.get("column", 0)), int(info.get("columnspan", 1))
+            if span == 1:
+                columns[col] = max(columns[col], field.width + 16)
+        wide = max((f.width + 16 for f in self.fields.values() if int(f.grid_info().get("columnspan", 1)) > 1),
+                   default=0)
+        return max(sum(columns), wide)
+
+    def submit_with(self, callback: Callable[[], None]) -> None:
+        """Enter (or keypad Enter) in any one-line field of the form calls ``callback`` — saves."""
+        def fire(_event=None) -> str:
+            callback()
+            return "break"
+        for field in self.fields.values():
+            if field.kind in ("entry", "password", "combo"):
+                target = field.input._entry if field.kind == "combo" else field.input
+                target.bind("<Return>", fire, add="+")
+                target.bind("<KP_Enter>", fire, add="+")
 
     def __getitem__(self, key: str) -> Field:
         return self.fields[key]
@@ -423,6 +450,8 @@ class Column:
     width: int = 100
     anchor: str = "w"      # "e" for numbers: right-aligned
     stretch: bool = False
+    priority: int | None = None   # higher stays longer when the table is narrow (see gui/widgets/fit.py)
+    min_width: int = 0
 
 
 def _apply_table_style(widget: tk.Misc) -> None:
@@ -442,7 +471,9 @@ class Table(ctk.CTkFrame):
                                  style="Billbook.Treeview", selectmode="browse")
         for c in columns:
             self.tree.heading(c.key, text=c.title, anchor=c.anchor)
-            self.tree.column(c.key, width=c.width, minwidth=40, anchor=c.anchor, stretch=c.stretch)
+            self.tree.column(c.key, width=c.width, minwidth=20, anchor=c.anchor, stretch=False)
+        from billbook.gui.widgets.fit import ColumnFitter, fit_columns
+        self.fitter = ColumnFitter(self.tree, fit_columns(self.columns, heading_attr="title"))
         bar = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview, style="Billbook.Vertical.TScrollbar")
         self.tree.configure(yscrollcommand=bar.set)
         self.tree.grid(row=0, column=0, sticky="nsew")
@@ -476,12 +507,12 @@ class Table(ctk.CTkFrame):
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Any], Any]], *, tags: dict[str, tuple] | None = None) -> None:
         """``rows``: (iid, values in column order, the object behind the row)."""
-        self.tree.delete(*self.tree.get_children())
+        self.fitter.clear()
         self.rows = {}
         for iid, values, obj in rows:
-            self.tree.insert("", "end", iid=iid, values=["" if v is None else v for v in values],
-                             tags=(tags or {}).get(iid, ()))
+            self.fitter.insert(iid, values, (tags or {}).get(iid, ()))
             self.rows[iid] = obj
+        self.fitter.after_rows_changed()
 
     def selected(self) -> str | None:
         sel = self.tree.selection()
@@ -497,7 +528,7 @@ class Table(ctk.CTkFrame):
         self.tree.see(iid)
 
     def values_of(self, iid: str) -> dict[str, str]:
-        return dict(zip((c.key for c in self.columns), self.tree.item(iid, "values")))
+        return dict(zip((c.key for c in self.columns), self.fitter.values(iid)))
 
     def count(self) -> int:
         return len(self.tree.get_children())

@@ -40,9 +40,11 @@ from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.gui.registry import screen
 from billbook.gui.widgets.cart_table import CartTable
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
+from billbook.gui.widgets.supply import PlaceOfSupplyControl, RecipientForm
 from billbook.gui.widgets.table import Column, Table
 from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
 
@@ -70,7 +72,8 @@ class Overlay(ctk.CTkFrame):
 
     def __init__(self, master, title: str, **kwargs):
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT, **kwargs)
-        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=16, pady=(12, 4))
+        wrap_to_width(ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w", justify="left")).pack(
+            fill="x", padx=16, pady=(12, 4))
 
     def show(self, **place) -> None:
         self.place(**(place or {"relx": 0.5, "rely": 0.4, "anchor": "center"}))
@@ -106,7 +109,7 @@ class BillingScreen(ctk.CTkFrame):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=360)
+        self.grid_columnconfigure(1, weight=0, minsize=320)
         self.grid_rowconfigure(1, weight=1)
         from billbook.services.goods import catalog
         ctx = self.ctx
@@ -135,7 +138,7 @@ class BillingScreen(ctk.CTkFrame):
                                         text_color=theme.MUTED, font=theme.font(14), fg_color=theme.TABLE_BG)
         self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
 
-        right = ctk.CTkFrame(self, fg_color="transparent", width=360)
+        right = ctk.CTkFrame(self, fg_color="transparent", width=320)
         right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
         self.right = right
         # customer
@@ -151,7 +154,11 @@ class BillingScreen(ctk.CTkFrame):
         self.cust_name.pack(side="left", fill="x", expand=True, padx=(8, 0))
         self.cust_info = ctk.CTkLabel(cust, text="Walk-in customer", anchor="w", font=theme.font(12),
                                       text_color=theme.MUTED, height=22)
-        self.cust_info.pack(fill="x", padx=12, pady=(2, 8))
+        self.cust_info.pack(fill="x", padx=12, pady=(2, 0))
+        # place of supply (issue 17): customer's state / taken at the counter / shipped to …
+        self.supply = PlaceOfSupplyControl(cust, shop_state=ctx.shop.state_code if ctx.shop else "",
+                                           on_change=self._supply_changed)
+        self.supply.pack(fill="x", padx=12, pady=(2, 8))
         # totals
         tot = ctk.CTkFrame(right, corner_radius=10)
         tot.pack(fill="x", pady=(10, 0))
@@ -192,18 +199,19 @@ class BillingScreen(ctk.CTkFrame):
                 row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
                 pady=(6, 0))
         # the last sale's change: stays until the next customer's first scan
-        self.sale_banner = ctk.CTkLabel(right, text="", anchor="w", justify="left", font=theme.font(17, "bold"),
-                                        text_color=theme.OK, wraplength=340)
+        self.sale_banner = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+                                                      font=theme.font(17, "bold"), text_color=theme.OK))
         self.sale_banner.pack(fill="x", pady=(10, 0))
         # print and open problems: their own place, never over the change
-        self.print_status = ctk.CTkLabel(right, text="", anchor="w", justify="left", font=theme.font(12),
-                                         text_color=theme.WARN, wraplength=340)
+        self.print_status = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+                                                       font=theme.font(12), text_color=theme.WARN))
         self.print_status.pack(fill="x")
-        self.hints = ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED, anchor="w",
-                                  justify="left", wraplength=1080, height=20)
+        self.hints = wrap_to_width(ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED,
+                                                anchor="w", justify="left", height=20))
         self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
-        self.payment = PaymentPanel(self.body, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
-                                    cart=lambda: self.cart)
+        # over the cart's bottom left; on a narrow window it may reach over the totals' edge
+        self.payment = PaymentPanel(self, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
+                                    over=self.body, cart=lambda: self.cart)
 
     def _bind_keys(self) -> None:
         e = self.search.entry
@@ -344,6 +352,7 @@ class BillingScreen(ctk.CTkFrame):
         clear_entry(self.cust_name)
         clear_entry(self.bill_disc)
         self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
+        self.supply.reset(self.ctx.shop.state_code if self.ctx.shop else None)
         self.payment.reset()
         self.close_payment()
         self._render()
@@ -566,7 +575,9 @@ class BillingScreen(ctk.CTkFrame):
 
         def work():
             return sales.preview(ctx.db, ctx.actor, items, customer_phone=cart.customer_phone or None,
-                                 bill_discount=cart.bill_discount or None)
+                                 bill_discount=cart.bill_discount or None,
+                                 place_of_supply=cart.place_of_supply or None,
+                                 customer_state_code=cart.customer_state or None)
 
         def done(pv) -> None:
             if seq != self._preview_seq:
@@ -664,6 +675,7 @@ class BillingScreen(ctk.CTkFrame):
             self.total_labels["sgst"].configure(text="" if inter else rupees(pv.sgst))
             self.total_labels["round_off"].configure(text=rupees(pv.round_off))
             self.grand.configure(text=rupees(pv.grand_total))
+            self.supply.show_effect(pv.place_of_supply, pv.inter_state)
             self.payment.set_due(pv.grand_total)
             if pv.customer is not None:
                 self._show_customer(pv.customer.name, pv.customer_credits, pv.customer_dues)
@@ -671,6 +683,7 @@ class BillingScreen(ctk.CTkFrame):
             for key in ("gross", "discount", "taxable", "cgst", "sgst", "round_off"):
                 self.total_labels[key].configure(text=rupees(Decimal("0")) if key != "sgst" or not inter else "")
             self.grand.configure(text=rupees(Decimal("0")))
+            self.supply.show_effect(None, None)
             self.payment.set_due(Decimal("0"))
         self.payment.set_has_customer(bool(self.cart.customer_phone))
         if short and short != self._short:
@@ -803,6 +816,31 @@ class BillingScreen(ctk.CTkFrame):
         self.focus_scan()
         return "break"
 
+    # ------------------------------------------------------------------ GST (issue 17)
+    def _supply_changed(self) -> None:
+        self._mutate(lambda cart: cart.set_place_of_supply(self.supply.value))
+
+    def open_recipient_form(self, message: str) -> None:
+        """The recipient's name, address and state (Rule 46(e)); saved with the sale, then pay."""
+        self.close_overlay()
+        cart = self.cart
+
+        def save(name: str, address: str, state: str) -> None:
+            self.cart.customer_name = self.cart.customer_name if self.cart.customer_phone and \
+                self.cart.customer_name else name
+            self.cart.set_recipient(address, state)
+            self.cust_name.configure(state="normal")
+            clear_entry(self.cust_name)
+            self.cust_name.insert(0, self.cart.customer_name)
+            self.cust_info.configure(text=f"{address} · {state}", text_color=("gray10", "gray90"))
+            self.close_overlay()
+            self.complete()
+
+        form = RecipientForm(self.body, message=message, name=cart.customer_name, address=cart.customer_address,
+                             state=cart.customer_state, on_save=save, on_close=self.close_overlay)
+        self.overlay = form
+        form.show()
+
     def _show_customer(self, name: str, credits: Decimal | None, dues: Decimal | None) -> None:
         parts = [name] if name else []
         if credits is not None:
@@ -882,7 +920,9 @@ class BillingScreen(ctk.CTkFrame):
             sale_id=cart.sale_id,
             items=[sales.SaleItem(pid, qty, disc) for pid, qty, disc in cart.items()],
             payments=payments, customer_phone=cart.customer_phone or None,
-            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None)
+            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None,
+            place_of_supply=cart.place_of_supply or None, customer_address=cart.customer_address or None,
+            customer_state_code=cart.customer_state or None)
         ctx = self.ctx
         self._saving = True
         self.pay_button.configure(state="disabled")
@@ -922,6 +962,10 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
         elif isinstance(exc, ValidationError) and (exc.field or "").startswith(("payment", "tendered")):
             self.payment.show_error(exc.message)
+        elif isinstance(exc, ValidationError) and exc.field == "customer" and "Rule 46" in exc.message:
+            self.close_payment()
+            self.open_recipient_form(exc.message)      # name, address and state, then pay again
+            return
         elif self._uncertain:
             message += " The cart is kept; press F10 to try again (it will not be billed twice)."
         self.ctx.notify(message, "error")
@@ -1047,8 +1091,9 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
             return
         ov = Overlay(self.body, "Held carts — Enter resume · Del discard · Esc close")
-        table = Table(ov, [Column("label", "Cart", 300, stretch=True), Column("at", "Held at", 150),
-                           Column("by", "By", 110), Column("terminal", "Terminal", 110)],
+        table = Table(ov, [Column("label", "Cart", 300, stretch=True, min_width=150),
+                           Column("at", "Held at", 150, min_width=125, priority=90),
+                           Column("by", "By", 110, priority=40), Column("terminal", "Terminal", 110, priority=30)],
                       height=min(8, max(3, len(rows))))
         table.pack(fill="both", expand=True, padx=12, pady=(4, 12))
         table.set_rows([(str(h.id), (h.label, h.created_at.strftime("%d %b %H:%M"), h.user, h.terminal)) for h in rows])

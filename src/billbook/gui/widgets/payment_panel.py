@@ -22,6 +22,7 @@ import customtkinter as ctk
 from billbook.domain.counter import CounterCart, payment_status
 from billbook.domain.money import MoneyError, format_number, parse_amount
 from billbook.gui import theme
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 
 ZERO = Decimal("0.00")
@@ -38,9 +39,13 @@ class PaymentPanel(ctk.CTkFrame):
     MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
     def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None],
-                 cart: Callable[[], CounterCart] | None = None):
+                 over=None, cart: Callable[[], CounterCart] | None = None):
+        """``over``: the widget (inside ``master``) whose bottom-left corner the panel sits on when open;
+        the panel may be wider than it (default: the bottom-right of ``master``). ``cart``: the
+        cart model whose payment parts this panel fills."""
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT)
         self.ctx = ctx
+        self._over = over
         self._on_complete, self._on_close = on_complete, on_close
         own = CounterCart()
         self._cart = cart or (lambda: own)
@@ -60,8 +65,9 @@ class PaymentPanel(ctk.CTkFrame):
         self.modes = ctk.CTkSegmentedButton(self, values=[f"{LABELS[m]} {i}" for i, m in enumerate(self.MODES, 1)],
                                             command=self._mode_clicked, font=theme.font(12), height=32)
         self.modes.pack(fill="x", padx=16, pady=(8, 0))
-        ctk.CTkLabel(self, text="Alt+1…6 choose  ·  Enter complete  ·  Ctrl+Enter part payment (split)  ·  Esc close",
-                     font=theme.font(11), text_color=theme.MUTED, anchor="w", height=18).pack(fill="x", padx=16)
+        wrap_to_width(ctk.CTkLabel(self, text="Alt+1…6 choose  ·  Enter complete  ·  Ctrl+Enter part payment (split)  ·  "
+                                   "Esc close", font=theme.font(11), text_color=theme.MUTED, anchor="w", justify="left",
+                                   height=18)).pack(fill="x", padx=16)
         body = ctk.CTkFrame(self, fg_color="transparent")
         body.pack(fill="x", padx=16, pady=(6, 0))
         body.grid_columnconfigure(0, weight=1)
@@ -80,11 +86,11 @@ class PaymentPanel(ctk.CTkFrame):
                                  wraplength=360)
         self.info.grid(row=2, column=0, columnspan=2, sticky="w", pady=(6, 0))
         self.qr = ctk.CTkLabel(body, text="", width=150, height=150)
-        self.parts_label = ctk.CTkLabel(self, text="", anchor="w", justify="left", font=theme.font(12),
-                                        text_color=theme.MUTED, wraplength=520, height=20)
+        self.parts_label = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", font=theme.font(12),
+                                                      text_color=theme.MUTED, height=20))
         self.parts_label.pack(fill="x", padx=16, pady=(4, 0))
-        self.error = ctk.CTkLabel(self, text="", anchor="w", justify="left", text_color=theme.ERROR,
-                                  font=theme.font(12), wraplength=520, height=20)
+        self.error = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", text_color=theme.ERROR,
+                                                font=theme.font(12), height=20))
         self.error.pack(fill="x", padx=16)
         buttons = ctk.CTkFrame(self, fg_color="transparent")
         buttons.pack(fill="x", padx=16, pady=(4, 14))
@@ -93,9 +99,11 @@ class PaymentPanel(ctk.CTkFrame):
                                              text_color=("white", "white"), hover_color=("#17602d", "#1b5e2f"),
                                              command=self.submit)
         self.complete_button.pack(side="right")
-        ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40, font=theme.font(13),
-                      fg_color="transparent", border_width=1, text_color=("gray10", "gray90"),
-                      command=self.add_part).pack(side="right", padx=(0, 8))
+        self.part_button = ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40,
+                                         font=theme.font(13), fg_color="transparent", border_width=1,
+                                         text_color=("gray10", "gray90"), command=self.add_part)
+        self.part_button.pack(side="right", padx=(0, 8))
+        self._compact: bool | None = None
         for w in (self.amount, self.tendered, self.reference):
             w.bind("<Return>", lambda _e: self.submit() or "break")
             w.bind("<KP_Enter>", lambda _e: self.submit() or "break")
@@ -108,9 +116,30 @@ class PaymentPanel(ctk.CTkFrame):
     def visible(self) -> bool:
         return bool(self.winfo_manager())
 
+    def _set_compact(self, compact: bool) -> None:
+        """Narrower fields, QR and labels, so the panel fits over a narrow cart (1024-px window)."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        entry = 124 if compact else 170
+        for w in (self.amount, self.tendered, self.reference):
+            w.configure(width=entry)
+        self.modes.configure(font=theme.font(11 if compact else 12))
+        self.part_button.configure(text="Part payment  (Ctrl+Enter)" if compact else "Add part payment  (Ctrl+Enter)",
+                                   font=theme.font(12 if compact else 13))
+        self.complete_button.configure(font=theme.font(14 if compact else 15, "bold"))
+        self._qr_size = 112 if compact else 150
+        self._qr_for = None
+        self.qr.configure(width=self._qr_size, height=self._qr_size)
+
     def open(self, mode: str | None = None) -> None:
         if not self.visible:
-            self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
+            if self._over is not None:
+                self._over.update_idletasks()
+                self._set_compact(self._over.winfo_width() < 600)
+                self.place(in_=self._over, relx=0.0, rely=1.0, anchor="sw", x=8, y=-8)
+            else:
+                self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
         self.lift()
         self.error.configure(text="")
         self.set_mode(mode or self.mode)
@@ -296,7 +325,8 @@ class PaymentPanel(ctk.CTkFrame):
         key = (shop.upi_vpa, shop.name, amount)
         if key != self._qr_for:
             self._qr_for = key
-            self.qr.configure(image=upi_image(shop.upi_vpa, shop.name, amount), text="")
+            self.qr.configure(image=upi_image(shop.upi_vpa, shop.name, amount, getattr(self, "_qr_size", 150)),
+                              text="")
         self.qr.grid(row=0, column=1, rowspan=3, sticky="ne", padx=(12, 0))
         self.info.configure(text=f"Scan to pay {_rupees(amount)}", text_color=("gray10", "gray90"))
 

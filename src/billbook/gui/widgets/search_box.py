@@ -43,8 +43,8 @@ class ProductSearchBox(ctk.CTkFrame):
         self.popup = ctk.CTkFrame(popup_parent, corner_radius=8, border_width=1,
                                   border_color=theme.ACCENT)
         self.results = Table(self.popup, [
-            Column("name", "Product", 330, stretch=True),
-            Column("code", "SKU / barcode", 170),
+            Column("name", "Product", 330, stretch=True, min_width=220),   # a narrow popup drops the code first
+            Column("code", "SKU / barcode", 170, priority=40),
             Column("stock", "Stock", 80, "e"),
             Column("price", "Price ₹", 100, "e"),
         ], height=page_size, command=lambda _iid: self._pick_selected())
