@@ -1,7 +1,7 @@
 """held carts: a terminal's cart in progress ('open') and the sale id that travels with a cart
 
-Revision ID: 0013_held_in_progress
-Revises: 0012_money_in_paise
+Revision ID: 0014_held_in_progress
+Revises: 0013_request_fingerprints
 Create Date: 2026-12-06
 
 ``state`` is 'held' for a parked cart (every existing row) and 'open' for the cart a
@@ -11,8 +11,8 @@ terminal is ringing up right now, saved as it changes so a crash never loses it.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0013_held_in_progress'
-down_revision = '0012_money_in_paise'
+revision = '0014_held_in_progress'
+down_revision = '0013_request_fingerprints'
 branch_labels = None
 depends_on = None
 
