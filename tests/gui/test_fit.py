@@ -32,7 +32,7 @@ MODES = ["light", "dark"]
 def demo_database(tmp_path_factory):
     """A demo shop (products, customers, invoices, a held cart) built once, copied per test."""
     from billbook.db.bootstrap import open_database
-    from billbook.gui.screenshots import demo_shop
+    from billbook.devtools.screenshots import demo_shop
     folder = tmp_path_factory.mktemp("fit")
     path = folder / "demo.sqlite3"
     db = open_database(f"sqlite:///{path}")

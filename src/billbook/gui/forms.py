@@ -234,7 +234,13 @@ class Field(ctk.CTkFrame):
         self._border = None
         if kind in ("entry", "password"):
             self._border = self.input.cget("border_color")
-            self.input.bind("<KeyRelease>", lambda _e: self.clear_error(), add="+")
+            self.input.bind("<KeyRelease>", self._edited, add="+")
+        self._shown_for: Any = None
+
+    def _edited(self, _event=None) -> None:
+        """A refusal goes once the value is edited (not on the release of the Enter that saved)."""
+        if self._shown_for is None or self.get() != self._shown_for:
+            self.clear_error()
 
     def get(self) -> Any:
         if self.kind == "switch":
@@ -261,11 +267,13 @@ class Field(ctk.CTkFrame):
             self.input.configure(values=list(values) or [""])
 
     def show_error(self, message: str) -> None:
+        self._shown_for = self.get() if self.kind in ("entry", "password") else None
         self.message.configure(text=message, text_color=ERROR)
         if self._border is not None:
             self.input.configure(border_color=ERROR)
 
     def clear_error(self) -> None:
+        self._shown_for = None
         self.message.configure(text=self._hint, text_color=MUTED)
         if self._border is not None:
             self.input.configure(border_color=self._border)
@@ -357,15 +365,73 @@ class Form(ctk.CTkFrame):
 
     def show_error(self, exc: BaseException) -> None:
         """Put a service error next to its field (or in the status line); never a traceback."""
+        self.show_errors([exc])
+
+    def show_errors(self, errors: Sequence[BaseException]) -> None:
+        """Every bad field at once, each at its field; the first one gets the focus."""
         self.clear_errors()
-        field = self.field_for(getattr(exc, "field", None))
-        message = getattr(exc, "message", None) or str(exc)
-        if field is not None:
-            field.show_error(message)
-            field.focus()
-            self.status.error("Please correct the field marked in red.")
-        else:
-            self.status.error(error_text(exc))
+        marked: list[Field] = []
+        other: list[str] = []
+        for exc in errors:
+            field = self.field_for(getattr(exc, "field", None))
+            message = getattr(exc, "message", None) or str(exc)
+            if field is not None and field not in marked:
+                field.show_error(message)
+                marked.append(field)
+            elif field is None:
+                other.append(error_text(exc))
+        if marked:
+            marked[0].focus()
+        if other:
+            self.status.error("  ".join(other))
+        elif marked:
+            self.status.error("Please correct the field marked in red." if len(marked) == 1 else
+                              f"Please correct the {len(marked)} fields marked in red.")
+
+    def check(self, checks: dict[str, Callable[[Any], Any]]) -> dict[str, Any] | None:
+        """Run ``checks[key](value)`` for every field; show all the refusals at once.
+
+        A check returns the clean value or raises (a ``ValidationError``/``MoneyError``/
+        ``ValueError`` with a message). Returns the values (cleaned where checked), or None
+        when any field was refused.
+        """
+        values = self.values()
+        errors: list[BaseException] = []
+        for key, fn in checks.items():
+            try:
+                values[key] = fn(values.get(key))
+            except Exception as exc:  # noqa: BLE001 - any refusal is shown at its field
+                message = getattr(exc, "message", None) or str(exc).split(": ", 1)[-1]
+                err = ValueError(message)
+                err.field, err.message = key, message          # type: ignore[attr-defined]
+                errors.append(err)
+        if errors:
+            self.show_errors(errors)
+            return None
+        self.clear_errors()
+        return values
+
+
+def all_errors(validate: Callable[..., Any], values: dict[str, Any], fallback: dict[str, Any],
+               rounds: int = 24) -> list[BaseException]:
+    """Every field the service's own validator refuses, not just the first.
+
+    ``validate(**values)`` raises a ``ValidationError`` naming one field; that field is then
+    given its harmless ``fallback`` value and the check runs again, until it passes (or a
+    field without a fallback is refused). The rules stay in the service.
+    """
+    from billbook.errors import ValidationError
+    vals, errors = dict(values), []
+    for _ in range(rounds):
+        try:
+            validate(**vals)
+            return errors
+        except ValidationError as exc:
+            errors.append(exc)
+            if exc.field not in fallback or vals.get(exc.field) == fallback[exc.field]:
+                return errors
+            vals[exc.field] = fallback[exc.field]
+    return errors
 
 
 def error_text(exc: BaseException) -> str:
@@ -560,18 +626,33 @@ def header(master, title: str, subtitle: str = "") -> ctk.CTkFrame:
     return frame
 
 
+def documents_folder() -> str:
+    """Where file dialogs start: the shop's documents folder (billbook's data folder, where
+    invoices and exports live), never the program's own folder."""
+    from billbook.config import data_dir
+    folder = data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        from pathlib import Path
+        return str(Path.home())
+    return str(folder)
+
+
 class Dialogs:
-    """File choosers, kept in one place so tests can replace them (no modal dialog in tests)."""
+    """File choosers, kept in one place so tests can replace them (no modal dialog in tests).
+    They open in :func:`documents_folder`."""
 
     @staticmethod
     def save_path(parent, *, title: str, default: str, types: list[tuple[str, str]]) -> str | None:
         path = filedialog.asksaveasfilename(parent=parent, title=title, initialfile=default, filetypes=types,
-                                            defaultextension=types[0][1].lstrip("*") if types else "")
+                                            defaultextension=types[0][1].lstrip("*") if types else "",
+                                            initialdir=documents_folder())
         return path or None
 
     @staticmethod
     def open_path(parent, *, title: str, types: list[tuple[str, str]]) -> str | None:
-        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types)
+        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types, initialdir=documents_folder())
         return path or None
 
     @staticmethod

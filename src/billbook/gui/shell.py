@@ -126,7 +126,7 @@ class Shell(ctk.CTkFrame):
                       text_color=("gray10", "gray90"), command=self.app.lock).grid(row=0, column=0, sticky="ew",
                                                                                   padx=(0, 3))
         ctk.CTkButton(pair, text="Log out", height=32, width=60, fg_color="transparent", border_width=1,
-                      text_color=("gray10", "gray90"), command=self.app.logout).grid(row=0, column=1, sticky="ew",
+                      text_color=("gray10", "gray90"), command=self.app.request_logout).grid(row=0, column=1, sticky="ew",
                                                                                     padx=(3, 0))
 
         self.content = ctk.CTkFrame(self, fg_color="transparent")
@@ -204,6 +204,13 @@ class Shell(ctk.CTkFrame):
         self._after.clear()
         if self.password_dialog is not None:
             self.password_dialog.close()
+        current = self.screens.get(self.current) if self.current else None
+        hide = getattr(current, "on_hide", None)
+        if hide:                            # e.g. the dashboard's refresh timers stop with the session
+            try:
+                hide()
+            except Exception:  # noqa: BLE001
+                log.exception("screen hide hook failed")
         for screen in self.screens.values():
             hook = getattr(screen, "on_close", None)
             if hook:
@@ -218,7 +225,7 @@ class Shell(ctk.CTkFrame):
             if spec.shortcut:
                 self.bind_key(None, spec.shortcut, lambda s=spec: self.show(s.key))
         self.bind_key(None, "<Control-l>", lambda: self.app.lock())
-        self.bind_key(None, "<Control-Q>", lambda: self.app.logout())
+        self.bind_key(None, "<Control-Q>", lambda: self.app.request_logout())     # Ctrl+Shift+Q
 
     def bind_key(self, owner, sequence: str, handler: Callable[[], object]) -> None:
         """Bind ``sequence`` for ``owner`` (a screen frame, or None for the whole shell)."""

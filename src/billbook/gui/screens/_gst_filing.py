@@ -172,7 +172,9 @@ class GstFilingPanel(ctk.CTkFrame):
     @staticmethod
     def choose_folder(parent, title: str) -> str | None:
         from tkinter import filedialog
-        return filedialog.askdirectory(parent=parent, title=title, mustexist=False) or None
+        from billbook.gui.forms import documents_folder
+        return filedialog.askdirectory(parent=parent, title=title, mustexist=False,
+                                       initialdir=documents_folder()) or None
 
     def _save(self, fn, message: str) -> None:
         def done(path):

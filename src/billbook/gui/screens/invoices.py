@@ -216,9 +216,11 @@ class InvoicesScreen(ctk.CTkFrame):
             self.ctx.notify("Choose an invoice first.", "info")
             return
         from tkinter import filedialog
+
+        from billbook.gui.forms import documents_folder
         target = filedialog.asksaveasfilename(parent=self, defaultextension=".pdf",
                                               initialfile=number.replace("/", "-") + ".pdf",
-                                              filetypes=[("PDF", "*.pdf")])
+                                              filetypes=[("PDF", "*.pdf")], initialdir=documents_folder())
         if target:
             self.save_pdf_to(number, Path(target))
 
@@ -230,8 +232,12 @@ class InvoicesScreen(ctk.CTkFrame):
             on_done=lambda path: ctx.notify(f"Saved {number} to {path}", "ok"), busy="Making the PDF…")
 
     # ------------------------------------------------------------------ returns
-    def start_return(self, number: str = "") -> None:
-        """From the counter (F6): find ``number`` (or let the cashier type one) and open the return form."""
+    def start_return(self, number: str = "", approval=None) -> None:
+        """From the counter (F6): find ``number`` (or let the cashier type one) and open the return form.
+
+        ``approval``: an admin's approval given at the counter (a cashier the shop does not allow
+        to take returns); it goes with the next credit note issued here."""
+        self._approval = approval
         clear_entry(self.search)
         if number:
             self.search.insert(0, number)
@@ -330,10 +336,11 @@ class InvoicesScreen(ctk.CTkFrame):
         from billbook.services.selling import documents
         from billbook.services.selling import returns
         ctx = self.ctx
+        approval = getattr(self, "_approval", None)
 
         def work():
             cn = returns.create_return(ctx.db, ctx.actor, number, items, refund_mode=mode, request_id=request_id,
-                                       reason=reason)
+                                       reason=reason, approval=approval)
             try:
                 path = documents.credit_note_pdf(ctx.db, ctx.actor, cn.number)
             except Exception as exc:  # noqa: BLE001 - the credit note is saved; the PDF can be made later

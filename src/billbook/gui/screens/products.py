@@ -12,7 +12,7 @@ import customtkinter as ctk
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.permissions import Permission
 from billbook.gui.forms import (
-    MUTED, Column, Dialogs, Form, PagedTable, StatusLine, Table, error_text, header, money, qty, run_bg, section,
+    MUTED, Column, Dialogs, Form, all_errors, PagedTable, StatusLine, Table, error_text, header, money, qty, run_bg, section,
 )
 from billbook.gui.registry import screen
 from billbook.gui.widgets.fit import wrap_to_width
@@ -209,6 +209,19 @@ class ProductsScreen(ctk.CTkFrame):
         self.form.clear_errors()
         db, actor = self.ctx.db, self.ctx.actor
         editing = self.editing
+        # every bad field at once (the service's own rules), before anything is sent
+        allowed = tuple(self.ctx.shop.allowed_gst_rates)
+        problems = all_errors(catalog.validate_product_fields, dict(
+            sku=editing.sku if editing is not None else v["sku"], name=v["name"], price=v["price"],
+            gst_rate=v["gst_rate"], allowed_rates=allowed, hsn=v["hsn"], barcode=v["barcode"] or None,
+            unit=v["unit"], stock=(v["opening_stock"] or "0") if editing is None else "0",
+            reorder_level=v["reorder_level"] or "0", tax_inclusive=v["tax_inclusive"], category=v["category"],
+            cost_price=v["cost_price"] or None), fallback=dict(
+            sku="X", name="x", price="0", gst_rate=allowed[0] if allowed else "0", hsn="", barcode=None,
+            unit="pcs", stock="0", reorder_level="0", category="", cost_price=None))
+        if problems:
+            self.form.show_errors(problems)
+            return
         if editing is None:
             def call():
                 return catalog.add_product(

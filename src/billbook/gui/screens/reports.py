@@ -63,6 +63,8 @@ class ReportsScreen(ctk.CTkFrame):
     def on_show(self) -> None:
         if self.can_report and self.report is None:
             self.preview()
+        if getattr(self, "gst_form", None) is not None and getattr(self, "gst", None) is None:
+            self.show_gst()           # the current month is there at once, or says it has no sales
 
     # ------------------------------------------------------------ day end
 
@@ -213,12 +215,10 @@ class ReportsScreen(ctk.CTkFrame):
         f = self.gst_form = Form(bar, columns=2, aliases={"start": "from", "end": "to"})
         f.pack(side="left")
         today = clock.today()
-        first = today.replace(day=1)
-        prev_end = first - dt.timedelta(days=1)
         f.add("from", "From", width=130)
         f.add("to", "To", width=130)
-        f["from"].set(prev_end.replace(day=1).isoformat())
-        f["to"].set(prev_end.isoformat())
+        f["from"].set(today.replace(day=1).isoformat())      # the current month so far
+        f["to"].set(today.isoformat())
         f.submit_with(self.show_gst)
         ctk.CTkButton(bar, text="Show", width=80, command=self.show_gst).pack(side="left", anchor="n", pady=(26, 0))
         ctk.CTkButton(bar, text="Export CSV…", width=110, command=self.export_gst).pack(side="left", anchor="n",
@@ -273,8 +273,13 @@ class ReportsScreen(ctk.CTkFrame):
         self.gst = g
         taxable = sum((r.taxable for r in g.net_by_rate), 0)
         tax = sum((r.tax for r in g.net_by_rate), 0)
-        self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · {g.invoices:,} invoices · net taxable "
-                                       f"{rupees(taxable)} · net tax {rupees(tax)} · {len(g.credit_notes)} credit-note line(s)")
+        if not g.invoices and not g.credit_notes:
+            self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · no sales in this period "
+                                           "(nothing to report; choose other dates above)")
+        else:
+            self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · {g.invoices:,} invoices · net "
+                                           f"taxable {rupees(taxable)} · net tax {rupees(tax)} · "
+                                           f"{len(g.credit_notes)} credit-note line(s)")
         self.gst_rate.set_rows([(str(i), (_rate(r.rate), money(r.taxable), money(r.cgst), money(r.sgst), money(r.igst),
                                           money(r.tax)), r) for i, r in enumerate(g.net_by_rate)])
         self.gst_b2b.set_rows([(str(i), (b.gstin, b.customer, b.number, f"{b.date:%d-%m-%Y}", _rate(b.rate),

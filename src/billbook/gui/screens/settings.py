@@ -160,6 +160,7 @@ class SettingsScreen(ctk.CTkFrame):
             "credit_value": format(info.credit_value, "f"),
             "print_format": _key_of(PRINT_FORMATS, info.print_format),
             "idle_lock_minutes": str(info.idle_lock_minutes),
+            "discount_limit": format(info.discount_limit, "f") if info.discount_limit is not None else "",
         })
 
     def _show_logo(self, data: bytes | None) -> None:
@@ -235,11 +236,14 @@ class SettingsScreen(ctk.CTkFrame):
         f.add("loyalty_rupees_per_credit", "Loyalty: ₹ spent per credit", width=120, hint="0 switches loyalty off")
         f.add("credit_value", "Value of one credit (₹)", width=120)
         f.add("idle_lock_minutes", "Lock the screen after idle minutes", width=120, hint="0 = never")
+        f.add("discount_limit", "Cashier discounts above (% of bill) need an admin", width=120,
+              hint="empty = no limit")
         f.submit_with(self.save_billing)
 
     def save_billing(self) -> None:
         v = self.billing_form.values()
         changes = dict(v, print_format=PRINT_FORMATS.get(v["print_format"], "a4"))
+        changes["discount_limit"] = (v.get("discount_limit") or "").strip() or "none"
         self.billing_form.clear_errors()
 
         def done(info):

@@ -1,6 +1,6 @@
 """Screenshots of every screen, light and dark, at 1366×768 and 1024×600, into docs/screenshots/.
 
-    python -m billbook.gui.screenshots [--out docs/screenshots] [--modes light,dark]
+    python -m billbook.devtools.screenshots [--out docs/screenshots] [--modes light,dark]
                                        [--sizes 1366x768,1024x600] [--invoices 3000]
 
 Runs on scratch SQLite databases in a temporary BILLBOOK_HOME and starts its own Xvfb when
