@@ -139,7 +139,7 @@ class BillingScreen(ctk.CTkFrame):
         self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
 
         right = ctk.CTkFrame(self, fg_color="transparent", width=320)
-        right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
+        right.grid(row=0, column=1, rowspan=5, sticky="nsew", padx=(12, 0))
         self.right = right
         # customer
         cust = ctk.CTkFrame(right, corner_radius=10)
@@ -199,16 +199,17 @@ class BillingScreen(ctk.CTkFrame):
                 row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
                 pady=(4, 0))
         # the last sale's change: stays until the next customer's first scan
-        self.sale_banner = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+        # (under the cart: the right-hand column has no room left at 1024×600)
+        self.sale_banner = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", height=24,
                                                       font=theme.font(17, "bold"), text_color=theme.OK))
-        self.sale_banner.pack(fill="x", pady=(10, 0))
+        self.sale_banner.grid(row=3, column=0, sticky="ew", pady=(4, 0))
         # print and open problems: their own place, never over the change
-        self.print_status = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+        self.print_status = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", height=18,
                                                        font=theme.font(12), text_color=theme.WARN))
-        self.print_status.pack(fill="x")
+        self.print_status.grid(row=4, column=0, sticky="ew")
         self.hints = wrap_to_width(ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED,
                                                 anchor="w", justify="left", height=20))
-        self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+        self.hints.grid(row=2, column=0, sticky="ew", pady=(6, 0))
         # over the cart's bottom left; on a narrow window it may reach over the totals' edge
         self.payment = PaymentPanel(self, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
                                     over=self.body, cart=lambda: self.cart)
