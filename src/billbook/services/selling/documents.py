@@ -282,3 +282,30 @@ def audit_export(db: Database, actor: Actor, d_from: dt.date, d_to: dt.date, res
         audit(s, actor, "invoice.export", "invoice", "", date_from=d_from.isoformat(), date_to=d_to.isoformat(),
               count=result.count, directory=str(result.directory))
     db.run(work)
+
+
+@requires(Permission.VIEW_INVOICES)
+def record_print_sent(db: Database, actor: Actor, number: str, *, format: str, job_id: int | None = None) -> int:
+    """Count one copy of invoice ``number`` that reached a printer; returns the new print count.
+
+    Call it only after the copy was sent (a receipt printer took the bytes, the system spooler
+    accepted the job): a print that failed is not a print, so the next copy is still the
+    original. ``format`` is ``receipt`` or ``a4``.
+    """
+    number = _check_number(number)
+
+    def work(s: Session) -> int:
+        inv = _invoice_row(s, number, lock=True)
+        inv.print_count += 1
+        audit(s, actor, "invoice.print", "invoice", inv.id, number=inv.number, copy=inv.print_count,
+              format=format, sent=True, **({"job": job_id} if job_id is not None else {}))
+        return inv.print_count
+
+    return db.run(work)
+
+
+def invoice_doc_for_print(s: Session, number: str):
+    """The invoice as a document for a printer, in ``s``: DUPLICATE when a copy was already sent.
+    Nothing is counted here (see :func:`record_print_sent`)."""
+    inv = _invoice_row(s, _check_number(number), lock=False)
+    return load_invoice_doc(s, inv.number, duplicate=inv.print_count > 0)

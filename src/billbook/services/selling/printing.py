@@ -1,0 +1,580 @@
+"""Printing at the counter: this terminal's printers, print jobs, reprints, the cash drawer.
+
+Settings: each terminal's printers are one row of the key/value ``settings`` table
+(``printers:<terminal>``, JSON): a ``receipt`` printer (ESC/POS over tcp/usb/serial or a raw
+system queue, 58 or 80 mm, code page, cut, logo, whether the cash drawer hangs on it), an
+``a4`` printer (a system queue by name) and a ``label`` printer (ZPL/TSPL over tcp or a raw
+system queue).
+
+Jobs: every print is a ``print_jobs`` row written *before* anything is sent and updated after,
+so a failure (printer offline, paper out) is kept with its reason and can be retried. The sale
+is always saved first; printing never changes it. A copy counts as printed (and the next one
+says DUPLICATE) only once it was sent: :func:`documents.record_print_sent`.
+
+The cash drawer opens through the receipt printer: the pulse rides at the start of the
+sale's receipt when cash moved (or is sent alone when the shop prints A4 only), and a
+manual open is an admin's audited action with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billbook import clock, config
+from billbook.db.models import CreditNote, Invoice, Payment, PrintJob
+from billbook.db.uow import Database
+from billbook.devices import PrinterError
+from billbook.devices.address import PrinterAddress, parse_address, system_queue
+from billbook.documents.receipt_escpos import CODE_PAGES, ReceiptOptions
+from billbook.domain.permissions import Permission
+from billbook.errors import NotFound, ValidationError
+from billbook.services import settings
+from billbook.services.base import Actor, audit, check_id, requires
+
+log = logging.getLogger(__name__)
+
+ROLES = ("receipt", "a4", "label")
+WIDTHS = (58, 80)
+LABEL_LANGUAGES = ("zpl", "tspl")
+#: what the shop prints after a sale (Shop.print_format)
+AFTER_SALE = ("receipt", "a4", "both", "ask", "none")
+
+
+@dataclass(frozen=True)
+class PrinterSetting:
+    """One printer of a terminal. ``uri``: tcp://…, usb://…, serial://… or system:QUEUE."""
+    role: str
+    uri: str
+    width: int = 80
+    codepage: str = "CP437"
+    cut: bool = True
+    logo: bool = True
+    drawer: bool = False
+    language: str = "zpl"
+
+    @property
+    def address(self) -> PrinterAddress:
+        return parse_address(self.uri)
+
+    @property
+    def receipt_options(self) -> ReceiptOptions:
+        return ReceiptOptions(width=self.width, codepage=self.codepage, cut=self.cut, logo=self.logo)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What became of one print job."""
+    job_id: int
+    kind: str
+    document: str
+    status: str                  # sent | failed
+    message: str = ""
+    reason: str = ""
+    printer: str = ""
+    duplicate: bool = False
+    drawer: bool = False         # a drawer pulse went with this job
+    paper_low: bool = False
+    spool_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "sent"
+
+    def to_json(self) -> dict:
+        return {"job": self.job_id, "kind": self.kind, "document": self.document, "status": self.status,
+                "message": self.message, "reason": self.reason, "printer": self.printer,
+                "duplicate": self.duplicate, "drawer": self.drawer, "paper_low": self.paper_low}
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    terminal: str
+    kind: str
+    document: str
+    status: str
+    reason: str
+    error: str
+    printer: str
+    attempts: int
+    username: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["created_at"] = self.created_at.isoformat(timespec="seconds")
+        d["sent_at"] = self.sent_at.isoformat(timespec="seconds") if self.sent_at else None
+        return d
+
+
+# ---------------------------------------------------------------- settings
+
+def _terminal(actor: Actor, terminal: str | None) -> str:
+    name = (terminal if terminal is not None else (actor.terminal or config.terminal_name())).strip()
+    if not name or len(name) > 64:
+        raise ValidationError("terminal", "a terminal name is 1–64 characters")
+    return name
+
+
+def settings_key(terminal: str) -> str:
+    key = f"printers:{terminal}"
+    if len(key) <= 64:
+        return key
+    return f"printers:{terminal[:38]}~{hashlib.sha1(terminal.encode()).hexdigest()[:16]}"
+
+
+def _read(s: Session, terminal: str) -> dict[str, PrinterSetting]:
+    raw = settings.get(s, settings_key(terminal))
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        log.warning("printer settings of %s are not JSON; ignored", terminal)
+        return {}
+    out = {}
+    for role, values in data.items():
+        if role in ROLES and isinstance(values, dict):
+            try:
+                out[role] = PrinterSetting(**{k: v for k, v in values.items()
+                                              if k in PrinterSetting.__dataclass_fields__})
+            except TypeError:
+                continue
+    return out
+
+
+def terminal_printers(s: Session, terminal: str) -> dict[str, PrinterSetting]:
+    """The printers of ``terminal``, in ``s`` (for other services)."""
+    return _read(s, terminal)
+
+
+@requires(Permission.SELL)
+def list_printers(db: Database, actor: Actor, terminal: str | None = None) -> dict[str, PrinterSetting]:
+    """This terminal's printers by role (``receipt``, ``a4``, ``label``); roles not set are absent."""
+    name = _terminal(actor, terminal)
+    return db.run(lambda s: _read(s, name), readonly=True)
+
+
+def _bool(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("yes", "true", "1", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("no", "false", "0", "off"):
+        return False
+    raise ValidationError(field, "yes or no")
+
+
+@requires(Permission.MANAGE_PRINTERS)
+def set_printer(db: Database, actor: Actor, role: str, *, uri: str | None = None, system: str | None = None,
+                width=None, codepage: str | None = None, cut=None, logo=None, drawer=None,
+                language: str | None = None, terminal: str | None = None) -> PrinterSetting:
+    """Set (or change) this terminal's ``role`` printer; unspecified options keep their values.
+
+    ``uri``: ``tcp://HOST:PORT``, ``usb://VID:PID``, ``serial:///dev/ttyUSB0?baud=9600``; or
+    ``system``: a printer the operating system knows, by name (the A4 printer always is one).
+    """
+    if role not in ROLES:
+        raise ValidationError("role", f"a printer is one of {', '.join(ROLES)}")
+    if uri and system:
+        raise ValidationError("uri", "give a URI or a system printer, not both")
+    name = _terminal(actor, terminal)
+    address = None
+    if system:
+        address = system_queue(system)
+    elif uri:
+        address = parse_address(uri)
+    if address is not None and role == "a4" and address.kind != "system":
+        raise ValidationError("uri", "the A4 printer is a system printer: give its name (--system QUEUE)")
+    if width is not None:
+        try:
+            width = int(width)
+        except (TypeError, ValueError):
+            width = 0
+        if width not in WIDTHS:
+            raise ValidationError("width", "58 or 80 (mm)")
+    if codepage is not None:
+        codepage = codepage.strip().upper()
+        if codepage not in CODE_PAGES:
+            raise ValidationError("codepage", f"one of {', '.join(CODE_PAGES)}")
+    if language is not None:
+        language = language.strip().lower()
+        if language not in LABEL_LANGUAGES:
+            raise ValidationError("language", "zpl or tspl")
+    flags = {k: _bool(v, k) for k, v in (("cut", cut), ("logo", logo), ("drawer", drawer)) if v is not None}
+    if flags.get("drawer") and role != "receipt":
+        raise ValidationError("drawer", "the cash drawer hangs on the receipt printer")
+
+    def work(s: Session) -> PrinterSetting:
+        key = settings_key(name)
+        current = _read(s, name)
+        old = current.get(role)
+        if old is None and address is None:
+            raise ValidationError("uri", f"no {role} printer is set on {name}: give --uri or --system")
+        new = old or PrinterSetting(role, str(address))
+        changes = {k: v for k, v in (("width", width), ("codepage", codepage), ("language", language)) if v is not None}
+        if address is not None:
+            changes["uri"] = str(address)
+        new = replace(new, **changes, **flags)
+        current[role] = new
+        settings.put(s, key, json.dumps({r: p.to_json() for r, p in current.items()}, sort_keys=True))
+        audit(s, actor, "printer.set", "terminal", name, **new.to_json())
+        return new
+
+    return db.run(work)
+
+
+@requires(Permission.MANAGE_PRINTERS)
+def remove_printer(db: Database, actor: Actor, role: str, terminal: str | None = None) -> bool:
+    """Forget this terminal's ``role`` printer; True when there was one."""
+    name = _terminal(actor, terminal)
+
+    def work(s: Session) -> bool:
+        current = _read(s, name)
+        if current.pop(role, None) is None:
+            return False
+        settings.put(s, settings_key(name), json.dumps({r: p.to_json() for r, p in current.items()}, sort_keys=True))
+        audit(s, actor, "printer.remove", "terminal", name, role=role)
+        return True
+
+    return db.run(work)
+
+
+def system_printers() -> list[str]:
+    """The printers the operating system knows (CUPS ``lpstat -e``, Windows' list)."""
+    from billbook.devices.system import list_printers as system_list
+    return system_list()
+
+
+# ---------------------------------------------------------------- jobs
+
+def _new_job(s: Session, actor: Actor, terminal: str, kind: str, document: str, printer: str) -> int:
+    job = PrintJob(terminal=terminal, kind=kind, document=document, status="pending", reason="", error="",
+                   printer=printer[:200], attempts=0, username=actor.username, created_at=clock.now())
+    s.add(job)
+    s.flush()
+    return job.id
+
+
+def _finish(db: Database, actor: Actor, job_id: int, error: PrinterError | None) -> None:
+    def work(s: Session) -> None:
+        job = s.get(PrintJob, job_id)
+        job.attempts += 1
+        if error is None:
+            job.status, job.reason, job.error, job.sent_at = "sent", "", "", clock.now()
+        else:
+            job.status, job.reason, job.error = "failed", error.reason[:16], str(error)[:400]
+            audit(s, actor, "print.failed", "print_job", job_id, kind=job.kind, document=job.document,
+                  reason=error.reason, printer=job.printer)
+    db.run(work)
+
+
+def _cash_moved(s: Session, number: str) -> bool:
+    """Did cash change hands on invoice ``number`` (paid in cash, or change given)?"""
+    inv = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+    if inv.change_given and inv.change_given > 0:
+        return True
+    return bool(s.scalar(select(Payment.id).where(Payment.invoice_id == inv.id, Payment.mode == "cash",
+                                                  Payment.amount != Decimal("0")).limit(1)))
+
+
+def _render_a4_pdf(doc) -> bytes:
+    from billbook.documents.invoice_a4 import render_invoice_a4
+    buf = io.BytesIO()
+    render_invoice_a4(doc, buf)
+    return buf.getvalue()
+
+
+def _spool_file(job_id: int) -> Path:
+    folder = config.data_dir() / "print-spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"job-{job_id}.pdf"
+
+
+def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_id: int,
+                  ) -> tuple[str | None, str]:
+    """Render and send; returns (paper warning, spooler id). Raises PrinterError."""
+    from billbook.devices import transport
+    if kind == "receipt":
+        from billbook.documents.receipt_escpos import render_receipt_escpos
+        data = render_receipt_escpos(doc, replace(printer.receipt_options, drawer=drawer))
+        return transport.send(printer.address, data, title=doc.number), ""
+    from billbook.devices.system import print_file
+    path = _spool_file(job_id)
+    path.write_bytes(_render_a4_pdf(doc))
+    try:
+        return None, print_file(printer.address.queue, path, title=f"Invoice {doc.number}")
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _printer_for(s: Session, terminal: str, kind: str) -> PrinterSetting:
+    printer = _read(s, terminal).get("receipt" if kind in ("receipt", "drawer") else kind)
+    if printer is None:
+        what = {"receipt": "receipt printer", "a4": "A4 printer", "label": "label printer",
+                "drawer": "receipt printer (the cash drawer opens through it)"}[kind]
+        raise PrinterError(f"No {what} is set for terminal {terminal}: set one in Settings → Printers "
+                           f"(or billbook printer set).", reason="not_set")
+    return printer
+
+
+def _run_invoice_job(db: Database, actor: Actor, job_id: int, kind: str, number: str, printer: PrinterSetting,
+                     *, drawer: bool, record) -> JobResult:
+    from billbook.services.selling import documents
+    doc = db.run(lambda s: documents.invoice_doc_for_print(s, number), readonly=True)
+    try:
+        paper, spool = _send_invoice(kind, doc, printer, drawer=drawer, job_id=job_id)
+    except PrinterError as exc:
+        _finish(db, actor, job_id, exc)
+        return JobResult(job_id, kind, number, "failed", f"{number} is saved, but it did not print: {exc}",
+                         exc.reason, printer.uri, doc.duplicate)
+    _finish(db, actor, job_id, None)
+    record(db, actor, number, format=kind, job_id=job_id)
+    note = " The printer says its paper is running low." if paper == "low" else ""
+    return JobResult(job_id, kind, number, "sent", f"{number} sent to the {kind} printer.{note}", "",
+                     printer.uri, doc.duplicate, drawer, paper == "low", spool)
+
+
+@requires(Permission.VIEW_INVOICES)
+def print_invoice(db: Database, actor: Actor, number: str, *, kind: str = "receipt", after_sale: bool = False,
+                  terminal: str | None = None) -> JobResult:
+    """Print invoice ``number`` on this terminal's ``kind`` printer (``receipt`` or ``a4``).
+
+    ``after_sale``: this is the print right after the sale, so the cash drawer opens with it
+    when cash moved (a reprint never opens the drawer). A copy after the first sent one says
+    DUPLICATE. Returns the job's outcome; a failed job stays to be retried (:func:`retry_job`).
+    Raises :class:`PrinterError` (reason ``not_set``) when no such printer is set.
+    """
+    from billbook.services.selling import documents
+    if kind not in ("receipt", "a4"):
+        raise ValidationError("kind", "receipt or a4")
+    if not isinstance(number, str) or not number.strip():
+        raise ValidationError("number", "give an invoice number")
+    number = number.strip().upper()
+    name = _terminal(actor, terminal)
+
+    def prepare(s: Session):
+        if s.scalar(select(Invoice.id).where(Invoice.number == number)) is None:
+            raise NotFound(f"No invoice {number!r}.")
+        printer = _printer_for(s, name, kind)
+        drawer = False
+        if after_sale and _cash_moved(s, number):
+            receipt = _read(s, name).get("receipt")
+            drawer = bool(receipt and receipt.drawer)
+        return _new_job(s, actor, name, kind, number, printer.uri), printer, drawer
+
+    job_id, printer, drawer = db.run(prepare)
+    result = _run_invoice_job(db, actor, job_id, kind, number, printer, drawer=drawer and kind == "receipt",
+                              record=documents.record_print_sent)
+    if drawer and kind != "receipt":
+        # the shop prints A4 only: the drawer still opens, by a pulse of its own
+        kick = _kick(db, actor, name, reason=f"cash sale {number}")
+        result = replace(result, drawer=kick.ok)
+    return result
+
+
+def print_after_sale(db: Database, actor: Actor, number: str, choice: str | None = None,
+                     terminal: str | None = None) -> list[JobResult]:
+    """What the shop prints after a sale (``choice`` overrides the shop's: receipt, a4, both).
+
+    Printers that are not set are skipped (the GUI then offers the PDF); the drawer opens when
+    cash moved. Returns one result per job.
+    """
+    if choice is None:
+        from billbook.db.models import Shop
+        choice = db.run(lambda s: (s.get(Shop, 1).print_format if s.get(Shop, 1) else "a4"), readonly=True)
+    kinds = {"receipt": ["receipt"], "a4": ["a4"], "both": ["receipt", "a4"]}.get(choice, [])
+    results = []
+    drawer_done = False
+    for kind in kinds:
+        try:
+            res = print_invoice(db, actor, number, kind=kind, after_sale=not drawer_done, terminal=terminal)
+        except PrinterError as exc:
+            if exc.reason != "not_set":
+                raise
+            continue
+        drawer_done = drawer_done or res.drawer or kind == "receipt"
+        results.append(res)
+    return results
+
+
+@requires(Permission.VIEW_INVOICES)
+def retry_job(db: Database, actor: Actor, job_id) -> JobResult:
+    """Send a failed job again (to the printer the terminal has now)."""
+    from billbook.services.selling import documents
+    job_id = check_id(job_id, "job")
+
+    def prepare(s: Session):
+        job = s.get(PrintJob, job_id, with_for_update=True)
+        if job is None:
+            raise NotFound(f"No print job {job_id}.")
+        if job.status == "sent":
+            raise ValidationError("job", f"print job {job_id} was already sent")
+        if job.kind not in ("receipt", "a4"):
+            raise ValidationError("job", f"a {job.kind} job is not retried; print it again instead")
+        printer = _printer_for(s, job.terminal, job.kind)
+        job.status, job.printer = "pending", printer.uri[:200]
+        return job.kind, job.document, printer
+
+    kind, number, printer = db.run(prepare)
+    return _run_invoice_job(db, actor, job_id, kind, number, printer, drawer=False,
+                            record=documents.record_print_sent)
+
+
+def _job_info(j: PrintJob) -> JobInfo:
+    return JobInfo(j.id, j.terminal, j.kind, j.document, j.status, j.reason, j.error, j.printer, j.attempts,
+                   j.username, j.created_at, j.sent_at)
+
+
+@requires(Permission.VIEW_INVOICES)
+def list_jobs(db: Database, actor: Actor, *, status: str | None = "failed", document: str | None = None,
+              terminal: str | None = None, limit: int = 50) -> list[JobInfo]:
+    """Print jobs, newest first: by default the failed ones (to retry) of every terminal."""
+    from billbook.services.base import check_paging
+    limit, _ = check_paging(limit)
+
+    def work(s: Session):
+        q = select(PrintJob)
+        if status:
+            q = q.where(PrintJob.status == status)
+        if document:
+            q = q.where(PrintJob.document == document.strip().upper())
+        if terminal:
+            q = q.where(PrintJob.terminal == terminal)
+        return [_job_info(j) for j in s.scalars(q.order_by(PrintJob.id.desc()).limit(limit))]
+
+    return db.run(work, readonly=True)
+
+
+@requires(Permission.VIEW_INVOICES)
+def failed_job_for(db: Database, actor: Actor, number: str) -> JobInfo | None:
+    """The newest job of invoice ``number`` when it failed (and was not printed since), else None."""
+    number = (number or "").strip().upper()
+
+    def work(s: Session):
+        job = s.scalars(select(PrintJob).where(PrintJob.document == number, PrintJob.kind.in_(("receipt", "a4")))
+                        .order_by(PrintJob.id.desc()).limit(1)).first()
+        return _job_info(job) if job is not None and job.status == "failed" else None
+
+    return db.run(work, readonly=True)
+
+
+# ---------------------------------------------------------------- test page, drawer
+
+@requires(Permission.SELL)
+def print_test_page(db: Database, actor: Actor, role: str = "receipt", terminal: str | None = None) -> JobResult:
+    """Print a test page on this terminal's ``role`` printer (the A4 one gets a one-page PDF)."""
+    from billbook.devices import transport
+    from billbook.documents.receipt_escpos import test_page
+    if role not in ROLES:
+        raise ValidationError("role", f"one of {', '.join(ROLES)}")
+    name = _terminal(actor, terminal)
+
+    def prepare(s: Session):
+        printer = _printer_for(s, name, role)
+        from billbook.db.models import Shop
+        shop = s.get(Shop, 1)
+        return _new_job(s, actor, name, "test", "", printer.uri), printer, (shop.name if shop else "")
+
+    job_id, printer, shop_name = db.run(prepare)
+    when = clock.now().strftime("%d-%m-%Y %H:%M")
+    try:
+        if role == "receipt":
+            data = test_page(printer.receipt_options, terminal=name, printer=printer.uri, shop_name=shop_name, when=when)
+            transport.send(printer.address, data, title="billbook test page")
+        elif role == "label":
+            from billbook.documents.labels import label_test_page
+            transport.send(printer.address, label_test_page(printer.language), title="billbook label test")
+        else:
+            from billbook.devices.system import print_file
+            from billbook.documents.labels import a4_test_page
+            path = _spool_file(job_id)
+            path.write_bytes(a4_test_page(terminal=name, printer=printer.uri, shop_name=shop_name, when=when))
+            try:
+                print_file(printer.address.queue, path, title="billbook test page")
+            finally:
+                path.unlink(missing_ok=True)
+    except PrinterError as exc:
+        _finish(db, actor, job_id, exc)
+        return JobResult(job_id, "test", "", "failed", str(exc), exc.reason, printer.uri)
+    _finish(db, actor, job_id, None)
+    return JobResult(job_id, "test", "", "sent", f"Test page sent to {printer.uri}.", "", printer.uri)
+
+
+def _kick(db: Database, actor: Actor, terminal: str, *, reason: str) -> JobResult:
+    from billbook.devices import transport
+    from billbook.documents.receipt_escpos import drawer_job
+
+    def prepare(s: Session):
+        printer = _printer_for(s, terminal, "drawer")
+        return _new_job(s, actor, terminal, "drawer", "", printer.uri), printer
+
+    job_id, printer = db.run(prepare)
+    try:
+        transport.send(printer.address, drawer_job(), title="drawer")
+    except PrinterError as exc:
+        _finish(db, actor, job_id, exc)
+        return JobResult(job_id, "drawer", "", "failed", f"The cash drawer did not open: {exc}", exc.reason,
+                         printer.uri)
+    _finish(db, actor, job_id, None)
+    return JobResult(job_id, "drawer", "", "sent", "Cash drawer opened.", "", printer.uri, drawer=True)
+
+
+@requires(Permission.OPEN_DRAWER)
+def open_drawer(db: Database, actor: Actor, reason: str, terminal: str | None = None) -> JobResult:
+    """Open the cash drawer without a sale (an admin's key): audited with ``reason``."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if len(text) < 3:
+        raise ValidationError("reason", "say why the drawer is opened (at least 3 characters)")
+    if len(text) > 200:
+        raise ValidationError("reason", "at most 200 characters")
+    name = _terminal(actor, terminal)
+    result = _kick(db, actor, name, reason=text)
+
+    def work(s: Session) -> None:
+        audit(s, actor, "drawer.open", "terminal", name, reason=text, job=result.job_id, sent=result.ok,
+              **({"error": result.message} if not result.ok else {}))
+    db.run(work)
+    return result
+
+
+@requires(Permission.SELL)
+def drawer_for_cash(db: Database, actor: Actor, reason: str, terminal: str | None = None) -> JobResult | None:
+    """Open the drawer because cash moved (a cash refund, dues paid in cash); None when this
+    terminal's receipt printer has no drawer."""
+    name = _terminal(actor, terminal)
+    receipt = db.run(lambda s: _read(s, name).get("receipt"), readonly=True)
+    if receipt is None or not receipt.drawer:
+        return None
+    result = _kick(db, actor, name, reason=reason)
+    db.run(lambda s: audit(s, actor, "drawer.open", "terminal", name, reason=reason, job=result.job_id,
+                           sent=result.ok))
+    return result
+
+
+def refund_moved_cash(db: Database, number: str) -> bool:
+    """Did credit note ``number`` pay cash back?"""
+    def work(s: Session) -> bool:
+        cn = s.scalars(select(CreditNote).where(CreditNote.number == number.strip().upper())).one_or_none()
+        if cn is None:
+            raise NotFound(f"No credit note {number!r}.")
+        return cn.refund_mode == "cash"
+    return db.run(work, readonly=True)
