@@ -24,7 +24,8 @@ from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
 from billbook.errors import ValidationError
 
-PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Ask each time": "ask", "Don't print": "none"}
+PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Receipt and A4": "both", "Ask each time": "ask",
+                 "Don't print": "none"}
 SCHEMES = {"Regular": "regular", "Composition": "composition", "Unregistered": "unregistered"}
 STATE_CHOICES = [f"{code} — {name}" for code, name in sorted(STATES.items())]
 

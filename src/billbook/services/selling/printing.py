@@ -391,6 +391,27 @@ def print_invoice(db: Database, actor: Actor, number: str, *, kind: str = "recei
     return result
 
 
+@requires(Permission.SELL)
+def after_sale_choice(db: Database, actor: Actor, terminal: str | None = None, *, interactive: bool = True) -> str:
+    """What to print after a sale on this terminal: receipt, a4, both, ask or none (the shop's
+    choice). Not ``interactive`` (``sale --print``): ask and none become the receipt printer when
+    the terminal has one, else A4."""
+    from billbook.db.models import Shop
+    name = _terminal(actor, terminal)
+
+    def work(s: Session):
+        shop = s.get(Shop, 1)
+        return (shop.print_format if shop is not None else "a4"), _read(s, name)
+
+    choice, printers = db.run(work, readonly=True)
+    if not interactive:
+        # asked to print: the shop's choice among the printers this terminal has
+        wanted = {"receipt": {"receipt"}, "a4": {"a4"}, "both": {"receipt", "a4"}}.get(choice, set())
+        have = wanted & set(printers) or {"receipt", "a4"} & set(printers)
+        choice = "both" if have == {"receipt", "a4"} else next(iter(have), choice)
+    return choice
+
+
 def print_after_sale(db: Database, actor: Actor, number: str, choice: str | None = None,
                      terminal: str | None = None) -> list[JobResult]:
     """What the shop prints after a sale (``choice`` overrides the shop's: receipt, a4, both).

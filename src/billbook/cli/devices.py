@@ -1,0 +1,189 @@
+"""Device commands: ``printer set/list/test/remove/jobs/retry/system``, ``invoice print``,
+``drawer open``, ``label pdf/print/assign``.
+
+Printers belong to a terminal: this computer's (``BILLBOOK_TERMINAL``, the config file, else
+the host name) unless ``--terminal`` names another.
+"""
+
+from __future__ import annotations
+
+
+import click
+
+from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.groups import invoice_group
+from billbook.config import terminal_name
+
+
+def _terminal(value: str | None) -> str:
+    return value or terminal_name()
+
+
+def _report(result) -> None:
+    """Print one job's outcome; a failed job ends the command with status 1 (the job stays)."""
+    data = result.to_json()
+    if result.ok:
+        emit(data, result.message + (" (DUPLICATE)" if result.duplicate and result.kind != "test" else ""))
+        if result.paper_low and not STATE.json:
+            click.echo("warning: the printer says its paper is running low", err=True)
+        return
+    if STATE.json:
+        emit(data)
+    from billbook.devices import PrinterError
+    raise PrinterError(f"{result.message} (print job {result.job_id}: retry with "
+                       f"'billbook printer retry {result.job_id}')", reason=result.reason)
+
+
+# ---------------------------------------------------------------- printer
+
+@app.group("printer")
+def printer_group() -> None:
+    """This terminal's printers: receipt (ESC/POS), A4 (system printer), label."""
+
+
+@printer_group.command("set")
+@click.argument("role", type=click.Choice(["receipt", "a4", "label"]))
+@click.option("--uri", default=None, help="tcp://HOST:PORT, usb://VID:PID or serial:///dev/ttyUSB0?baud=9600")
+@click.option("--system", "system", default=None, help="A printer the operating system knows, by name")
+@click.option("--width", type=click.Choice(["58", "80"]), default=None, help="Receipt paper width in mm")
+@click.option("--drawer/--no-drawer", default=None, help="The cash drawer hangs on this receipt printer")
+@click.option("--codepage", default=None, help="Receipt printer code page (CP437, CP858, ...)")
+@click.option("--cut/--no-cut", default=None, help="Cut the paper after each receipt")
+@click.option("--logo/--no-logo", default=None, help="Print the shop's logo on receipts")
+@click.option("--language", type=click.Choice(["zpl", "tspl"]), default=None, help="Label printer language")
+@click.option("--terminal", default=None, help="Another terminal's printers (default: this computer's)")
+def printer_set(role, uri, system, width, drawer, codepage, cut, logo, language, terminal) -> None:
+    """Set this terminal's ROLE printer (receipt, a4 or label)."""
+    from billbook.services.selling import printing
+    p = printing.set_printer(STATE.db(), STATE.actor(), role, uri=uri, system=system,
+                             width=int(width) if width else None, codepage=codepage, cut=cut, logo=logo,
+                             drawer=drawer, language=language, terminal=_terminal(terminal))
+    emit(p.to_json(), f"{role} printer of {_terminal(terminal)}: {p.uri}"
+         + (f", {p.width} mm" if role == "receipt" else "") + (", cash drawer" if p.drawer else ""))
+
+
+@printer_group.command("list")
+@click.option("--terminal", default=None, help="Another terminal's printers (default: this computer's)")
+def printer_list(terminal) -> None:
+    """This terminal's printers."""
+    from billbook.services.selling import printing
+    name = _terminal(terminal)
+    printers = printing.list_printers(STATE.db(), STATE.actor(), terminal=name)
+    rows = [{"role": role, "printer": p.uri, "width": f"{p.width} mm" if role == "receipt" else "",
+             "drawer": "yes" if p.drawer else "", "code page": p.codepage if role == "receipt" else "",
+             "language": p.language if role == "label" else ""} for role, p in printers.items()]
+    emit({"terminal": name, "printers": {r: p.to_json() for r, p in printers.items()}},
+         table(rows, ["role", "printer", "width", "drawer", "code page", "language"], title=f"Printers of {name}")
+         if rows else f"No printers set on {name}: billbook printer set receipt --uri tcp://HOST:9100")
+
+
+@printer_group.command("test")
+@click.argument("role", type=click.Choice(["receipt", "a4", "label"]))
+@click.option("--terminal", default=None)
+def printer_test(role, terminal) -> None:
+    """Print a test page on this terminal's ROLE printer."""
+    from billbook.services.selling import printing
+    _report(printing.print_test_page(STATE.db(), STATE.actor(), role, terminal=_terminal(terminal)))
+
+
+@printer_group.command("remove")
+@click.argument("role", type=click.Choice(["receipt", "a4", "label"]))
+@click.option("--terminal", default=None)
+def printer_remove(role, terminal) -> None:
+    """Forget this terminal's ROLE printer."""
+    from billbook.services.selling import printing
+    gone = printing.remove_printer(STATE.db(), STATE.actor(), role, terminal=_terminal(terminal))
+    emit({"removed": gone}, f"{role} printer removed" if gone else f"no {role} printer was set")
+
+
+@printer_group.command("system")
+def printer_system() -> None:
+    """The printers this computer's operating system knows (names for --system)."""
+    from billbook.services.selling import printing
+    names = printing.system_printers()
+    emit({"printers": names}, "\n".join(names) if names else "No system printers.")
+
+
+@printer_group.command("jobs")
+@click.option("--all", "all_jobs", is_flag=True, help="Every job, not only the failed ones")
+@click.option("--limit", default=50, type=int)
+def printer_jobs(all_jobs, limit) -> None:
+    """Print jobs that failed (to retry), newest first."""
+    from billbook.services.selling import printing
+    jobs = printing.list_jobs(STATE.db(), STATE.actor(), status=None if all_jobs else "failed", limit=limit)
+    rows = [{"job": j.id, "at": f"{j.created_at:%d-%m %H:%M}", "terminal": j.terminal, "kind": j.kind,
+             "document": j.document, "status": j.status, "why": j.error[:60]} for j in jobs]
+    emit([j.to_json() for j in jobs], table(rows, ["job", "at", "terminal", "kind", "document", "status", "why"])
+         if rows else "No failed print jobs.")
+
+
+@printer_group.command("retry")
+@click.argument("job", type=int)
+def printer_retry(job) -> None:
+    """Send failed print job JOB again."""
+    from billbook.services.selling import printing
+    _report(printing.retry_job(STATE.db(), STATE.actor(), job))
+
+
+# ---------------------------------------------------------------- invoice print, drawer
+
+@invoice_group.command("print")
+@click.argument("number")
+@click.option("--receipt", is_flag=True, help="On the receipt printer (default: the A4 printer)")
+@click.option("--terminal", default=None)
+def invoice_print(number, receipt, terminal) -> None:
+    """Print invoice NUMBER on this terminal's printer (a reprint is marked DUPLICATE).
+
+    A print job that failed earlier for NUMBER is retried (the same job)."""
+    from billbook.services.selling import printing
+    db, actor = STATE.db(), STATE.actor()
+    kind = "receipt" if receipt else "a4"
+    failed = printing.failed_job_for(db, actor, number)
+    if failed is not None and failed.kind == kind:
+        _report(printing.retry_job(db, actor, failed.id))
+        return
+    _report(printing.print_invoice(db, actor, number, kind=kind, terminal=_terminal(terminal)))
+
+
+@app.group("drawer")
+def drawer_group() -> None:
+    """The cash drawer (opens through the receipt printer)."""
+
+
+@drawer_group.command("open")
+@click.option("--reason", required=True, help="Why the drawer is opened without a sale (audited)")
+@click.option("--terminal", default=None)
+def drawer_open(reason, terminal) -> None:
+    """Open the cash drawer (admins; audited with the reason)."""
+    from billbook.services.selling import printing
+    _report(printing.open_drawer(STATE.db(), STATE.actor(), reason, terminal=_terminal(terminal)))
+
+
+# ---------------------------------------------------------------- weighing scale
+
+@app.group("scale")
+def scale_group() -> None:
+    """Weighing-scale barcodes (EAN-13 with the shop's prefix, the PLU and the weight or price)."""
+
+
+@scale_group.command("set")
+@click.option("--prefix", "prefixes", required=True, help="The scale's prefix(es), 20–29, e.g. 21 or 21,22")
+@click.option("--plu-digits", type=click.Choice(["4", "5", "6"]), default="5", show_default=True)
+@click.option("--kind", type=click.Choice(["weight", "price"]), default="weight", show_default=True,
+              help="The code carries the weight in grams or the price in paise")
+def scale_set(prefixes, plu_digits, kind) -> None:
+    """Set how this shop's scales print their barcodes."""
+    from billbook.services.selling import scanning
+    layout = scanning.set_scale_layout(STATE.db(), STATE.actor(), prefixes, int(plu_digits), kind)
+    emit({"prefixes": list(layout.prefixes), "plu_digits": layout.plu_digits, "kind": layout.kind},
+         f"scale codes: prefix {','.join(layout.prefixes)}, {layout.plu_digits}-digit PLU, "
+         f"{layout.value_digits}-digit {'grams' if layout.kind == 'weight' else 'price in paise'}")
+
+
+@scale_group.command("scan")
+@click.argument("code")
+def scale_scan(code) -> None:
+    """What scanning CODE would add to a sale (product and quantity)."""
+    from billbook.services.selling import scanning
+    hit = scanning.resolve_scan(STATE.db(), STATE.actor(), code)
+    emit(hit.to_json(), f"{hit.name} ({hit.sku}) × {hit.qty:f} {hit.unit}")
