@@ -187,3 +187,75 @@ def scale_scan(code) -> None:
     from billbook.services.selling import scanning
     hit = scanning.resolve_scan(STATE.db(), STATE.actor(), code)
     emit(hit.to_json(), f"{hit.name} ({hit.sku}) × {hit.qty:f} {hit.unit}")
+
+
+# ---------------------------------------------------------------- labels
+
+@app.group("label")
+def label_group() -> None:
+    """Barcode labels: A4 label sheets (PDF) or the label printer."""
+
+
+def _label_requests(items, low_stock, po) -> list[tuple[str, int]]:
+    from billbook.services.goods import labels
+    out = []
+    for text in items:
+        sku, sep, copies = (text or "").partition("=")
+        if not sku.strip():
+            raise click.UsageError(f"{text!r}: write SKU=COPIES, e.g. RICE5=10")
+        out.append((sku.strip(), copies.strip() if sep else "1"))
+    if low_stock:
+        out += labels.low_stock_requests(STATE.db(), STATE.actor())
+    if po:
+        out += labels.received_po_requests(STATE.db(), STATE.actor(), po)
+    if not out:
+        raise click.UsageError("choose products: --item SKU=COPIES, --low-stock or --po NUMBER")
+    return out
+
+
+def _label_sources(func):
+    for option in reversed([
+        click.option("--item", "items", multiple=True, help="SKU=COPIES (a barcode in place of the SKU is fine)"),
+        click.option("--low-stock", is_flag=True, help="One label for each product below its reorder level"),
+        click.option("--po", default=None, help="A label per unit received on this purchase order"),
+    ]):
+        func = option(func)
+    return func
+
+
+@label_group.command("pdf")
+@_label_sources
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: data dir labels/labels-<time>.pdf)")
+@click.option("--layout", type=click.Choice(["65", "48", "24"]), default="65", show_default=True,
+              help="Labels on one A4 sheet")
+@click.option("--skip", default=0, type=int, help="Labels already used on the first sheet")
+def label_pdf(items, low_stock, po, out, layout, skip) -> None:
+    """Barcode labels on A4 label sheets, as a PDF."""
+    from billbook.services.goods import labels
+    result = labels.labels_pdf(STATE.db(), STATE.actor(), _label_requests(items, low_stock, po), out=out,
+                               layout=int(layout), skip=skip)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    emit(result.to_json(), f"{result.labels} labels on {result.pages} sheet{'s' if result.pages != 1 else ''} "
+         f"written to {result.path}")
+
+
+@label_group.command("print")
+@_label_sources
+@click.option("--terminal", default=None)
+def label_print(items, low_stock, po, terminal) -> None:
+    """Barcode labels on this terminal's label printer (ZPL or TSPL)."""
+    from billbook.services.goods import labels
+    result = labels.print_labels(STATE.db(), STATE.actor(), _label_requests(items, low_stock, po),
+                                 terminal=_terminal(terminal))
+    emit(result.to_json(), f"{result.labels} labels sent to the label printer")
+
+
+@label_group.command("assign")
+@click.option("--sku", "skus", multiple=True, help="Only these products (default: every product without one)")
+def label_assign(skus) -> None:
+    """Give products without a barcode an in-store EAN-13 (prefix 2x, valid check digit, unique)."""
+    from billbook.services.goods import labels
+    done = labels.assign_in_store_barcodes(STATE.db(), STATE.actor(), list(skus) or None)
+    emit(done, "\n".join(f"{sku}: {code}" for sku, code in done.items()) or "Every product has a barcode.")
