@@ -28,7 +28,7 @@ ALLOWED_SQL_BUILDERS = {
     # BEGIN IMMEDIATE / DEFERRED from a context variable set only by the unit of work
     ("db/engine.py", "_on_begin"),
     # DDL whose only variable parts are identifiers checked by quote_ident (letters, digits, _ and $)
-    ("services/data/backup.py", "_ddl"),
+    ("services/data/backup/mysql.py", "_ddl"),
     # bulk INSERT: identifiers quoted by the dialect's preparer, every value a bound parameter
     ("services/goods/catalog.py", "fast_insert"),
     # benchmark set-up: CREATE DATABASE with a name the script makes itself

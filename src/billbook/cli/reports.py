@@ -11,18 +11,15 @@ import click
 from billbook import clock
 from billbook.cli.app import STATE, app, emit, table
 from billbook.cli.groups import report_group
+from billbook.domain.calendar import parse_date
 from billbook.domain.money import format_number, money_str, qty_str
-from billbook.errors import ValidationError
 
 
 def _range(date_from: str | None, date_to: str | None, default_days: int = 30) -> tuple[str, str]:
     end = date_to or clock.today().isoformat()
     if date_from:
         return date_from, end
-    try:
-        start = dt.date.fromisoformat(end) - dt.timedelta(days=default_days - 1)
-    except ValueError:
-        raise ValidationError("to", f"{end!r} is not a date like 2026-11-24") from None
+    start = parse_date(end, "to") - dt.timedelta(days=default_days - 1)
     return start.isoformat(), end
 
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from billbook import clock
 from billbook.config import database_url
 from billbook.db.migrate import is_up_to_date, upgrade
+from billbook.db.models import Shop
 from billbook.db.uow import Database
+
+
+def ensure_shop_row(session: Session) -> None:
+    """The one shop row (id 1) exists, with the model's defaults until the owner fills it in."""
+    if session.get(Shop, 1) is None:
+        session.add(Shop(id=1, updated_at=clock.now()))
 
 
 def open_database(url: str | None = None, *, migrate: bool = True, pool_size: int = 5) -> Database:
@@ -21,6 +30,5 @@ def open_database(url: str | None = None, *, migrate: bool = True, pool_size: in
             raise plain from exc
         raise
     if migrate:
-        from billbook.services.people.shop import get_or_create_shop
-        db.run(get_or_create_shop)
+        db.run(ensure_shop_row)
     return db

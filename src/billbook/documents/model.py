@@ -1,6 +1,6 @@
 """What a document says: plain dataclasses the renderers draw (no database, no reportlab).
 
-:mod:`billbook.documents.load` fills these from stored rows — an issued invoice or credit
+``services/selling/document_data.py`` fills these from stored rows — an issued invoice or credit
 note only ever from its own stored figures and shop snapshot — and tests build them by
 hand. Every amount is a ``Decimal`` exactly as stored; renderers format, never compute
 money (the only sums they show are the per-rate tax summary, a grouping of the stored

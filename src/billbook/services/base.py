@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from billbook.domain.permissions import Permission, Role, role_can
 from billbook.errors import PermissionDenied, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,26 @@ def audit(session: Session, actor: Actor | None, action: str, entity: str = "", 
 MAX_PAGE = 1000
 #: largest row id a user may type (SQLite and MySQL INTEGER both stop at 2**31 - 1 / 2**63 - 1)
 MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results. ``total`` is the number of all matches when it was cheap to know
+    (else None); ``has_more`` says whether a next page exists either way."""
+    items: list[T]
+    offset: int
+    limit: int
+    has_more: bool
+    total: int | None = None
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts, or None on the last page."""
+        return self.offset + len(self.items) if self.has_more else None
+
+    def to_json(self) -> dict:
+        return {"items": [i.to_json() for i in self.items], "total": self.total, "next_offset": self.next_offset,
+                "offset": self.offset, "limit": self.limit, "has_more": self.has_more}
 
 
 def check_paging(limit, offset=0) -> tuple[int, int]:

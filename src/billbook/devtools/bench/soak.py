@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from billbook.devtools.bench.invariants import check_invariants
     from billbook.db.models import Invoice
     from billbook.db.uow import Database
-    from billbook.services.data.backup import _ddl   # identifiers checked and quoted
+    from billbook.services.data.backup.mysql import _ddl   # identifiers checked and quoted
 
     name = f"bbsoak_{uuid.uuid4().hex[:8]}"
     server = create_engine(args.server, isolation_level="AUTOCOMMIT")

@@ -10,6 +10,7 @@ from pathlib import Path
 import customtkinter as ctk
 
 from billbook import clock
+from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
 from billbook.gui import theme
 from billbook.gui.forms import (
@@ -24,14 +25,6 @@ MODE_NAMES = {"cash": "Cash", "upi": "UPI", "card": "Card", "netbanking": "Net b
 
 def _rate(r) -> str:
     return format(r.normalize(), "f")
-
-
-def _parse_date(text: str, field: str) -> dt.date:
-    from billbook.errors import ValidationError
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(field, "a date like 2026-11-24") from None
 
 
 @screen(key="reports", title="Reports", permission=Permission.CLOSE_DAY, order=50, shortcut="<Control-Key-5>")
@@ -117,7 +110,7 @@ class ReportsScreen(ctk.CTkFrame):
 
     def _day_args(self) -> dict:
         v = self.day_form.values()
-        return {"day": _parse_date(v["date"], "date"), "terminal": v["terminal"].strip() or None,
+        return {"day": parse_date(v["date"], "date"), "terminal": v["terminal"].strip() or None,
                 "opening_float": v["opening_float"] or None, "counted_cash": v["counted_cash"] or None}
 
     def _run_day(self, fn, message: str | None) -> None:
@@ -248,7 +241,7 @@ class ReportsScreen(ctk.CTkFrame):
 
     def _gst_range(self) -> tuple[dt.date, dt.date]:
         v = self.gst_form.values()
-        return _parse_date(v["from"], "from"), _parse_date(v["to"], "to")
+        return parse_date(v["from"], "from"), parse_date(v["to"], "to")
 
     def show_gst(self) -> None:
         try:

@@ -42,7 +42,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 from sqlalchemy import delete, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,12 +57,11 @@ from billbook.domain.barcode import barcode_problem
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, check_paging, requires
+from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
 from billbook.services.people.shop import get_or_create_shop, parse_rates
 from billbook.services.ledgers.stock import apply_movement
 
-T = TypeVar("T")
 
 #: the rarest query word drives an index-only read of its links when it has at most this many;
 #: beyond that every word is so common that the in-order scan finds a page at once
@@ -325,21 +323,6 @@ def reindex_products(db: Database, actor: Actor) -> int:
 
 
 # ---------------------------------------------------------------- search and lookup
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of results. ``total`` is the number of all matches when it was cheap to know
-    (else None); ``has_more`` says whether a next page exists either way."""
-    items: list[T]
-    offset: int
-    limit: int
-    has_more: bool
-    total: int | None = None
-
-    def to_json(self) -> dict:
-        return {"items": [i.to_json() for i in self.items], "offset": self.offset, "limit": self.limit,
-                "has_more": self.has_more, "total": self.total}
-
 
 _INFO_COLS = (Product.id, Product.sku, Product.barcode, Product.name, Category.name, Product.hsn, Product.unit,
               Product.price, Product.cost_price, Product.gst_rate, Product.tax_inclusive, Product.reorder_level,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import Category, Customer, DuesEntry, Product
 from billbook.db.uow import Database
+from billbook.domain.calendar import parse_date
 from billbook.domain.money import ZERO, round_money
 from billbook.domain.numbering import financial_year
 from billbook.domain.permissions import Permission
@@ -196,16 +197,7 @@ class Dashboard:
 
 def check_range(start, end) -> tuple[dt.date, dt.date]:
     """Validate a date range (dates or ISO text); raises ValidationError naming the field."""
-    def as_date(value, name):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value).strip())
-        except (TypeError, ValueError):
-            raise ValidationError(name, f"{value!r} is not a date like 2026-11-24") from None
-    d1, d2 = as_date(start, "from"), as_date(end, "to")
+    d1, d2 = parse_date(start, "from"), parse_date(end, "to")
     if d2 < d1:
         raise ValidationError("to", f"the range ends ({d2}) before it starts ({d1})")
     if (d2 - d1).days > MAX_RANGE_DAYS:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from billbook.db.models import SALE_AUDIT_ACTION, AuditEntry
 from billbook.db.uow import Database
+from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, requires
 from billbook.errors import ValidationError
@@ -80,21 +81,6 @@ def _text(value, field: str) -> str | None:
     return value or None
 
 
-def _date(value, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(field, "a date like 2026-11-24")
-
-
 def _int(value, field: str, low: int, high: int) -> int:
     if isinstance(value, bool):
         raise ValidationError(field, "must be a whole number")
@@ -132,7 +118,7 @@ def search_audit(db: Database, actor: Actor, *, user: str | None = None, action:
     entity = _text(entity, "entity")
     entity_id = _text(entity_id, "entity_id")
     text = _text(text, "text")
-    start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
+    start, end = parse_date(date_from, "date_from", default=None), parse_date(date_to, "date_to", default=None)
     if start and end and start > end:
         raise ValidationError("date_to", "is before date_from")
     page = _int(page, "page", 1, 10_000_000)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import CreditNote, CreditNoteLine, DayClose, Invoice, InvoiceLine, Payment, Shop, User
 from billbook.db.uow import Database
+from billbook.domain.calendar import parse_date
 from billbook.domain.gst import UNIT_UQC, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty_str
 from billbook.domain.permissions import Permission
@@ -37,19 +38,6 @@ MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
 def _d(v) -> Decimal:
     return ZERO if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(Decimal("0.01"))
-
-
-def _date(value, field_name: str = "date") -> dt.date:
-    if value in (None, ""):
-        return clock.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field_name, f"{value!r} is not a date like 2026-11-24") from None
 
 
 def _money(value, field_name: str, *, negative=False) -> Decimal | None:
@@ -215,7 +203,7 @@ def compute_day(s: Session, day: dt.date, terminal: str | None, cashier: str | N
 def day_report(db: Database, actor: Actor, day=None, *, terminal: str | None = None, cashier: str | None = None,
                opening_float=None, counted_cash=None) -> DayReport:
     """The Z report of ``day`` (default today): the stored one if that day/terminal is closed."""
-    d = _date(day)
+    d = parse_date(day, default=clock.today())
     float_ = _money(opening_float, "opening_float") or ZERO
     counted = _money(counted_cash, "counted_cash")
     term = terminal.strip() if terminal else None
@@ -239,7 +227,7 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
     with ``force=True``): its file is in ``backup_path``; if it fails the day stays closed
     and ``backup_warning`` says why.
     """
-    d = _date(day)
+    d = parse_date(day, default=clock.today())
     term = (terminal if terminal is not None else actor.terminal or "").strip()
     if not term:
         raise ValidationError("terminal", "which terminal's day? (--terminal)")
@@ -418,7 +406,7 @@ def compute_gst(s: Session, d1: dt.date, d2: dt.date) -> GstSummary:
             .where(inv_range, Invoice.customer_gstin != "")
             .group_by(Invoice.id, Invoice.customer_gstin, Invoice.customer_name, Invoice.number,
                       Invoice.business_date, Invoice.place_of_supply, Invoice.grand_total, InvoiceLine.gst_rate)):
-        b2b.append(B2BInvoice(gstin, name, number, date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date)),
+        b2b.append(B2BInvoice(gstin, name, number, parse_date(date),
                               pos, _rate(rate), _d(taxable), _d(cgst), _d(sgst), _d(igst), _d(grand)))
     b2b.sort(key=lambda b: (b.gstin, b.date, b.number, b.rate))
     hsn = []
@@ -449,8 +437,7 @@ def compute_gst(s: Session, d1: dt.date, d2: dt.date) -> GstSummary:
             .group_by(CreditNote.id, CreditNote.number, CreditNote.business_date, Invoice.number,
                       Invoice.business_date, Invoice.customer_gstin, Invoice.customer_name, CreditNote.total,
                       CreditNoteLine.gst_rate)):
-        as_date = lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))  # noqa: E731
-        row = CreditNoteRow(number, as_date(date), inv_no, as_date(inv_date), gstin or "", name or "", _rate(rate),
+        row = CreditNoteRow(number, parse_date(date), inv_no, parse_date(inv_date), gstin or "", name or "", _rate(rate),
                             _d(taxable), _d(cgst), _d(sgst), _d(igst), _d(total))
         cn_rows.append(row)
         credit_by_rate[row.rate] = [a + b for a, b in zip(credit_by_rate[row.rate],

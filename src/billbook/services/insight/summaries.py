@@ -36,6 +36,7 @@ from billbook.db.models import (
     CreditNote, CreditNoteLine, Invoice, InvoiceLine, LoyaltyEntry, Payment, Setting, SummaryCohort,
     SummaryCustomerFirst, SummaryDay, SummaryDayKey, SummaryMonthKey,
 )
+from billbook.domain.calendar import parse_date
 from billbook.domain.money import ZERO
 
 STATE_KEY = "analytics.summary"
@@ -140,14 +141,6 @@ def _dec(value, zero=ZERO) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 # ---------------------------------------------------------------- the one definition of each figure
 
 def agg_day(s: Session, d1: dt.date, d2: dt.date) -> dict[dt.date, DayRow]:
@@ -160,14 +153,14 @@ def agg_day(s: Session, d1: dt.date, d2: dt.date) -> dict[dt.date, DayRow]:
                  func.sum(Invoice.cgst + Invoice.sgst + Invoice.igst), func.sum(Invoice.grand_total)
                  ).where(Invoice.business_date.between(d1, d2)).group_by(Invoice.business_date)
     for day, n, gross, disc, taxable, tax, grand in s.execute(inv):
-        r = out[_date(day)]
+        r = out[parse_date(day)]
         r.invoices, r.gross_total, r.discount_total = int(n), _dec(gross), _dec(disc)
         r.taxable_total, r.tax_total, r.grand_total = _dec(taxable), _dec(tax), _dec(grand)
     cn = select(CreditNote.business_date, func.count(), func.sum(CreditNote.taxable_total),
                 func.sum(CreditNote.cgst + CreditNote.sgst + CreditNote.igst), func.sum(CreditNote.total)
                 ).where(CreditNote.business_date.between(d1, d2)).group_by(CreditNote.business_date)
     for day, n, taxable, tax, total in s.execute(cn):
-        r = out[_date(day)]
+        r = out[parse_date(day)]
         r.returns, r.return_taxable, r.return_tax, r.return_total = int(n), _dec(taxable), _dec(tax), _dec(total)
     return dict(out)
 
@@ -187,14 +180,14 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
         q = select(Invoice.business_date, b, func.count(), func.sum(Invoice.grand_total)
                    ).where(in_range).group_by(Invoice.business_date, b)
         for day, key, n, total in s.execute(q):
-            r = out[(_date(day), str(int(key)))]
+            r = out[(parse_date(day), str(int(key)))]
             r.n, r.a1 = int(n), _dec(total)
     elif dim == "hour":
         h = extract("hour", Invoice.issued_at).label("h")
         q = select(Invoice.business_date, h, func.count(), func.sum(Invoice.grand_total),
                    func.sum(Invoice.taxable_total)).where(in_range).group_by(Invoice.business_date, h)
         for day, key, n, total, taxable in s.execute(q):
-            day = _date(day)
+            day = parse_date(day)
             r = out[(day, f"{day.weekday()}-{int(key):02d}")]
             r.n, r.a1, r.a2 = int(n), _dec(total), _dec(taxable)
     elif dim in ("cat", "prod"):
@@ -205,7 +198,7 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
              .select_from(Invoice).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
              .where(in_range).group_by(Invoice.business_date, k))
         for day, key, n, qty, taxable, total in s.execute(q):
-            r = out[(_date(day), str(int(key)))]
+            r = out[(parse_date(day), str(int(key)))]
             r.n, r.qty, r.a1, r.a2 = int(n), _dec(qty, QZERO), _dec(taxable), _dec(total)
         rkey = (func.coalesce(InvoiceLine.category_id, 0) if dim == "cat" else CreditNoteLine.product_id).label("k")
         q = (select(CreditNote.business_date, rkey, func.sum(CreditNoteLine.qty), func.sum(CreditNoteLine.taxable),
@@ -214,7 +207,7 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
              .join(InvoiceLine, InvoiceLine.id == CreditNoteLine.invoice_line_id)
              .where(CreditNote.business_date.between(d1, d2)).group_by(CreditNote.business_date, rkey))
         for day, key, qty, taxable, total in s.execute(q):
-            r = out[(_date(day), str(int(key)))]
+            r = out[(parse_date(day), str(int(key)))]
             r.qty -= _dec(qty, QZERO)
             r.a1 -= _dec(taxable)
             r.a2 -= _dec(total)
@@ -223,21 +216,21 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
              .where(Payment.business_date.between(d1, d2))
              .group_by(Payment.business_date, Payment.kind, Payment.mode))
         for day, kind, mode, n, amount in s.execute(q):
-            r = out[(_date(day), f"{kind}:{mode}")]
+            r = out[(parse_date(day), f"{kind}:{mode}")]
             r.n, r.a1 = int(n), _dec(amount)
     elif dim == "cust":
         q = (select(Invoice.business_date, Invoice.customer_id, func.count(), func.sum(Invoice.grand_total))
              .where(in_range, Invoice.customer_id.is_not(None))
              .group_by(Invoice.business_date, Invoice.customer_id))
         for day, cid, n, total in s.execute(q):
-            r = out[(_date(day), str(cid))]
+            r = out[(parse_date(day), str(cid))]
             r.n, r.a1 = int(n), _dec(total)
         q = (select(CreditNote.business_date, Invoice.customer_id, func.sum(CreditNote.total))
              .select_from(CreditNote).join(Invoice, Invoice.id == CreditNote.invoice_id)
              .where(CreditNote.business_date.between(d1, d2), Invoice.customer_id.is_not(None))
              .group_by(CreditNote.business_date, Invoice.customer_id))
         for day, cid, total in s.execute(q):
-            out[(_date(day), str(cid))].a1 -= _dec(total)
+            out[(parse_date(day), str(cid))].a1 -= _dec(total)
         day_of = type_coerce(func.date(LoyaltyEntry.at), Date).label("d")
         q = (select(day_of, LoyaltyEntry.customer_id, func.sum(LoyaltyEntry.delta))
              .where(LoyaltyEntry.at >= dt.datetime.combine(d1, dt.time()),
@@ -245,7 +238,7 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
                     LoyaltyEntry.delta > 0, LoyaltyEntry.reason.in_(EARN_REASONS))
              .group_by(day_of, LoyaltyEntry.customer_id))
         for day, cid, credits in s.execute(q):
-            out[(_date(day), str(cid))].a2 += _dec(credits)
+            out[(parse_date(day), str(cid))].a2 += _dec(credits)
     else:
         raise ValueError(f"unknown dimension {dim!r}")
     return dict(out)
@@ -255,7 +248,7 @@ def customer_days(s: Session, d1: dt.date, d2: dt.date) -> set[tuple[int, dt.dat
     """Distinct (customer, business date) pairs with an invoice in [d1, d2]."""
     q = (select(Invoice.customer_id, Invoice.business_date).distinct()
          .where(Invoice.business_date.between(d1, d2), Invoice.customer_id.is_not(None)))
-    return {(int(c), _date(d)) for c, d in s.execute(q)}
+    return {(int(c), parse_date(d)) for c, d in s.execute(q)}
 
 
 # ---------------------------------------------------------------- watermark
@@ -310,7 +303,7 @@ def watermark(s: Session) -> Watermark:
             newer = select(date_col.label("d")).where(id_col > known).order_by(id_col).limit(10 ** 9).subquery()
             earliest = s.execute(select(func.min(newer.c.d))).scalar()
             if earliest is not None:
-                earliest = _date(earliest)
+                earliest = parse_date(earliest)
                 if earliest <= through:
                     through = earliest - dt.timedelta(days=1)
     return Watermark(through, stored, max_ids)
@@ -322,7 +315,7 @@ def data_start(s: Session) -> dt.date | None:
               s.execute(select(func.min(CreditNote.business_date))).scalar(),
               s.execute(select(func.min(Payment.business_date))).scalar(),
               s.execute(select(func.min(LoyaltyEntry.at))).scalar()]
-    dates = [_date(d) for d in firsts if d is not None]
+    dates = [parse_date(d) for d in firsts if d is not None]
     return min(dates) if dates else None
 
 
@@ -392,13 +385,13 @@ def refresh(s: Session, through: dt.date | None = None, *, progress=None) -> dt.
         q = (select(Invoice.customer_id, func.min(Invoice.business_date))
              .where(Invoice.business_date.between(start, target), Invoice.customer_id.is_not(None))
              .group_by(Invoice.customer_id))
-        new_first = [{"customer_id": int(c), "first_date": _date(d)} for c, d in s.execute(q) if int(c) not in known]
+        new_first = [{"customer_id": int(c), "first_date": parse_date(d)} for c, d in s.execute(q) if int(c) not in known]
         for i in range(0, len(new_first), 5000):
             s.execute(insert(SummaryCustomerFirst), new_first[i:i + 5000])
         # cohort counts for whole weeks
         week_through = week_start(target + dt.timedelta(days=1)) - dt.timedelta(days=1)
         if w0 <= week_through:
-            firsts = {int(c): _date(d) for c, d in s.execute(select(SummaryCustomerFirst.customer_id,
+            firsts = {int(c): parse_date(d) for c, d in s.execute(select(SummaryCustomerFirst.customer_id,
                                                                     SummaryCustomerFirst.first_date))}
             counts = cohort_counts(customer_days(s, w0, week_through), firsts)
             rows = [{"cohort_week": c, "active_week": a, "customers": n} for (c, a), n in counts.items()]
@@ -650,7 +643,7 @@ def read_cohorts(s: Session, w1: dt.date, w2_end: dt.date, wm: Watermark) -> dic
         q = select(SummaryCohort.cohort_week, SummaryCohort.active_week, SummaryCohort.customers).where(
             SummaryCohort.active_week.between(w1, upto), SummaryCohort.cohort_week >= w1)
         for c, a, n in s.execute(q):
-            out[(_date(c), _date(a))] += int(n)
+            out[(parse_date(c), parse_date(a))] += int(n)
         live_from = upto + dt.timedelta(days=1)
     if live_from <= w2_end:
         pairs = customer_days(s, live_from, w2_end)
@@ -658,7 +651,7 @@ def read_cohorts(s: Session, w1: dt.date, w2_end: dt.date, wm: Watermark) -> dic
         firsts: dict[int, dt.date] = {}
         for i in range(0, len(ids), 1000):
             chunk = ids[i:i + 1000]
-            firsts.update({int(c): _date(d) for c, d in s.execute(
+            firsts.update({int(c): parse_date(d) for c, d in s.execute(
                 select(SummaryCustomerFirst.customer_id, SummaryCustomerFirst.first_date).where(
                     SummaryCustomerFirst.customer_id.in_(chunk),
                     SummaryCustomerFirst.first_date <= (wm.through or dt.date.min)))})
@@ -667,7 +660,7 @@ def read_cohorts(s: Session, w1: dt.date, w2_end: dt.date, wm: Watermark) -> dic
         missing = [c for c in ids if c not in firsts]
         for i in range(0, len(missing), 1000):
             chunk = missing[i:i + 1000]
-            firsts.update({int(c): _date(d) for c, d in s.execute(
+            firsts.update({int(c): parse_date(d) for c, d in s.execute(
                 select(Invoice.customer_id, func.min(Invoice.business_date))
                 .where(Invoice.customer_id.in_(chunk)).group_by(Invoice.customer_id))})
         for k, n in cohort_counts(pairs, firsts).items():

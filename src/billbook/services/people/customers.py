@@ -18,8 +18,9 @@ from billbook.db.uow import Database
 from billbook.domain.gst import gstin_problem, is_valid_state_code, normalise_gstin
 from billbook.domain.money import money_str
 from billbook.domain.permissions import Permission
+from billbook.domain.search import like_pattern
 from billbook.domain.validation import normalise_phone
-from billbook.services.base import Actor, audit, check_paging, requires
+from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import NotFound, ValidationError
 
 
@@ -200,9 +201,6 @@ def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_ph
 def search_customers(db: Database, actor: Actor, text: str | None = None, *, limit: int = 20, offset: int = 0):
     """Active customers by name, paged. ``text`` of digits matches phones containing them;
     otherwise every word must occur in the name (any order, any case)."""
-    from billbook.domain.search import like_pattern
-    from billbook.services.goods.catalog import Page
-
     limit, offset = check_paging(limit, offset)
     raw = (text or "").strip()
     digits = raw.replace(" ", "").replace("-", "").removeprefix("+91")
@@ -463,10 +461,3 @@ def apply_rewards(db: Database, actor: Actor, period_label: str | None = None) -
         audit(s, actor, "loyalty.rewards", "setting", REWARD_KEY, period=label, customers=len(rewarded))
         return RewardRun(label, rewarded, len(done))
     return db.run(work)
-
-
-@requires(Permission.VIEW_CUSTOMERS)
-def dues_statement(db: Database, actor: Actor, phone: str, *, limit: int = 200):
-    """The customer's dues ledger with balances (read side; see ``services/selling/dues``)."""
-    from billbook.services.selling import dues
-    return dues.dues_statement(db, actor, phone, limit=limit)

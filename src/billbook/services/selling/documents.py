@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 from billbook.db.models import Invoice
 from billbook.db.uow import Database
 from billbook.documents import files
-from billbook.documents.load import (
+from billbook.services.selling.document_data import (
     find_credit_note, find_purchase_order, load_credit_note_doc, load_invoice_doc, load_purchase_order_doc,
-    shop_logo,
+    load_statement_doc, shop_logo,
 )
+from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
 from billbook.errors import NotFound, ValidationError
@@ -195,7 +196,6 @@ def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out
                                   limit: int = 200) -> PdfResult:
     """Render the statement of the customer with mobile ``phone`` (dues ledger with balances,
     open invoices, loyalty credits) as an A4 PDF; default path under ``statements/``."""
-    from billbook.documents.load import load_statement_doc
     from billbook.documents.statement import render_statement
     from billbook.services.base import check_paging
     from billbook.services.people.customers import check_phone
@@ -212,19 +212,6 @@ def customer_statement_pdf(db: Database, actor: Actor, phone: str, *, out: str |
     return customer_statement_pdf_result(db, actor, phone, out=out).path
 
 
-def _as_date(value, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if value in (None, ""):
-        raise ValidationError(name, "give a date like 2026-11-24")
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(name, f"{value!r} is not a date like 2026-11-24") from None
-
-
 @requires(Permission.VIEW_REPORTS)
 def export_invoices(db: Database, actor: Actor, date_from, date_to, directory: str | Path,
                     progress: Callable[[int, int], None] | None = None, *, receipt: bool = False) -> ExportResult:
@@ -234,7 +221,7 @@ def export_invoices(db: Database, actor: Actor, date_from, date_to, directory: s
     ``progress(done, total)`` is called after each file (and once with 0 before the first).
     Exports do not count as prints.
     """
-    d_from, d_to = _as_date(date_from, "from"), _as_date(date_to, "to")
+    d_from, d_to = parse_date(date_from, "from"), parse_date(date_to, "to")
     if d_from > d_to:
         raise ValidationError("from", "the start date is after the end date")
     if directory in (None, ""):

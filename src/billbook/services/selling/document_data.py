@@ -1,4 +1,7 @@
-"""Build document models from stored rows, inside the caller's session.
+"""The plain data a document shows, loaded from stored rows inside the caller's session.
+
+The renderers in :mod:`billbook.documents` never query: this module reads the rows and fills
+their models (:mod:`billbook.documents.model`); ``services/selling/documents.py`` calls it.
 
 An issued invoice or credit note renders only from its own stored figures and the shop
 snapshot taken when the invoice was issued — never from today's products, prices or shop
@@ -14,8 +17,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billbook import clock
 from billbook.db.models import (
-    CreditNote, Invoice, InvoiceLine, Payment, Product, PurchaseOrder, Shop, User,
+    CreditNote, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, PurchaseOrder, Shop, User,
 )
 from billbook.documents.model import (
     CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party, PaymentDoc, PurchaseLineDoc,
@@ -23,6 +27,9 @@ from billbook.documents.model import (
 )
 from billbook.domain.money import round_money
 from billbook.errors import NotFound
+from billbook.services.people.customers import check_phone, find_by_phone
+from billbook.services.selling.checkout import load_invoice_detail
+from billbook.services.selling.dues import open_invoices
 
 ZERO = Decimal("0.00")
 
@@ -61,7 +68,7 @@ def shop_from_row(shop: Shop | None) -> ShopHeader:
 
 
 def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = False) -> InvoiceDoc:
-    """An :class:`InvoiceDoc` from ``services.sales.InvoiceDetail`` (its stored figures, as is)."""
+    """An :class:`InvoiceDoc` from ``services.selling.checkout.InvoiceDetail`` (its stored figures, as is)."""
     cust = detail.customer
     party = (Party(name=cust.name, phone=cust.phone, address=cust.address, gstin=cust.gstin,
                    state_code=cust.state_code) if cust is not None else None)
@@ -88,7 +95,6 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
 
 def load_invoice_doc(s: Session, number: str, *, duplicate: bool = False, logo: bytes | None = None) -> InvoiceDoc:
     """The invoice ``number`` as a document model (raises NotFound)."""
-    from billbook.services.selling.checkout import load_invoice_detail
     detail = load_invoice_detail(s, number)
     return invoice_doc_from_detail(detail, logo if logo is not None else shop_logo(s), duplicate=duplicate)
 
@@ -170,19 +176,14 @@ def load_statement_doc(s: Session, phone: str, *, limit: int = 200, loyalty_limi
     """A customer's statement: the latest ``limit`` dues movements (oldest first) with the
     balance brought forward, open invoices oldest first, the latest loyalty movements, and
     the current dues and credits balances (raises NotFound)."""
-    from billbook import clock
-    from billbook.db.models import CreditNote as _CN, DuesEntry, LoyaltyEntry
-    from billbook.documents.common import mode_label
-    from billbook.services.people.customers import check_phone, find_by_phone
-    from billbook.services.selling.dues import open_invoices
-
+    from billbook.documents.common import mode_label  # loads reportlab: only when a statement is made
     c = find_by_phone(s, check_phone(phone))
     if c is None:
         raise NotFound(f"No customer with phone {phone}.")
     rows = s.execute(
-        select(DuesEntry, Invoice.number, _CN.number, Payment.mode, Payment.reference)
+        select(DuesEntry, Invoice.number, CreditNote.number, Payment.mode, Payment.reference)
         .outerjoin(Invoice, Invoice.id == DuesEntry.invoice_id)
-        .outerjoin(_CN, _CN.id == DuesEntry.credit_note_id)
+        .outerjoin(CreditNote, CreditNote.id == DuesEntry.credit_note_id)
         .outerjoin(Payment, Payment.id == DuesEntry.payment_id)
         .where(DuesEntry.customer_id == c.id).order_by(DuesEntry.id.desc()).limit(limit + 1)).all()
     truncated = len(rows) > limit
