@@ -105,7 +105,7 @@ def low_stock_requests(db: Database, actor: Actor) -> list[tuple[str, int]]:
 @requires(Permission.MANAGE_PURCHASING)
 def received_po_requests(db: Database, actor: Actor, number: str) -> list[tuple[str, int]]:
     """A label for each unit received on purchase order ``number`` (one for loose goods: kg, l...)."""
-    from billbook.services.selling.checkout import WHOLE_UNITS
+    from billbook.services.goods.inventory import WHOLE_UNITS
     number = (number or "").strip().upper()
 
     def work(s: Session):
@@ -159,7 +159,8 @@ def labels_pdf(db: Database, actor: Actor, requests, *, out: str | Path | None =
 def print_labels(db: Database, actor: Actor, requests, *, terminal: str | None = None) -> LabelsResult:
     """Send labels to this terminal's label printer (ZPL or TSPL, one format per product with copies)."""
     from billbook.devices import transport
-    from billbook.services.selling.printing import _finish, _new_job, _printer_for, _terminal
+    from billbook.services.ledgers.devices import finish_job as _finish, new_job as _new_job
+    from billbook.services.ledgers.devices import printer_for as _printer_for, terminal_of as _terminal
     name = _terminal(actor, terminal)
 
     def prepare(s: Session):
@@ -179,7 +180,7 @@ def print_labels(db: Database, actor: Actor, requests, *, terminal: str | None =
 
 
 def _in_store_prefix(s: Session) -> str:
-    from billbook.services.selling.scanning import scale_layout
+    from billbook.services.ledgers.devices import scale_layout
     layout = scale_layout(s)
     used = set(layout.prefixes) if layout else set()
     for prefix in ("20", "29", "28", "27", "26", "25", "24", "23", "22", "21"):

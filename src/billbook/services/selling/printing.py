@@ -19,60 +19,35 @@ manual open is an admin's audited action with a reason.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import json
 import logging
 import os
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billbook import clock, config
+from billbook import clock
 from billbook.db.models import CreditNote, Invoice, Payment, PrintJob
 from billbook.db.uow import Database
 from billbook.devices import PrinterError
-from billbook.devices.address import PrinterAddress, parse_address, system_queue
-from billbook.documents.receipt_escpos import CODE_PAGES, ReceiptOptions
+from billbook.devices.address import parse_address, system_queue
+from billbook.documents.receipt_escpos import CODE_PAGES
 from billbook.domain.permissions import Permission
 from billbook.errors import NotFound, ValidationError
-from billbook.services import settings
 from billbook.services.base import Actor, audit, check_id, requires
+from billbook.services.ledgers.devices import (
+    ROLES, PrinterSetting, finish_job as _finish, new_job as _new_job, printer_for as _printer_for,
+    read_printers as _read, spool_file as _spool_file, terminal_of as _terminal, write_printers,
+)
 
 log = logging.getLogger(__name__)
 
-ROLES = ("receipt", "a4", "label")
 WIDTHS = (58, 80)
 LABEL_LANGUAGES = ("zpl", "tspl")
 #: what the shop prints after a sale (Shop.print_format)
 AFTER_SALE = ("receipt", "a4", "both", "ask", "none")
-
-
-@dataclass(frozen=True)
-class PrinterSetting:
-    """One printer of a terminal. ``uri``: tcp://…, usb://…, serial://… or system:QUEUE."""
-    role: str
-    uri: str
-    width: int = 80
-    codepage: str = "CP437"
-    cut: bool = True
-    logo: bool = True
-    drawer: bool = False
-    language: str = "zpl"
-
-    @property
-    def address(self) -> PrinterAddress:
-        return parse_address(self.uri)
-
-    @property
-    def receipt_options(self) -> ReceiptOptions:
-        return ReceiptOptions(width=self.width, codepage=self.codepage, cut=self.cut, logo=self.logo)
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -123,40 +98,6 @@ class JobInfo:
 
 
 # ---------------------------------------------------------------- settings
-
-def _terminal(actor: Actor, terminal: str | None) -> str:
-    name = (terminal if terminal is not None else (actor.terminal or config.terminal_name())).strip()
-    if not name or len(name) > 64:
-        raise ValidationError("terminal", "a terminal name is 1–64 characters")
-    return name
-
-
-def settings_key(terminal: str) -> str:
-    key = f"printers:{terminal}"
-    if len(key) <= 64:
-        return key
-    return f"printers:{terminal[:38]}~{hashlib.sha1(terminal.encode()).hexdigest()[:16]}"
-
-
-def _read(s: Session, terminal: str) -> dict[str, PrinterSetting]:
-    raw = settings.get(s, settings_key(terminal))
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        log.warning("printer settings of %s are not JSON; ignored", terminal)
-        return {}
-    out = {}
-    for role, values in data.items():
-        if role in ROLES and isinstance(values, dict):
-            try:
-                out[role] = PrinterSetting(**{k: v for k, v in values.items()
-                                              if k in PrinterSetting.__dataclass_fields__})
-            except TypeError:
-                continue
-    return out
-
 
 def terminal_printers(s: Session, terminal: str) -> dict[str, PrinterSetting]:
     """The printers of ``terminal``, in ``s`` (for other services)."""
@@ -221,7 +162,6 @@ def set_printer(db: Database, actor: Actor, role: str, *, uri: str | None = None
         raise ValidationError("drawer", "the cash drawer hangs on the receipt printer")
 
     def work(s: Session) -> PrinterSetting:
-        key = settings_key(name)
         current = _read(s, name)
         old = current.get(role)
         if old is None and address is None:
@@ -232,7 +172,7 @@ def set_printer(db: Database, actor: Actor, role: str, *, uri: str | None = None
             changes["uri"] = str(address)
         new = replace(new, **changes, **flags)
         current[role] = new
-        settings.put(s, key, json.dumps({r: p.to_json() for r, p in current.items()}, sort_keys=True))
+        write_printers(s, name, current)
         audit(s, actor, "printer.set", "terminal", name, **new.to_json())
         return new
 
@@ -248,7 +188,7 @@ def remove_printer(db: Database, actor: Actor, role: str, terminal: str | None =
         current = _read(s, name)
         if current.pop(role, None) is None:
             return False
-        settings.put(s, settings_key(name), json.dumps({r: p.to_json() for r, p in current.items()}, sort_keys=True))
+        write_printers(s, name, current)
         audit(s, actor, "printer.remove", "terminal", name, role=role)
         return True
 
@@ -262,27 +202,6 @@ def system_printers() -> list[str]:
 
 
 # ---------------------------------------------------------------- jobs
-
-def _new_job(s: Session, actor: Actor, terminal: str, kind: str, document: str, printer: str) -> int:
-    job = PrintJob(terminal=terminal, kind=kind, document=document, status="pending", reason="", error="",
-                   printer=printer[:200], attempts=0, username=actor.username, created_at=clock.now())
-    s.add(job)
-    s.flush()
-    return job.id
-
-
-def _finish(db: Database, actor: Actor, job_id: int, error: PrinterError | None) -> None:
-    def work(s: Session) -> None:
-        job = s.get(PrintJob, job_id)
-        job.attempts += 1
-        if error is None:
-            job.status, job.reason, job.error, job.sent_at = "sent", "", "", clock.now()
-        else:
-            job.status, job.reason, job.error = "failed", error.reason[:16], str(error)[:400]
-            audit(s, actor, "print.failed", "print_job", job_id, kind=job.kind, document=job.document,
-                  reason=error.reason, printer=job.printer)
-    db.run(work)
-
 
 def _cash_moved(s: Session, number: str) -> bool:
     """Did cash change hands on invoice ``number`` (paid in cash, or change given)?"""
@@ -298,12 +217,6 @@ def _render_a4_pdf(doc) -> bytes:
     buf = io.BytesIO()
     render_invoice_a4(doc, buf)
     return buf.getvalue()
-
-
-def _spool_file(job_id: int) -> Path:
-    folder = config.data_dir() / "print-spool"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"job-{job_id}.pdf"
 
 
 def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_id: int,
@@ -324,16 +237,6 @@ def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_
             os.unlink(path)
         except OSError:
             pass
-
-
-def _printer_for(s: Session, terminal: str, kind: str) -> PrinterSetting:
-    printer = _read(s, terminal).get("receipt" if kind in ("receipt", "drawer") else kind)
-    if printer is None:
-        what = {"receipt": "receipt printer", "a4": "A4 printer", "label": "label printer",
-                "drawer": "receipt printer (the cash drawer opens through it)"}[kind]
-        raise PrinterError(f"No {what} is set for terminal {terminal}: set one in Settings → Printers "
-                           f"(or billbook printer set).", reason="not_set")
-    return printer
 
 
 def _run_invoice_job(db: Database, actor: Actor, job_id: int, kind: str, number: str, printer: PrinterSetting,

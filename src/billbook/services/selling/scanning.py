@@ -25,6 +25,7 @@ from billbook.domain.permissions import Permission
 from billbook.errors import NotFound, ValidationError
 from billbook.services import settings
 from billbook.services.base import Actor, audit, requires
+from billbook.services.ledgers.devices import scale_layout
 
 QTY = Decimal("0.001")
 GRAM_UNITS = ("g", "gm", "gms", "gram", "grams")
@@ -47,18 +48,6 @@ class ScanHit:
         return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": f"{self.qty:f}", "scale": self.scale,
                 "plu": self.plu, "weight_grams": self.weight_grams,
                 "price": f"{self.price:.2f}" if self.price is not None else None}
-
-
-def scale_layout(s: Session) -> ScaleLayout | None:
-    """The shop's scale layout, or None when the shop has set no scale prefix."""
-    prefixes = (settings.get(s, "scale.prefixes") or "").replace(" ", "")
-    if not prefixes:
-        return None
-    try:
-        return ScaleLayout(prefixes.split(","), settings.get_int(s, "scale.plu_digits", 5),
-                           settings.get(s, "scale.kind") or "weight")
-    except ValueError:
-        return None
 
 
 @requires(Permission.MANAGE_SHOP)
