@@ -71,6 +71,15 @@ def set_scale_layout(db: Database, actor: Actor, prefixes, plu_digits=5, kind: s
     return db.run(work)
 
 
+@requires(Permission.MANAGE_SHOP)
+def clear_scale_layout(db: Database, actor: Actor) -> None:
+    """Read no code as a scale code any more."""
+    def work(s: Session) -> None:
+        settings.put(s, "scale.prefixes", "")
+        audit(s, actor, "scale.layout", "settings", "scale", prefixes="")
+    db.run(work)
+
+
 def _plu_product(s: Session, plu: int, digits: int) -> Product | None:
     forms = sorted({f"{plu:0{w}d}" for w in range(len(str(plu)), max(digits, 6) + 1)})
     rows = list(s.scalars(select(Product).where(or_(Product.sku.in_(forms), Product.barcode.in_(forms)))
