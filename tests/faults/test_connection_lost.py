@@ -46,7 +46,7 @@ class Killer:
         self.fired += 1
 
     def before_statement(self, conn, cursor, statement, params, context, executemany):
-        # a sale's writes travel as one multi-statement batch (db/batch.py): match inside it
+        # match the statement about to run by its text (table names are lower case in SQL)
         if not self.fired and self.when != "commit" and self.when in statement.upper():
             self._kill(conn)
 

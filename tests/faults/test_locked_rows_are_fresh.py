@@ -10,7 +10,7 @@ from billbook.devtools.bench.invariants import check_invariants
 from billbook.db.models import Product
 from billbook.db.uow import Database
 from billbook.services.goods import catalog
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 from tests.builders import make_user
 
 
@@ -25,11 +25,11 @@ def test_stock_change_after_an_unlocked_read_does_not_lose_another_terminals_upd
             # another terminal sells 7 meanwhile (on SQLite BEGIN IMMEDIATE already excludes it)
             def sell(s2):
                 q = lock_products(s2, [p.id])[p.id]
-                apply_movement(s2, q, Decimal("-7"), "sale", admin)
+                move_stock(s2, [(q, Decimal("-7"), None)], "sale", admin)
             other.run(sell)
         locked = lock_products(s, [p.id])[p.id]
         assert locked is p
-        apply_movement(s, locked, Decimal("5"), "receipt", admin)
+        move_stock(s, [(locked, Decimal("5"), None)], "receipt", admin)
 
     db.run(work)
     other.dispose()

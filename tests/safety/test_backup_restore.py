@@ -19,7 +19,7 @@ from billbook.db.models import AuditEntry, Base, Product, User
 from billbook.db.uow import Database
 from billbook.services.data import backup as bk
 from billbook.errors import Conflict, PermissionDenied, ValidationError
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 from tests.builders import snapshot
 from tests.conftest import create_mysql_database, drop_mysql_database
 from tests.safety.helpers import assert_same_data, data_without, reseal, rewrite_zip, stock_matches_ledger
@@ -108,7 +108,7 @@ def test_backup_is_consistent_while_another_terminal_keeps_writing(db, tmp_path)
         while not stop.is_set():
             def work(s):
                 for p in lock_products(s, ids).values():
-                    apply_movement(s, p, Decimal("1.000"), "adjustment", owner, detail="count")
+                    move_stock(s, [(p, Decimal("1.000"), None)], "adjustment", owner, detail="count")
             other.run(work)
             writes.append(1)
 

@@ -35,10 +35,6 @@ ALLOWED_SQL_BUILDERS = {
     ("devtools/bench/analytics.py", "main"),
     # benchmark set-up: CREATE/DROP DATABASE of the scratch database the script names itself
     ("devtools/bench/checkout.py", "main"),
-    # write/read batches: statements compiled from Core or built from quoted identifiers and
-    # placeholders, joined into one multi-statement query; every value a bound parameter
-    ("db/batch.py", "flush"),
-    ("db/batch.py", "run_queries"),
     # demo data: table names from a constant tuple
     ("devtools/demo.py", "max_ids"),
     # demo data bulk loader: identifiers from a constant tuple, every value a bound parameter

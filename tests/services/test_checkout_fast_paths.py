@@ -14,7 +14,7 @@ from billbook.services.ledgers import numbering
 from billbook.services.selling import checkout as sales
 from billbook.errors import OutOfStock
 from billbook.services.selling.checkout import PaymentRequest, SaleRequest
-from billbook.services.ledgers.stock import apply_movements, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 from tests.builders import snapshot
 
 
@@ -60,7 +60,7 @@ def test_batched_movements_keep_stock_equal_to_the_ledger_and_session_copies_tru
         stale = s.scalars(select(Product).order_by(Product.id)).all()          # read before the lock
         rows = lock_products(s, [p.id for p in stale])
         moves = [(rows[p.id], Dec("-1.5") if p.sku == "SOAP" else Dec(2), None) for p in stale]
-        new = apply_movements(s, moves, "adjustment", admin, detail="count")
+        new = move_stock(s, moves, "adjustment", admin, detail="count")
         return {p.sku: p.stock_qty for p in stale}, {rows[pid].sku: q for pid, q in new.items()}
     seen, new = stocked.run(work)
     assert new == {"RICE5": Dec(5), "SOAP": Dec("8.5")} == seen
@@ -75,11 +75,11 @@ def test_batched_movements_refuse_a_product_twice_and_unknown_reasons(stocked, a
 
     def twice(s):
         p = lock_products(s, [pid])[pid]
-        apply_movements(s, [(p, Dec(1), None), (p, Dec(1), None)], "adjustment", admin)
+        move_stock(s, [(p, Dec(1), None), (p, Dec(1), None)], "adjustment", admin)
     with pytest.raises(ValueError, match="twice"):
         stocked.run(twice)
     with pytest.raises(ValueError, match="reason"):
-        stocked.run(lambda s: apply_movements(s, [(lock_products(s, [pid])[pid], Dec(1), None)], "gift", admin))
+        stocked.run(lambda s: move_stock(s, [(lock_products(s, [pid])[pid], Dec(1), None)], "gift", admin))
     assert snapshot(stocked) == before
 
 

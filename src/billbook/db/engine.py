@@ -17,7 +17,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 
-from billbook.db import batch
 
 #: "IMMEDIATE" for write units of work, "DEFERRED" for read-only ones (SQLite only).
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
@@ -96,7 +95,6 @@ def _mysql_engine(url: URL, echo: bool, pool_size: int) -> Engine:
         cur.close()
         dbapi_conn.__class__ = _connection_class(type(dbapi_conn))
 
-    batch.install(engine)        # multi-statement write batches (db/batch.py)
     return engine
 
 
@@ -114,11 +112,10 @@ def _connection_class(cls: type) -> type:
        (``pool_pre_ping``), and a connection that dies later fails the statement itself with
        a connection error (2013/2055), which SQLAlchemy and ``Database.run`` handle as before.
        ``is_connected()`` anywhere else (reconnect, reset_session) still pings.
-    2. The C extension's ``commit()``, ``rollback()`` and ``next_result()`` (a multi-statement
-       batch's later statements) let the extension's own ``MySQLInterfaceError`` out instead
-       of the DB-API error its other methods raise; SQLAlchemy would not recognise it (a lost
-       connection at COMMIT would not invalidate the connection, a duplicate key in a batch
-       would not be an IntegrityError). Here they raise the DB-API error, as ``cmd_query`` does.
+    2. The C extension's ``commit()``, ``rollback()`` and ``next_result()`` let the extension's
+       own ``MySQLInterfaceError`` out instead of the DB-API error its other methods raise;
+       SQLAlchemy would not recognise it (a lost connection at COMMIT would not invalidate the
+       connection). Here they raise the DB-API error, as ``cmd_query`` does.
     """
     sub = _CONNECTION_CLASSES.get(cls)
     if sub is None:

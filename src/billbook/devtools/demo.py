@@ -27,11 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.db.models import (
+    Base,
     Customer, Invoice, InvoiceCounter, Product, Shop, Supplier,
 )
 from billbook.db.uow import Database
@@ -41,6 +42,7 @@ from billbook.domain.money import ZERO, round_money, round_rupee
 from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
+from billbook.services.ledgers.stock import move_stock
 from billbook.errors import Conflict, ValidationError
 
 ONE = Decimal("1")
@@ -194,45 +196,21 @@ class BulkWriter:
             buf = self.buffers[table] = (columns, [])
         buf[1].append(row)
 
-    @staticmethod
-    def _sqlite_value(v):
-        if isinstance(v, Decimal):
-            return float(v)
-        if isinstance(v, dt.datetime):
-            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        if isinstance(v, bool):
-            return int(v)
-        return v
-
     #: parents before children (foreign keys)
     ORDER = ("purchase_orders", "purchase_order_lines", "invoices", "invoice_lines", "credit_notes",
-             "credit_note_lines", "payments", "dues_allocations", "stock_movements", "loyalty_ledger", "dues_ledger")
+             "credit_note_lines", "payments", "dues_allocations", "loyalty_ledger", "dues_ledger")
 
     def flush(self) -> None:
+        """Write the buffered rows through SQLAlchemy Core (each column's own type converts its
+        values), ``rows_per_statement`` rows per ``executemany``."""
         order = sorted(self.buffers, key=lambda t: self.ORDER.index(t) if t in self.ORDER else len(self.ORDER))
-        for table in order:
-            columns, rows = self.buffers[table]
+        for name in order:
+            columns, rows = self.buffers[name]
             if not rows:
                 continue
-            if self.mysql:
-                # every value a bound parameter; mysql-connector's executemany sends each chunk
-                # as one multi-row INSERT, so this is as fast as inlined literals
-                sql = (f"INSERT INTO `{table}` ({', '.join('`' + c + '`' for c in columns)}) "
-                       f"VALUES ({', '.join(['%s'] * len(columns))})")
-                raw = self.conn.connection.driver_connection
-                cur = raw.cursor()
-                try:
-                    for i in range(0, len(rows), self.rows_per_statement):
-                        cur.executemany(sql, rows[i:i + self.rows_per_statement])
-                finally:
-                    cur.close()
-            else:
-                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                conv = self._sqlite_value
-                raw = self.conn.connection.driver_connection
-                raw.executemany(sql, [tuple(conv(v) for v in r) for r in rows])
+            table = Base.metadata.tables[name]
+            for i in range(0, len(rows), self.rows_per_statement):
+                self.conn.execute(insert(table), [dict(zip(columns, r)) for r in rows[i:i + self.rows_per_statement]])
             rows.clear()
 
 
@@ -254,6 +232,11 @@ class _Prod:
     stock: Decimal
     popularity: float
     supplier: int
+
+    @property
+    def stock_qty(self) -> Decimal:
+        """The stock as the ledger's writer reads it (``services/ledgers/stock.move_stock``)."""
+        return self.stock
 
 
 @dataclass
@@ -466,7 +449,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
     pending_dues: dict[int, list] = defaultdict(list)        # day index -> [customer]
     done = 0
     day_index = 0
-    touched_p: set[int] = set()
     touched_c: set[int] = set()
 
     INV_COLS = ("id", "number", "sale_id", "fy", "seq", "doc_type", "issued_at", "business_date", "cashier_id",
@@ -480,8 +462,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                  "total", "cost_price")
     PAY_COLS = ("id", "kind", "invoice_id", "credit_note_id", "customer_id", "mode", "amount", "tendered",
                 "reference", "at", "business_date", "user_id", "terminal")
-    MOVE_COLS = ("id", "product_id", "at", "qty_delta", "reason", "detail", "user_id", "ref_type", "ref_id",
-                 "unit_cost")
     LOY_COLS = ("id", "customer_id", "at", "delta", "reason", "note", "invoice_id", "credit_note_id", "user_id",
                 "balance_after", "period")
     DUES_COLS = ("id", "customer_id", "at", "delta", "reason", "invoice_id", "payment_id", "credit_note_id",
@@ -496,12 +476,12 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
     POL_COLS = ("id", "po_id", "product_id", "qty", "unit_cost", "received_qty")
     ALLOC_COLS = ("id", "payment_id", "invoice_id", "amount")
 
-    def move(w: BulkWriter, p: _Prod, delta: Decimal, reason: str, at: dt.datetime, ref_type: str,
-             ref_id: int | None, unit_cost) -> None:
-        p.stock += delta
-        touched_p.add(p.id)
-        w.add("stock_movements", MOVE_COLS, (take("stock_movements"), p.id, at, delta, reason, "", uid, ref_type,
-                                             ref_id, unit_cost))
+    def move(w: BulkWriter, moves: list[tuple[_Prod, Decimal, Decimal]], reason: str, at: dt.datetime,
+             ref_type: str, ref_id: int) -> None:
+        """One document's stock movements, through the stock ledger's one writer."""
+        new_qty = move_stock(w.conn, moves, reason, actor, ref_type=ref_type, ref_id=ref_id, at=at)
+        for p, _delta, _cost in moves:
+            p.stock = new_qty[p.id]
 
     def restock(w: BulkWriter, day: dt.date) -> None:
         # the suppliers call on Mondays and Thursdays (and whenever a shelf is empty)
@@ -521,7 +501,8 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                 qty = p.reorder * 6
                 total += round_money(qty * p.cost)
                 w.add("purchase_order_lines", POL_COLS, (take("purchase_order_lines"), po_id, p.id, qty, p.cost, qty))
-                move(w, p, qty, "receipt", at, "po", po_id, p.cost)
+            move(w, [(p, p.reorder * 6, p.cost) for p in sorted(items, key=lambda p: p.id)], "receipt", at, "po",
+                 po_id)
             w.add("purchase_orders", PO_COLS, (po_id, num, sup, "received", at - dt.timedelta(days=2), uid,
                                                at - dt.timedelta(days=2), at, "demo restock", total))
             result.receipts += 1
@@ -609,8 +590,8 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                                                lt.total, it.cost_price))
         result.lines += len(line_ids)
         by_id = {p.id: p for p in order}
-        for pid in sorted(chosen):
-            move(w, by_id[pid], -chosen[pid], "sale", at, "invoice", inv_id, by_id[pid].cost)
+        move(w, [(by_id[pid], -chosen[pid], by_id[pid].cost) for pid in sorted(chosen)], "sale", at, "invoice",
+             inv_id)
         for p in st.payments:
             w.add("payments", PAY_COLS, (take("payments"), "sale", inv_id, None, cid, p.mode, p.amount, p.tendered,
                                          p.reference, at, day, uid, term))
@@ -678,8 +659,8 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.item.product_id,
                                                   lt.item.sku, lt.item.name, q, t, lt.gst_rate, c, s_, g, lt_total))
             back[lt.item.product_id] += q
-        for pid in sorted(back):
-            move(w, by_id[pid], back[pid], "return", at, "credit_note", cn_id, by_id[pid].cost)
+        move(w, [(by_id[pid], back[pid], by_id[pid].cost) for pid in sorted(back)], "return", at, "credit_note",
+             cn_id)
         pay_id = take("payments")
         cid = cust.id if cust else None
         w.add("payments", PAY_COLS, (pay_id, "refund", inv_id, cn_id, cid, "account" if mode == "dues" else "cash",
@@ -748,8 +729,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             for p in sorted(prods, key=lambda p: p.id):    # reorder levels from the expected demand
                 s.execute(update(Product).where(Product.id == p.id).values(reorder_level=p.reorder))
             levels_written.append(True)
-        for pid in sorted(touched_p):
-            s.execute(update(Product).where(Product.id == pid).values(stock_qty=by_id[pid].stock))
         cmap = {c.id: c for c in custs}
         for cid in sorted(touched_c):
             c = cmap[cid]
@@ -759,7 +738,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
         for inv_id, status in sorted(status_updates.items()):
             s.execute(update(Invoice).where(Invoice.id == inv_id).values(status=status))
         status_updates.clear()
-        touched_p.clear()
         touched_c.clear()
         audit(s, actor, "demo.generate", "invoice", "", through=str(current_day))
         s.flush()

@@ -27,13 +27,12 @@ grand total; an inclusive price is what the customer pays; no line is ever negat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from billbook.domain.money import (
     MAX_AMOUNT, PAISA, ZERO, D, MoneyError, parse_amount, round_money, round_rupee,
 )
-from billbook.domain.records import record
 
 HUNDRED = Decimal("100")
 PAYMENT_MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
@@ -52,7 +51,7 @@ class CartError(ValueError):
 
 # ---------------------------------------------------------------- discounts
 
-@record
+@dataclass(frozen=True, slots=True)
 class Discount:
     """A discount as typed: an amount of rupees or a percentage."""
     value: Decimal
@@ -117,7 +116,7 @@ def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 # ---------------------------------------------------------------- cart lines
 
-@record
+@dataclass(frozen=True, slots=True)
 class CartItem:
     """One line of a cart: a product snapshot, the quantity and an optional line discount."""
     sku: str
@@ -134,7 +133,7 @@ class CartItem:
     cost_price: Decimal = ZERO
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class LineTotals:
     item: CartItem
     gross: Decimal
@@ -157,7 +156,7 @@ class LineTotals:
         return self.cgst + self.sgst + self.igst
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CartTotals:
     lines: tuple[LineTotals, ...]
     inter_state: bool
@@ -247,7 +246,7 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
 
 # ---------------------------------------------------------------- payments
 
-@record
+@dataclass(frozen=True, slots=True)
 class PaymentInput:
     """A payment as entered. ``amount=None`` means "the rest of the bill" (at most one such)."""
     mode: str
@@ -256,7 +255,7 @@ class PaymentInput:
     reference: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """Payments as they will be recorded, and what they mean for the customer."""
     payments: tuple[PaymentInput, ...]      # amounts final; cash carries tendered

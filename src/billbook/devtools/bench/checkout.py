@@ -5,12 +5,12 @@
 On each database (a temporary SQLite file, and a scratch MariaDB/MySQL database created and
 dropped here) it times, interleaved so drift hits both alike:
 
-* ``sale``: ``sales.checkout`` of 5 lines paid in cash — number from the locked counter,
+* ``sale``: ``checkout.checkout`` of 5 lines paid in cash — number from the locked counter,
   invoice, lines, payment, 5 stock movements, 5 stock updates, audit row, one commit;
 * ``bare``: one ``INSERT`` of a single row into a scratch table and ``COMMIT`` through the
   same engine (SQLAlchemy Core, same connection pool).
 
-and prints the medians (ms), p95 and the ratio sale/bare (goal: ≤ 3), and how many statements
+and prints the medians (ms), p95 and the ratio sale/bare (goal: ≤ 4, issue 19), and how many statements
 each sends (cursor executions, BEGIN included on SQLite, plus the COMMIT), counted in a
 separate pass after the timing so the counting costs nothing in the figures. The MySQL server URL
 defaults to ``BILLBOOK_TEST_MYSQL_URL``, else ``mysql+mysqlconnector://root@127.0.0.1:3306``.
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             server.dispose()
         _report("MariaDB", results["MariaDB"])
     worst = max(r["sale_ms"] / r["bare_ms"] for r in results.values())
-    print(f"goal ratio <= 3: {'met' if worst <= 3 else 'NOT met'} (worst {worst:.2f})")
+    print(f"goal ratio <= 4: {'met' if worst <= 4 else 'NOT met'} (worst {worst:.2f})")
     return 0
 
 

@@ -60,7 +60,7 @@ from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
 from billbook.services.people.shop import get_or_create_shop, parse_rates
-from billbook.services.ledgers.stock import apply_movement
+from billbook.services.ledgers.stock import move_stock
 
 
 #: the rarest query word drives an index-only read of its links when it has at most this many;
@@ -205,7 +205,7 @@ def insert_product(session: Session, actor: Actor, f: ProductFields, now: dt.dat
     session.flush()
     index_products(session, [(p.id, p.name, True)], fresh=True)
     if f.stock:
-        apply_movement(session, p, f.stock, "opening", actor, unit_cost=f.cost_price or None)
+        move_stock(session, [(p, f.stock, f.cost_price or None)], "opening", actor)
     return p
 
 

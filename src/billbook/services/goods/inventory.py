@@ -1,7 +1,7 @@
 """Inventory: stock adjustments (admin, with a reason), the per-product ledger, the
 ledger-vs-stock proof, and the low-stock list.
 
-Every stock change is a ``stock_movements`` row written by ``services/ledgers/stock.apply_movement``;
+Every stock change is a ``stock_movements`` row written by ``services/ledgers/stock.move_stock``;
 ``products.stock_qty`` must equal the sum of a product's movements, which :func:`verify_stock`
 proves for every product in one grouped query.
 """
@@ -24,7 +24,7 @@ from billbook.services.base import check_paging
 from billbook.services.goods.catalog import ProductInfo, find_product, product_info
 from billbook.errors import ValidationError
 from billbook.services.people.shop import get_or_create_shop
-from billbook.services.ledgers.stock import ADJUSTMENT_KINDS, apply_movement, lock_products
+from billbook.services.ledgers.stock import ADJUSTMENT_KINDS, lock_products, move_stock
 
 #: units sold in whole pieces: a suggested order quantity is rounded up to a whole number
 WHOLE_UNITS = {"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll", "tablet", "unit"}
@@ -140,7 +140,7 @@ def _adjust(s: Session, actor: Actor, sku: str, delta_of, kind: str, note: str) 
         raise ValidationError("qty", f"{p.sku} has {qty_str(p.stock_qty)}; removing {qty_str(-delta)} "
                                      "would make stock negative")
     detail = f"{kind}: {note}" if note else kind
-    apply_movement(s, p, delta, "adjustment", actor, detail=detail)
+    move_stock(s, [(p, delta, None)], "adjustment", actor, detail=detail)
     audit(s, actor, "stock.adjust", "product", p.id, sku=p.sku, kind=kind, note=note, delta=delta,
           changes={"stock_qty": (p.stock_qty - delta, p.stock_qty)})
     s.flush()

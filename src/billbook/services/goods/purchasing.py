@@ -25,7 +25,7 @@ from billbook.services.base import Actor, audit, requires, check_paging
 from billbook.services.goods.catalog import find_product
 from billbook.errors import InvalidTransition, NotFound, ValidationError
 from billbook.services.ledgers.numbering import next_number
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 from billbook.services.goods.suppliers import find_supplier
 
 DRAFT, ORDERED, PARTIAL, RECEIVED, CANCELLED = "draft", "ordered", "partially_received", "received", "cancelled"
@@ -235,8 +235,7 @@ def receive_po(db: Database, actor: Actor, number: str, items=None, *, update_co
         cost_changes = {}
         for ln, qty in sorted(todo, key=lambda t: t[0].product_id):
             p = products[ln.product_id]
-            apply_movement(s, p, qty, "receipt", actor, ref_type="po", ref_id=po.id, unit_cost=ln.unit_cost,
-                           detail=po.number)
+            move_stock(s, [(p, qty, ln.unit_cost)], "receipt", actor, ref_type="po", ref_id=po.id, detail=po.number)
             ln.received_qty += qty
             if update_cost and p.cost_price != ln.unit_cost:
                 cost_changes[p.sku] = (p.cost_price, ln.unit_cost)

@@ -1,63 +1,60 @@
 """Checkout: ring up a sale in one transaction, and read past invoices.
 
-:func:`checkout` does everything a sale needs in ONE transaction — the invoice number from
-the locked counter, the invoice with every computed figure and a snapshot of the shop,
-customer and products, its lines, payments, stock movements, loyalty and dues ledger rows,
-the stock decrement and the customer's visit — so a sale is all or nothing.
+:func:`checkout` does everything a sale needs in ONE transaction, so a sale is all or
+nothing. Read :func:`_sell` top to bottom:
+
+1. load the cart's products (row-locked in id order on MySQL), the shop row and the
+   customer (row-locked; filed if new);
+2. compute every figure with the domain's pure arithmetic (``domain/cart.py``) and check
+   stock, payments and loyalty credits;
+3. take the invoice number from the locked counter (``services/ledgers/numbering.py``);
+4. write the invoice (with a snapshot of the shop, customer and products), its lines, the
+   stock movements (``services/ledgers/stock.py``), payments and the audit row in SQLAlchemy
+   Core, then the customer's loyalty and dues ledgers and visit through the ORM.
 
 It is idempotent by the client-made ``sale_id``: submitting the same id again (a retry, a
 double click, two terminals racing) returns the first invoice and writes nothing.
 
 Lock order, shared with returns and dues so terminals never deadlock each other:
-products (by id) → customer → number counter. A sale also locks the shop row, read in the
-same statement as its products; nothing locks the shop row and then a product. (A walk-in
-sale locks no customer: it takes its number in the same round trip as its reads, products →
-counter.)
-
-The hot path costs three database round trips on MySQL: the reads (products locked with the
-shop row, number), the writes as one batch (invoice, lines, stock, ledger, payments, audit;
-see ``db/batch.py``), and the COMMIT. It runs on a Core connection; an ORM Session is opened
-on that connection only for a customer or the very first shop row.
+products (by id) → customer → number counter. ``Database.run_core`` retries the whole sale
+on a deadlock or lock timeout, and turns a lost connection into DatabaseUnavailable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from types import SimpleNamespace
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.batch import Prepared, WriteBatch, run_queries
 from billbook.db.models import (
     SALE_AUDIT_ACTION, AuditEntry, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment,
     Product, Shop,
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import (
-    CartError, CartItem, CartTotals, Discount, PaymentInput, compute_cart, credits_earned,
+    CartError, CartItem, CartTotals, Discount, PaymentInput, Settlement, compute_cart, credits_earned,
     credits_for, parse_discount, settle,
 )
-from billbook.domain.numbering import financial_year, format_number
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
-from billbook.domain.records import record
-from billbook.services.base import Actor, audit_values, check_client_id, requires
-from billbook.services.people.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
 from billbook.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
 )
-from billbook.services.ledgers.numbering import bump_queries, bumped_seq, next_number
+from billbook.services.base import Actor, audit_values, check_client_id, requires
+from billbook.services.ledgers.numbering import take_number
+from billbook.services.ledgers.stock import move_stock
+from billbook.services.people.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
 from billbook.services.people.shop import get_or_create_shop
-from billbook.services.ledgers.stock import batch_movements
 
 #: units sold only in whole numbers (kg, litres, metres may be fractional)
 WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
@@ -76,7 +73,7 @@ def _hook(stage: str) -> None:
 
 # ---------------------------------------------------------------- requests
 
-@record
+@dataclass(frozen=True, slots=True)
 class SaleItem:
     """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%")."""
     product: str | int
@@ -84,7 +81,7 @@ class SaleItem:
     discount: str | Decimal | Discount | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PaymentRequest:
     """``amount=None``: the rest of the bill. ``tendered``: cash handed over (change is given)."""
     mode: str
@@ -108,7 +105,7 @@ class SaleRequest:
 
 # ---------------------------------------------------------------- results
 
-@record
+@dataclass(frozen=True, slots=True)
 class InvoiceLineInfo:
     line_no: int
     product_id: int
@@ -139,7 +136,7 @@ class InvoiceLineInfo:
                 "returned_qty": qty_str(self.returned_qty)}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PaymentInfo:
     mode: str
     amount: Decimal
@@ -152,7 +149,7 @@ class PaymentInfo:
                 "reference": self.reference}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CustomerSnapshot:
     phone: str
     name: str
@@ -165,7 +162,7 @@ class CustomerSnapshot:
                 "address": self.address}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InvoiceDetail:
     """An issued invoice with every stored figure (what PDFs, the GUI and ``--json`` show)."""
     id: int
@@ -322,7 +319,7 @@ def rate_str(rate: Decimal) -> str:
 
 # ---------------------------------------------------------------- input checks (no database)
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Line:
     key: str | int
     qty: Decimal
@@ -395,82 +392,57 @@ def _check_state(code: str | None) -> str:
     return text
 
 
-# ---------------------------------------------------------------- products and cart
+# ---------------------------------------------------------------- products and shop (reads)
 
-_P = Product.__table__
-#: what a sale reads of a product (Core rows: read as they are now, never from the Session's cache)
+_P, _SHOP = Product.__table__, Shop.__table__
+_INVOICES, _LINES, _PAYMENTS, _AUDIT = (Invoice.__table__, InvoiceLine.__table__, Payment.__table__,
+                                        AuditEntry.__table__)
+
+_INSERT_INVOICE, _INSERT_LINES, _INSERT_PAYMENTS, _INSERT_AUDIT = (
+    insert(_INVOICES), insert(_LINES), insert(_PAYMENTS), insert(_AUDIT))
+
 _PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _P.c.hsn, _P.c.unit, _P.c.price,
                  _P.c.cost_price, _P.c.gst_rate, _P.c.tax_inclusive, _P.c.stock_qty, _P.c.active)
-
-
-_SHOP = Shop.__table__
-#: what a sale reads of the shop row (its printed snapshot, numbering and money settings;
-#: whether it has a logo, not the logo), columns prefixed "shop_"
+#: what a sale reads of the shop row: its printed snapshot, numbering and money settings, and
+#: whether it has a logo (not the logo); columns named ``shop_*``
 _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
     "id", "name", "address", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
     "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
     "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
-_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
-#: the shop row alone (SQLite's checkout; see _read_for_sale)
-_SHOP_QUERY = Prepared(select(*_SHOP_COLS).where(_SHOP.c.id == 1))
-
-_PRODUCT_SELECTS: dict[tuple[int, int, bool, bool], Select] = {}
 
 
-def _products_select(n_ids: int, n_codes: int, lock: bool, with_shop: bool = False) -> Select:
-    """The products with ids :i0.. or SKU/barcode :c0..; built once per shape. With ``lock``:
-    ``FOR UPDATE``, in id order (every terminal locks products in the same order).
-
-    ``with_shop``: each row also carries the shop row (``LEFT JOIN shop``: its columns are NULL
-    while the shop has not been saved yet), so a sale reads both in one statement; with
-    ``lock`` the shop row is locked too. That costs no concurrency: every sale also takes the
-    invoice counter's lock, and nothing that locks the shop row locks a product after it."""
-    key = (n_ids, n_codes, lock, with_shop)
-    stmt = _PRODUCT_SELECTS.get(key)
-    if stmt is None:
-        conds = []
-        if n_ids:
-            conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
-        if n_codes:
-            codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
-            conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
-        if with_shop:
-            stmt = select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
-        else:
-            stmt = select(*_PRODUCT_COLS)
-        stmt = stmt.where(or_(*conds))
-        if lock:
-            stmt = stmt.order_by(_P.c.id).with_for_update()
-        if n_ids + n_codes <= 32:
-            _PRODUCT_SELECTS[key] = stmt
-    return stmt
+@functools.lru_cache(maxsize=128)
+def _products_statement(n_ids: int, n_codes: int, lock: bool) -> Select:
+    """The products with ids :i0.. or SKU/barcode :c0.., each row carrying the shop row
+    (``LEFT JOIN shop``: its columns are NULL while the shop has not been saved yet), so a sale
+    reads both in one statement. With ``lock``: ``FOR UPDATE``, in id order (every terminal
+    locks products in the same order; the shop row is locked with them, which costs no
+    concurrency: every sale also takes the invoice counter's lock, and nothing that locks the
+    shop row locks a product after it). One statement per cart shape, compiled once."""
+    conds = []
+    if n_ids:
+        conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
+    if n_codes:
+        codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
+        conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
+    stmt = (select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
+            .where(or_(*conds)))
+    return stmt.order_by(_P.c.id).with_for_update() if lock else stmt
 
 
-_PRODUCT_QUERIES: dict[tuple[int, int, bool, bool], Prepared] = {}
-
-
-def _products_query(lines: list[_Line], lock: bool, with_shop: bool = False) -> tuple[Prepared, dict]:
-    """The products query for the cart keys (SKU, else barcode; ints are ids) and its parameters."""
-    id_set, code_set = set(), set()
-    for line in lines:
-        (code_set if isinstance(line.key, str) else id_set).add(line.key)
-    ids, codes = sorted(id_set), sorted(code_set)
+def _load_products(conn: Connection, lines: list[_Line], *, lock: bool) -> tuple[dict, _ShopRow | None]:
+    """({cart key: product row}, the shop row or None while it was never saved), in one SELECT."""
+    ids = sorted({line.key for line in lines if not isinstance(line.key, str)})
+    codes = sorted({line.key for line in lines if isinstance(line.key, str)})
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
-    key = (len(ids), len(codes), lock, with_shop)
-    query = _PRODUCT_QUERIES.get(key)
-    if query is None:
-        query = Prepared(_products_select(*key))
-        if len(ids) + len(codes) <= 32:
-            _PRODUCT_QUERIES[key] = query
-    return query, params
+    rows = conn.execute(_products_statement(len(ids), len(codes), lock), params).all()
+    shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):]) if rows and rows[0].shop_id is not None else None
+    return _match_products(lines, rows), shop
 
 
-def _load_products(session: Session, lines: list[_Line], *, lock: bool) -> dict:
-    """Products for the cart keys as rows, row-locked in id order when ``lock`` (one
-    ``SELECT ... FOR UPDATE``)."""
-    query, params = _products_query(lines, lock)
-    return _match_products(lines, run_queries(session.connection(), [(query, params)])[0])
+#: the shop row as a sale reads it (see _SHOP_COLS)
+_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
 
 
 def _match_products(lines: list[_Line], rows) -> dict:
@@ -495,14 +467,13 @@ def _match_products(lines: list[_Line], rows) -> dict:
 
 
 def _cart_items(lines: list[_Line], products: dict) -> list[CartItem]:
-    # positional, in CartItem's field order (sku, name, unit_price, gst_rate, qty, tax_inclusive,
-    # discount, hsn, unit, product_id, category_id, cost_price): the checkout's hot path
-    return [CartItem(p.sku, p.name, p.price, p.gst_rate, line.qty, p.tax_inclusive, line.discount, p.hsn, p.unit,
-                     p.id, p.category_id, p.cost_price)
+    return [CartItem(sku=p.sku, name=p.name, unit_price=p.price, gst_rate=p.gst_rate, qty=line.qty,
+                     tax_inclusive=p.tax_inclusive, discount=line.discount, hsn=p.hsn, unit=p.unit,
+                     product_id=p.id, category_id=p.category_id, cost_price=p.cost_price)
             for line in lines for p in [products[line.key]]]
 
 
-def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_discount) -> CartTotals:
+def _compute(items: list[CartItem], shop, place_of_supply: str, bill_discount) -> CartTotals:
     try:
         disc = parse_discount(bill_discount, field="discount")
         return compute_cart(items, inter_state=place_of_supply != shop.state_code,
@@ -512,7 +483,7 @@ def _compute(items: list[CartItem], shop: Shop, place_of_supply: str, bill_disco
         raise _validation(exc, "items") from None
 
 
-def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
+def shop_snapshot(shop, has_logo: bool | None = None) -> dict:
     """What an issued document prints about the shop, frozen at issue time."""
     return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
             "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
@@ -523,14 +494,20 @@ def shop_snapshot(shop: Shop, has_logo: bool | None = None) -> dict:
 
 # ---------------------------------------------------------------- checkout
 
-@requires(Permission.SELL)
-def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
-    """Ring up a sale in one transaction and return the issued invoice.
+@dataclass(frozen=True, slots=True)
+class _CheckedSale:
+    """A sale request whose every field has been checked (no database needed)."""
+    sale_id: str
+    lines: list[_Line]
+    payments: list[PaymentInput]
+    phone: str | None
+    state_code: str
+    gstin: str | None
+    customer_name: str | None
+    bill_discount: str | Decimal | Discount | None
 
-    Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
-    and what is available; nothing written). The same ``req.sale_id`` again returns the
-    first invoice (``replayed=True``) and writes nothing.
-    """
+
+def _check_request(req: SaleRequest) -> _CheckedSale:
     sale_id = check_client_id(req.sale_id, "sale_id", "a sale id")
     lines = _parse_items(req.items)
     pays = _parse_payments(req.payments)
@@ -542,24 +519,30 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
+    return _CheckedSale(sale_id, lines, pays, phone, state_code, req.customer_gstin, req.customer_name,
+                        req.bill_discount)
 
-    def work(conn: Connection) -> InvoiceDetail:
-        # No look for the sale id first (it would cost every sale a query): a sale id already
-        # recorded makes the invoice INSERT fail on the unique sale_id, or the sale is refused
-        # earlier (stock or credits the first one used up); either way nothing is written and
-        # the look happens below, only then.
-        orm = _OrmOnDemand(conn)
-        try:
-            return _write_sale(conn, orm, actor, req, sale_id, lines, pays, phone, state_code)
-        finally:
-            orm.close()
+
+@requires(Permission.SELL)
+def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
+    """Ring up a sale in one transaction and return the issued invoice.
+
+    Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
+    and what is available; nothing written). The same ``req.sale_id`` again returns the
+    first invoice (``replayed=True``) and writes nothing.
+    """
+    sale = _check_request(req)
 
     def recorded() -> int | None:
-        return db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale_id)), readonly=True)
+        return db.run(lambda s: s.scalar(select(Invoice.id).where(Invoice.sale_id == sale.sale_id)), readonly=True)
 
+    # No look for the sale id first (it would cost every sale a query): a sale id already
+    # recorded makes the invoice INSERT fail on the unique sale_id, or the sale is refused
+    # earlier (stock or credits the first one used up); either way nothing is written and
+    # the look happens below, only then.
     for attempt in (1, 2):
         try:
-            return db.run_core(work)
+            return db.run_core(lambda conn: _sell(conn, actor, sale))
         except IntegrityError:
             # This sale id was recorded before (or another terminal created this customer).
             if (found := recorded()) is not None:
@@ -579,117 +562,146 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
 
 def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
     detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
-    return _with_replayed(detail)
-
-
-def _with_replayed(detail: InvoiceDetail) -> InvoiceDetail:
-    from dataclasses import replace
     return replace(detail, replayed=True)
 
 
-#: shop snapshot (dict, JSON text) by the snapshot's own values: the JSON is made once per change
-_SNAPSHOTS: dict[tuple, tuple[dict, str]] = {}
+def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
+    """One sale on the transaction's connection, top to bottom: load (in lock order), compute,
+    check, take the number, write the rows.
 
-
-def _read_for_sale(conn: Connection, lines: list[_Line], fy: str | None):
-    """What a sale reads, in ONE round trip on MySQL: the cart's products row-locked in id order
-    with the shop row (without its logo) in the same statement, and, when ``fy`` is given, the
-    next invoice number of that year taken from the counter row (which it locks); seq is None
-    if the year has no counter row yet. Returns (shop row or None while the shop was never
-    saved, products by cart key, seq or None).
-
-    On SQLite there are no round trips to save and no row locks (``BEGIN IMMEDIATE`` has
-    already taken the database's write lock): the shop row is its own small statement, which
-    costs SQLite less than repeating its columns on every product row, and the products come
-    in no particular order."""
-    server = conn.dialect.name != "sqlite"
-    products_query, params = _products_query(lines, lock=server, with_shop=server)
-    queries = [(products_query, params)] if server else [(products_query, params), (_SHOP_QUERY, {})]
-    if fy is not None:
-        queries += bump_queries(conn.dialect, INVOICE_SERIES, fy)
-    answers = run_queries(conn, queries)
-    rows = answers[0]
-    products = _match_products(lines, rows)
-    if server:
-        shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):])
-        shop = shop if shop.id is not None else None
-        bumped = answers[1:]
-    else:
-        shop = _ShopRow._make(answers[1][0]) if answers[1] else None
-        bumped = answers[2:]
-    return shop, products, (bumped_seq(bumped) if fy is not None else None)
-
-
-def _snapshot_json(shop, has_logo: bool) -> tuple[dict, str]:
-    # keyed by the shop row's own values (a _ShopRow is a tuple) when it is one
-    key = (tuple(shop), has_logo) if isinstance(shop, tuple) else None
-    hit = _SNAPSHOTS.get(key) if key is not None else None
-    if hit is None:
-        snap = shop_snapshot(shop, has_logo)
-        key = key or (tuple(snap.values()),)
-        if len(_SNAPSHOTS) > 32:
-            _SNAPSHOTS.clear()
-        hit = _SNAPSHOTS[key] = (snap, json.dumps(snap, ensure_ascii=False))
-    return dict(hit[0]), hit[1]
-
-
-_INVOICES, _LINES, _PAYMENTS, _AUDIT = (Invoice.__table__, InvoiceLine.__table__, Payment.__table__,
-                                        AuditEntry.__table__)
-
-
-class _OrmOnDemand:
-    """An ORM Session on the sale's own connection (same transaction), made only when a sale
-    needs the ORM: its customer, or the shop row on the very first sale. A walk-in sale never
-    makes one and runs on Core alone."""
-
-    def __init__(self, conn: Connection):
-        self._conn = conn
-        self._session: Session | None = None
-
-    def __call__(self) -> Session:
-        if self._session is None:
-            # rollback_only: the session never commits the sale's transaction (run_core does)
-            self._session = Session(bind=self._conn, join_transaction_mode="rollback_only",
-                                    expire_on_commit=False)
-        return self._session
-
-    def flush(self) -> None:
-        """Write the session's pending changes (before Core statements that follow them)."""
-        if self._session is not None and (self._session.new or self._session.dirty):
-            self._session.flush()
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-
-
-def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequest, sale_id: str,
-                lines: list[_Line], pays: list[PaymentInput], phone: str | None, state_code: str) -> InvoiceDetail:
+    Lock order, shared with returns and dues so terminals never deadlock each other:
+    products (by id) → customer → number counter. On SQLite ``BEGIN IMMEDIATE`` has already
+    taken the database's write lock, so no row locks are asked for there.
+    """
     now = clock.now()
-    fy = financial_year(now)
-    # a walk-in sale takes its number in the same round trip as its reads (lock order products
-    # → counter); a customer's sale locks the customer first (products → customer → counter)
-    shop, products, seq = _read_for_sale(conn, lines, None if phone else fy)
-    if shop is None:                  # the very first sale, before anyone saved shop details
-        shop = get_or_create_shop(orm())
-        has_logo = bool(shop.logo)
-    else:
-        has_logo = bool(shop.has_logo)
-    customer: Customer | None = None
-    if phone:
-        customer = find_or_create_in(orm(), actor, phone, req.customer_name, state_code=state_code or None,
-                                     gstin=req.customer_gstin, lock=True)
-    gstin = customer.gstin if customer else ""
-    if req.customer_gstin:
-        gstin, _ = check_b2b(req.customer_gstin, state_code or None)
-    place = state_code or (customer.state_code if customer else "") or shop.state_code
-    items = _cart_items(lines, products)
-    totals = _compute(items, shop, place, req.bill_discount)
+    orm: Session | None = None          # an ORM Session on this connection, only when needed
+
+    def session() -> Session:
+        nonlocal orm
+        if orm is None:                 # joins this transaction; never commits it (run_core does)
+            orm = Session(bind=conn, join_transaction_mode="rollback_only", expire_on_commit=False)
+        return orm
 
     try:
-        settlement = settle(totals.grand_total, pays)
+        # 1. load: the products (locked), the shop, the customer (locked; filed if new)
+        products, shop = _load_products(conn, sale.lines, lock=conn.dialect.name != "sqlite")
+        has_logo = bool(shop.has_logo) if shop is not None else False
+        if shop is None:                # the very first sale, before anyone saved shop details
+            shop = get_or_create_shop(session())
+        customer: Customer | None = None
+        if sale.phone:
+            customer = find_or_create_in(session(), actor, sale.phone, sale.customer_name,
+                                         state_code=sale.state_code or None, gstin=sale.gstin, lock=True)
+        gstin = customer.gstin if customer else ""
+        if sale.gstin:
+            gstin, _ = check_b2b(sale.gstin, sale.state_code or None)
+        state_code = sale.state_code or (customer.state_code if customer else "")
+        place = state_code or shop.state_code
+
+        # 2. compute (domain: pure arithmetic) and check what the shop allows
+        items = _cart_items(sale.lines, products)
+        totals = _compute(items, shop, place, sale.bill_discount)
+        settlement = _settle(totals, sale.payments)
+        redeemed, earned = _loyalty(settlement, shop, customer)
+        stock_now = {p.id: p for p in products.values()}
+        wanted: dict[int, Decimal] = {}
+        for item in items:
+            wanted[item.product_id] = wanted.get(item.product_id, ZERO) + item.qty
+        if not shop.allow_negative_stock:
+            for pid in sorted(wanted):
+                p = stock_now[pid]
+                if wanted[pid] > p.stock_qty:
+                    raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[pid]))
+
+        # 3. the number, from the locked counter (a rollback gives it back)
+        if orm is not None:
+            orm.flush()                 # a customer filed just now: its rows go first
+        number, fy, seq = take_number(conn, INVOICE_SERIES, shop.invoice_prefix, now)
+        _hook("numbered")
+
+        # 4. write: invoice, lines, stock, payments, audit. A sale id already recorded (a
+        # retry, a twin that committed while we waited for the locks) fails the unique
+        # sale_id on the invoice INSERT: the transaction rolls back, the number with it.
+        snap = shop_snapshot(shop, has_logo)
+        cust_state = state_code or (customer.state_code if customer else "")
+        invoice_id = conn.execute(_INSERT_INVOICE, dict(
+            number=number, sale_id=sale.sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+            business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
+            terminal=actor.terminal or "", customer_id=customer.id if customer else None,
+            customer_name=customer.name if customer else "", customer_phone=customer.phone if customer else "",
+            customer_gstin=gstin, customer_address=customer.address if customer else "",
+            customer_state_code=cust_state, place_of_supply=place, inter_state=totals.inter_state,
+            shop_snapshot=json.dumps(snap, ensure_ascii=False),
+            gross_total=totals.gross_total, discount_total=totals.discount_total,
+            taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
+            round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
+            change_given=settlement.change, due_amount=settlement.due, credits_earned=earned,
+            credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
+            status="issued", print_count=0,
+        )).inserted_primary_key[0]
+        lines = tuple(InvoiceLineInfo(
+            line_no=n, product_id=lt.item.product_id, sku=lt.item.sku, name=lt.item.name, hsn=lt.item.hsn,
+            unit=lt.item.unit, qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
+            gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate, cgst=lt.cgst,
+            sgst=lt.sgst, igst=lt.igst, total=lt.total) for n, lt in enumerate(totals.lines, 1))
+        conn.execute(_INSERT_LINES, [
+            dict(invoice_id=invoice_id, line_no=ln.line_no, product_id=ln.product_id, sku=ln.sku, name=ln.name,
+                 hsn=ln.hsn, unit=ln.unit, category_id=lt.item.category_id, qty=ln.qty, unit_price=ln.unit_price,
+                 tax_inclusive=ln.tax_inclusive, gross=ln.gross, discount=ln.discount, taxable=ln.taxable,
+                 gst_rate=ln.gst_rate, cgst=ln.cgst, sgst=ln.sgst, igst=ln.igst, total=ln.total,
+                 cost_price=lt.item.cost_price)
+            for ln, lt in zip(lines, totals.lines)])
+        move_stock(conn, [(stock_now[pid], -wanted[pid], stock_now[pid].cost_price) for pid in sorted(wanted)],
+                   "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
+        conn.execute(_INSERT_PAYMENTS, [
+            dict(kind="sale", invoice_id=invoice_id, customer_id=customer.id if customer else None, mode=p.mode,
+                 amount=p.amount, tendered=p.tendered, reference=p.reference, at=now, business_date=now.date(),
+                 user_id=actor.user_id, terminal=actor.terminal or "")
+            for p in settlement.payments])
+        conn.execute(_INSERT_AUDIT, audit_values(actor, SALE_AUDIT_ACTION, "invoice", invoice_id, at=now,
+                                                  number=number, total=totals.grand_total, lines=len(lines),
+                                                  sale_id=sale.sale_id))
+        _hook("lines")
+
+        # 5. the customer's ledgers and visit (ORM rows on the same connection)
+        credits_balance = dues_after = None
+        if customer is not None:
+            _update_customer(session(), actor, customer, invoice_id, number, now, totals.grand_total,
+                             redeemed, earned, settlement.due)
+            credits_balance, dues_after = customer.credits, customer.dues
+        _hook("before_commit")
+        if orm is not None:
+            orm.flush()
+        _hook("flushed")
+    finally:
+        if orm is not None:
+            orm.close()
+
+    return InvoiceDetail(
+        id=invoice_id, number=number, sale_id=sale.sale_id, doc_type=totals.doc_type, issued_at=now,
+        business_date=now.date(), fy=fy, cashier=actor.username, terminal=actor.terminal or "",
+        customer=CustomerSnapshot(customer.phone, customer.name, gstin, cust_state, customer.address)
+        if customer else None,
+        place_of_supply=place, inter_state=totals.inter_state, shop=snap, lines=lines,
+        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in settlement.payments),
+        gross_total=totals.gross_total, discount_total=totals.discount_total, taxable_total=totals.taxable_total,
+        cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst, round_off=totals.round_off,
+        grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
+        due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
+        dues_after=dues_after, bill_discount=totals.bill_discount.text if totals.bill_discount else "",
+        status="issued",
+    )
+
+
+def _settle(totals: CartTotals, payments: list[PaymentInput]) -> Settlement:
+    try:
+        return settle(totals.grand_total, payments)
     except CartError as exc:
         raise _validation(exc, "payment") from None
+
+
+def _loyalty(settlement: Settlement, shop, customer: Customer | None) -> tuple[Decimal, Decimal]:
+    """(credits redeemed, credits earned) by this sale; refuses credits or dues without a customer."""
     redeemed = ZERO
     if settlement.credits_amount:
         if customer is None:
@@ -704,113 +716,29 @@ def _write_sale(conn: Connection, orm: _OrmOnDemand, actor: Actor, req: SaleRequ
     if settlement.due and customer is None:
         raise ValidationError("payment", "putting a bill on account needs the customer's phone")
     earned = credits_earned(settlement.money_paid, shop.loyalty_rupees_per_credit) if customer else ZERO
+    return redeemed, earned
 
-    by_id = {p.id: p for p in products.values()}
-    # stock: every product's total quantity on this bill, against what is on the shelf
-    wanted: dict[int, Decimal] = {}
-    for item in items:
-        wanted[item.product_id] = wanted.get(item.product_id, ZERO) + item.qty
-    if not shop.allow_negative_stock:
-        for p in sorted(by_id.values(), key=lambda p: p.id):
-            if wanted[p.id] > p.stock_qty:
-                raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[p.id]))
 
-    if seq is None:
-        number, fy, seq = next_number(orm(), INVOICE_SERIES, shop.invoice_prefix, now)
-    else:
-        number = format_number(shop.invoice_prefix, fy, seq)
-    # A sale id already recorded (a retry, a twin that committed while we waited for the
-    # locks) fails the unique sale_id on the invoice INSERT below: the transaction rolls
-    # back (the number with it) and checkout replays the first invoice.
-    _hook("numbered")
-
-    snap, snap_json = _snapshot_json(shop, has_logo)
-    inv = SimpleNamespace(
-        number=number, sale_id=sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
-        business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
-        terminal=actor.terminal or "",
-        customer_id=customer.id if customer else None, customer_name=customer.name if customer else "",
-        customer_phone=customer.phone if customer else "", customer_gstin=gstin,
-        customer_address=customer.address if customer else "",
-        customer_state_code=(state_code or (customer.state_code if customer else "")),
-        place_of_supply=place, inter_state=totals.inter_state,
-        shop_snapshot=snap_json,
-        gross_total=totals.gross_total, discount_total=totals.discount_total,
-        taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
-        round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
-        change_given=settlement.change, due_amount=settlement.due, credits_earned=earned,
-        credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
-        status="issued", print_count=0,
-    )
-    # The rows nothing else in this session touches go out as ONE batch (one round trip on
-    # MySQL, driver-level statements on SQLite): the counter's hot path is mostly overhead.
-    orm.flush()                  # a customer filed just now: its row goes first
-    batch = WriteBatch(conn)
-    batch.insert(_INVOICES, [vars(inv)], new_id="invoice")
-    invoice_id = batch.ref("invoice")
-    line_rows = [dict(invoice_id=invoice_id, line_no=n, product_id=lt.item.product_id, sku=lt.item.sku,
-                      name=lt.item.name, hsn=lt.item.hsn, unit=lt.item.unit, category_id=lt.item.category_id,
-                      qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
-                      gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate,
-                      cgst=lt.cgst, sgst=lt.sgst, igst=lt.igst, total=lt.total, cost_price=lt.item.cost_price)
-                 for n, lt in enumerate(totals.lines, 1)]
-    batch.insert(_LINES, line_rows)
-    batch_movements(batch, [(by_id[pid], -wanted[pid], by_id[pid].cost_price) for pid in sorted(wanted)],
-                    "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
-    cust_id = customer.id if customer else None
-    batch.insert(_PAYMENTS, [dict(kind="sale", invoice_id=invoice_id, customer_id=cust_id, mode=p.mode,
-                                  amount=p.amount, tendered=p.tendered, reference=p.reference, at=now,
-                                  business_date=now.date(), user_id=actor.user_id, terminal=actor.terminal or "")
-                             for p in settlement.payments])
-    audit_row = audit_values(actor, SALE_AUDIT_ACTION, "invoice", "", at=now, number=number,
-                             total=totals.grand_total, lines=len(line_rows), sale_id=sale_id)
-    batch.insert(_AUDIT, [dict(audit_row, entity_id=invoice_id)])
-    inv.id = batch.flush()["invoice"]
-    _hook("lines")
-
-    credits_balance = dues_after = None
-    if customer is not None:
-        s = orm()
-        if redeemed:
-            customer.credits -= redeemed
-            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=-redeemed, reason="redeem",
-                               note=number, invoice_id=inv.id, user_id=actor.user_id,
-                               balance_after=customer.credits))
-        if earned:
-            customer.credits += earned
-            s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=earned, reason="earn", note=number,
-                               invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.credits))
-        if settlement.due:
-            customer.dues += settlement.due
-            s.add(DuesEntry(customer_id=customer.id, at=now, delta=settlement.due, reason="sale",
-                            invoice_id=inv.id, user_id=actor.user_id, balance_after=customer.dues,
-                            note=number))
-        customer.visits = (customer.visits or 0) + 1
-        customer.first_visit = customer.first_visit or now
-        customer.last_visit = now
-        customer.total_spent = (customer.total_spent or ZERO) + totals.grand_total
-        credits_balance, dues_after = customer.credits, customer.dues
-    _hook("before_commit")
-    orm.flush()
-    _hook("flushed")
-
-    return InvoiceDetail(
-        id=inv.id, number=number, sale_id=sale_id, doc_type=inv.doc_type, issued_at=now, business_date=now.date(),
-        fy=fy, cashier=actor.username, terminal=inv.terminal,
-        customer=CustomerSnapshot(customer.phone, customer.name, gstin, inv.customer_state_code, customer.address)
-        if customer else None,
-        place_of_supply=place, inter_state=totals.inter_state, shop=snap,
-        lines=tuple(InvoiceLineInfo(r["line_no"], r["product_id"], r["sku"], r["name"], r["hsn"], r["unit"], r["qty"],
-                                    r["unit_price"], r["tax_inclusive"], r["gross"], r["discount"], r["taxable"],
-                                    r["gst_rate"], r["cgst"], r["sgst"], r["igst"], r["total"])
-                    for r in line_rows),
-        payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in settlement.payments),
-        gross_total=totals.gross_total, discount_total=totals.discount_total, taxable_total=totals.taxable_total,
-        cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst, round_off=totals.round_off,
-        grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
-        due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
-        dues_after=dues_after, bill_discount=inv.bill_discount_text, status="issued",
-    )
+def _update_customer(s: Session, actor: Actor, customer: Customer, invoice_id: int, number: str,
+                     now: dt.datetime, grand_total: Decimal, redeemed: Decimal, earned: Decimal,
+                     due: Decimal) -> None:
+    """The sale on the customer's row (locked) and ledgers: credits, dues, visits."""
+    if redeemed:
+        customer.credits -= redeemed
+        s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=-redeemed, reason="redeem", note=number,
+                           invoice_id=invoice_id, user_id=actor.user_id, balance_after=customer.credits))
+    if earned:
+        customer.credits += earned
+        s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=earned, reason="earn", note=number,
+                           invoice_id=invoice_id, user_id=actor.user_id, balance_after=customer.credits))
+    if due:
+        customer.dues += due
+        s.add(DuesEntry(customer_id=customer.id, at=now, delta=due, reason="sale", invoice_id=invoice_id,
+                        user_id=actor.user_id, balance_after=customer.dues, note=number))
+    customer.visits = (customer.visits or 0) + 1
+    customer.first_visit = customer.first_visit or now
+    customer.last_visit = now
+    customer.total_spent = (customer.total_spent or ZERO) + grand_total
 
 
 # ---------------------------------------------------------------- preview (the GUI's running totals)
@@ -828,7 +756,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
 
     def work(s: Session) -> CartPreview:
         shop = s.get(Shop, 1) or get_or_create_shop(s)
-        products = _load_products(s, lines, lock=False)
+        products, _ = _load_products(s.connection(), lines, lock=False)
         customer = find_by_phone(s, phone) if phone else None
         place = state_code or (customer.state_code if customer else "") or shop.state_code
         totals = _compute(_cart_items(lines, products), shop, place, bill_discount)

@@ -38,7 +38,7 @@ from billbook.errors import NotFound, PermissionDenied, ValidationError
 from billbook.services.ledgers.numbering import next_seq
 from billbook.services.selling.checkout import PaymentInfo, rate_str
 from billbook.services.people.shop import get_or_create_shop
-from billbook.services.ledgers.stock import apply_movement, lock_products
+from billbook.services.ledgers.stock import lock_products, move_stock
 
 REFUND_MODES = ("cash", "original", "credits", "dues")
 CN_SERIES = "CN"
@@ -267,9 +267,8 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     by_product: dict[int, Decimal] = {}
     for ln, q, *_ in cn_lines:
         by_product[ln.product_id] = by_product.get(ln.product_id, ZERO) + q
-    for pid in sorted(by_product):
-        apply_movement(s, products[pid], by_product[pid], "return", actor, ref_type="credit_note", ref_id=cn.id,
-                       unit_cost=products[pid].cost_price)
+    move_stock(s, [(products[pid], by_product[pid], products[pid].cost_price) for pid in sorted(by_product)],
+               "return", actor, ref_type="credit_note", ref_id=cn.id)
 
     refunds, credits_given = _refund(s, actor, shop, inv, cn, customer, mode, total, now)
     credits_reversed = _reverse_loyalty(s, actor, inv, cn, customer, total, everything_back, now)
