@@ -126,6 +126,23 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
 
 
 @requires(Permission.VIEW_INVOICES)
+def record_print(db: Database, actor: Actor, number: str, *, receipt: bool = False, path: str | Path | None = None,
+                 how: str = "opened") -> int:
+    """Count a copy of invoice ``number`` that was sent to the viewer or printer; returns its copy
+    number (1 = the original). Call it only after the copy was sent: a print that failed is not
+    a print, so the next copy is still the original."""
+    number = _check_number(number)
+
+    def work(s: Session) -> int:
+        inv = _invoice_row(s, number, lock=True)
+        inv.print_count += 1
+        audit(s, actor, "invoice.print", "invoice", inv.id, number=inv.number, copy=inv.print_count,
+              format="receipt" if receipt else "a4", sent=how, file=str(path) if path else "")
+        return inv.print_count
+    return db.run(work)
+
+
+@requires(Permission.VIEW_INVOICES)
 def invoice_pdf(db: Database, actor: Actor, number: str, *, receipt: bool = False,
                 out: str | Path | None = None) -> Path:
     """Render and save invoice ``number`` (A4 or receipt), counting the print; returns the file.
@@ -269,26 +286,6 @@ def audit_export(db: Database, actor: Actor, d_from: dt.date, d_to: dt.date, res
         audit(s, actor, "invoice.export", "invoice", "", date_from=d_from.isoformat(), date_to=d_to.isoformat(),
               count=result.count, directory=str(result.directory))
     db.run(work)
-
-
-@requires(Permission.VIEW_INVOICES)
-def record_print_sent(db: Database, actor: Actor, number: str, *, format: str, job_id: int | None = None) -> int:
-    """Count one copy of invoice ``number`` that reached a printer; returns the new print count.
-
-    Call it only after the copy was sent (a receipt printer took the bytes, the system spooler
-    accepted the job): a print that failed is not a print, so the next copy is still the
-    original. ``format`` is ``receipt`` or ``a4``.
-    """
-    number = _check_number(number)
-
-    def work(s: Session) -> int:
-        inv = _invoice_row(s, number, lock=True)
-        inv.print_count += 1
-        audit(s, actor, "invoice.print", "invoice", inv.id, number=inv.number, copy=inv.print_count,
-              format=format, sent=True, **({"job": job_id} if job_id is not None else {}))
-        return inv.print_count
-
-    return db.run(work)
 
 
 def invoice_doc_for_print(s: Session, number: str):

@@ -9,7 +9,7 @@ system queue).
 Jobs: every print is a ``print_jobs`` row written *before* anything is sent and updated after,
 so a failure (printer offline, paper out) is kept with its reason and can be retried. The sale
 is always saved first; printing never changes it. A copy counts as printed (and the next one
-says DUPLICATE) only once it was sent: :func:`documents.record_print_sent`.
+says DUPLICATE) only once it was sent: :func:`documents.record_print`.
 
 The cash drawer opens through the receipt printer: the pulse rides at the start of the
 sale's receipt when cash moved (or is sent alone when the shop prints A4 only), and a
@@ -250,7 +250,7 @@ def _run_invoice_job(db: Database, actor: Actor, job_id: int, kind: str, number:
         return JobResult(job_id, kind, number, "failed", f"{number} is saved, but it did not print: {exc}",
                          exc.reason, printer.uri, doc.duplicate)
     _finish(db, actor, job_id, None)
-    record(db, actor, number, format=kind, job_id=job_id)
+    record(db, actor, number, receipt=kind == "receipt", how=f"printer job {job_id}")
     note = " The printer says its paper is running low." if paper == "low" else ""
     return JobResult(job_id, kind, number, "sent", f"{number} sent to the {kind} printer.{note}", "",
                      printer.uri, doc.duplicate, drawer, paper == "low", spool)
@@ -286,7 +286,7 @@ def print_invoice(db: Database, actor: Actor, number: str, *, kind: str = "recei
 
     job_id, printer, drawer = db.run(prepare)
     result = _run_invoice_job(db, actor, job_id, kind, number, printer, drawer=drawer and kind == "receipt",
-                              record=documents.record_print_sent)
+                              record=documents.record_print)
     if drawer and kind != "receipt":
         # the shop prints A4 only: the drawer still opens, by a pulse of its own
         kick = _kick(db, actor, name, reason=f"cash sale {number}")
@@ -360,7 +360,7 @@ def retry_job(db: Database, actor: Actor, job_id) -> JobResult:
 
     kind, number, printer = db.run(prepare)
     return _run_invoice_job(db, actor, job_id, kind, number, printer, drawer=False,
-                            record=documents.record_print_sent)
+                            record=documents.record_print)
 
 
 def _job_info(j: PrintJob) -> JobInfo:
