@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 ESC, GS, DLE = 0x1B, 0x1D, 0x10
 
+#: characters a line in font A, by paper width (mm)
+COLUMNS_OF = {58: 32, 80: 48}
+
 #: ESC t n → Python codec
 CODEPAGE_CODECS = {0: "cp437", 2: "cp850", 19: "cp858", 18: "cp852", 17: "cp866", 16: "cp1252"}
 

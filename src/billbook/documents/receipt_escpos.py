@@ -128,7 +128,9 @@ def receipt_lines(doc: InvoiceDoc, cols: int, *, logo: bool = False) -> Lines:
         out.logo()
     out.center(shop.name, bold=True, big=True)
     for ln in shop_lines(shop):
-        out.center(ln)
+        # "Phone · Email" and "GSTIN · State" on one line when they fit, else one part a line
+        for part in ([ln] if len(plain(ln)) <= cols else [p.strip() for p in ln.split("·")]):
+            out.center(part)
     out.feed()
     out.center(doc.title, bold=True)
     badge = invoice_badge(doc)
@@ -160,11 +162,9 @@ def receipt_lines(doc: InvoiceDoc, cols: int, *, logo: bool = False) -> Lines:
         out.text(f"{ln.no}. {ln.name}", bold=True)
         star = "*" if ln.tax_inclusive and not bos else ""
         out.pair(f"{qty(ln.qty, ln.unit)} x {n(ln.unit_price)}{star}", n(ln.total), indent=2)
-        first = [f"HSN {ln.hsn}" if ln.hsn else ""]
         if ln.discount:
-            first.append(f"value {n(ln.gross)} disc {n(ln.discount)}")
-        if not bos:
-            first.append(f"taxable {n(ln.taxable)}")
+            out.text(f"value {n(ln.gross)}  disc {n(ln.discount)}", indent=2)
+        first = [f"HSN {ln.hsn}" if ln.hsn else "", "" if bos else f"taxable {n(ln.taxable)}"]
         detail = "  ".join(d for d in first if d)
         if detail:
             out.text(detail, indent=2)
