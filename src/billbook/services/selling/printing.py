@@ -315,29 +315,48 @@ def after_sale_choice(db: Database, actor: Actor, terminal: str | None = None, *
     return choice
 
 
-def print_after_sale(db: Database, actor: Actor, number: str, choice: str | None = None,
-                     terminal: str | None = None) -> list[JobResult]:
-    """What the shop prints after a sale (``choice`` overrides the shop's: receipt, a4, both).
+@dataclass(frozen=True)
+class AfterSale:
+    """What happened after a sale: the jobs sent or failed, the kinds the terminal has no printer
+    for (the counter shows those as a PDF instead), and a drawer kick of its own if there was one."""
+    results: tuple[JobResult, ...]
+    missing: tuple[str, ...]
+    drawer: JobResult | None = None
 
-    Printers that are not set are skipped (the GUI then offers the PDF); the drawer opens when
-    cash moved. Returns one result per job.
-    """
-    if choice is None:
-        from billbook.db.models import Shop
-        choice = db.run(lambda s: (s.get(Shop, 1).print_format if s.get(Shop, 1) else "a4"), readonly=True)
+
+@requires(Permission.SELL)
+def after_sale(db: Database, actor: Actor, number: str, choice: str, terminal: str | None = None) -> AfterSale:
+    """Print invoice ``number`` as ``choice`` says (receipt, a4, both; ask/none print nothing) on
+    this terminal's printers, and open the cash drawer when cash moved — with the receipt when one
+    is printed, else by a pulse of its own (the shop prints A4 only, or nothing, or the A4 has no
+    printer here). Kinds without a printer come back in ``missing``."""
+    name = _terminal(actor, terminal)
     kinds = {"receipt": ["receipt"], "a4": ["a4"], "both": ["receipt", "a4"]}.get(choice, [])
-    results = []
+    printers = db.run(lambda s: _read(s, name), readonly=True)
+    results, missing = [], []
     drawer_done = False
     for kind in kinds:
-        try:
-            res = print_invoice(db, actor, number, kind=kind, after_sale=not drawer_done, terminal=terminal)
-        except PrinterError as exc:
-            if exc.reason != "not_set":
-                raise
+        if kind not in printers:
+            missing.append(kind)
             continue
-        drawer_done = drawer_done or res.drawer or kind == "receipt"
+        res = print_invoice(db, actor, number, kind=kind, after_sale=kind == "receipt", terminal=name)
+        drawer_done = drawer_done or kind == "receipt"
         results.append(res)
-    return results
+    kick = None
+    receipt = printers.get("receipt")
+    if not drawer_done and receipt is not None and receipt.drawer and \
+            db.run(lambda s: _cash_moved(s, number.strip().upper()), readonly=True):
+        kick = _kick(db, actor, name, reason=f"cash sale {number}")
+    return AfterSale(tuple(results), tuple(missing), kick)
+
+
+def print_after_sale(db: Database, actor: Actor, number: str, choice: str | None = None,
+                     terminal: str | None = None) -> list[JobResult]:
+    """``sale --print``: the jobs of :func:`after_sale` (``choice`` default: the shop's)."""
+    if choice is None:
+        choice = after_sale_choice(db, actor, terminal, interactive=False)
+    done = after_sale(db, actor, number, choice, terminal=terminal)
+    return list(done.results) + ([done.drawer] if done.drawer is not None else [])
 
 
 @requires(Permission.VIEW_INVOICES)
