@@ -11,6 +11,7 @@ contract the GUI dashboard uses; :data:`CHARTS` names each chart for ``report ch
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+
+from billbook import files
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 RUPEE = "₹"
@@ -456,11 +459,11 @@ def dashboard_charts() -> Iterator[tuple[str, str, Callable[[Any, bool], Figure]
         yield spec.name, spec.title, spec.build
 
 
-def save_png(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
-    """Write ``fig`` as PNG with the Agg canvas (no display needed)."""
+def save_png(fig: Figure, path: str | Path, *, dpi: int = 110, force: bool = False) -> Path:
+    """Write ``fig`` as PNG with the Agg canvas (no display needed), through the safe writer
+    (:mod:`billbook.files`: an existing file only with ``force``, never a link or a device)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(fig)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target, format="png", dpi=dpi, facecolor=fig.get_facecolor())
-    return target
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor=fig.get_facecolor())
+    return files.write_file(path, buf.getvalue(), force=force)

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import platformdirs
 
+from billbook import files
+from billbook.errors import FileRefused
+
 APP = "billbook"
 
 
@@ -35,11 +38,15 @@ def config_path() -> Path:
 
 
 def read_config() -> dict:
+    """The config file's values ({} when there is none); a file too large or unreadable is refused plainly."""
     path = config_path()
     if not path.exists():
         return {}
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    data = files.read_bytes(path, limit=files.MAX_CONFIG_BYTES, what="config file")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FileRefused(f"The config file {path} is not valid TOML ({exc}); fix or remove it.") from None
 
 
 def _toml_value(value) -> str:
@@ -56,13 +63,9 @@ def write_config(values: dict) -> Path:
     current = read_config()
     current.update({k: v for k, v in values.items() if v is not None})
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = "".join(f"{k} = {_toml_value(v)}\n" for k, v in sorted(current.items()) if not isinstance(v, dict))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
-    os.chmod(path, 0o600)
-    return path
+    # billbook's own file: replaced atomically, owner-only, never through a link; its folder may be created
+    return files.write_file(path, body, force=True, private=True, create_within=path.parent)
 
 
 def default_sqlite_url() -> str:

@@ -56,3 +56,21 @@ class InvalidTransition(BillbookError):
 
 class DatabaseUnavailable(BillbookError):
     """The database could not be reached; the user's work is kept and can be retried."""
+
+
+class FileRefused(BillbookError):
+    """A file billbook was asked to write or read and will not: it exists (no --force), is a link,
+    a device, too large, not what it should be. Nothing was written."""
+
+
+class StorageError(BillbookError):
+    """The disk said no: full, read-only, no permission, locked. The message names the file or disk."""
+
+    def __init__(self, message: str, *, errno_code: int | None = None):
+        self.errno = errno_code
+        super().__init__(message)
+
+
+class ReturnInvalid(BillbookError):
+    """A GST return or e-invoice that cannot be made or fails its published schema: nothing is
+    written (the message says which document or field is at fault)."""

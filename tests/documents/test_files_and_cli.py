@@ -15,6 +15,7 @@ from billbook.config import data_dir
 from billbook.db.bootstrap import open_database
 from billbook.documents import files
 from billbook.documents.files import DocumentError
+from billbook.errors import FileRefused
 from billbook.services.goods import catalog
 from billbook.services.selling import checkout as sales
 from billbook.services.people import users
@@ -42,11 +43,17 @@ def test_safe_name_never_leaves_a_separator_or_dots_only(number):
     assert name not in (".", "..") and not name.startswith(".")
 
 
-def test_write_atomically_creates_folders_and_leaves_no_temp_file(tmp_path):
-    target = tmp_path / "a" / "b" / "x.pdf"
+def test_write_atomically_creates_folders_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    # folders are created inside billbook's data folder only (issue 20); elsewhere refused
+    monkeypatch.setenv("BILLBOOK_HOME", str(tmp_path / "home"))
+    target = tmp_path / "home" / "a" / "b" / "x.pdf"
     files.write_atomically(target, b"%PDF-1.4 test")
     assert target.read_bytes() == b"%PDF-1.4 test"
     assert [p.name for p in target.parent.iterdir()] == ["x.pdf"]
+    outside = tmp_path / "elsewhere" / "x.pdf"
+    with pytest.raises(FileRefused, match="does not exist"):
+        files.write_atomically(outside, b"%PDF-1.4 test")
+    assert not outside.parent.exists()
 
 
 # ---------------------------------------------------------------- open / print, per platform

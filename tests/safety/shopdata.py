@@ -61,8 +61,9 @@ def fill_shop(db: Database, *, invoices: int = 3) -> Actor:
             s.add(m.StockMovement(product_id=p.id, at=T0, qty_delta=q, reason="opening", user_id=owner.id,
                                   unit_cost=Decimal("0.01")))
             p.stock_qty = q
+        # dues and credits equal their ledgers below (a restore checks the shop's invariants)
         cust = m.Customer(phone="9876543210", name="Ravi 😀", search_name="ravi", credits=Decimal("12.34"),
-                          dues=Decimal("-0.01"), visits=2, total_spent=BIG, first_visit=T0, last_visit=None,
+                          dues=Decimal("-10.00"), visits=2, total_spent=BIG, first_visit=T0, last_visit=None,
                           created_at=T0)
         sup = m.Supplier(name="Acme Wholesale", gstin="27AAPFU0939F1ZV")
         s.add_all([cust, sup])
@@ -112,11 +113,11 @@ def fill_shop(db: Database, *, invoices: int = 3) -> Actor:
         s.flush()
         s.add(m.DuesAllocation(payment_id=dues_pay.id, invoice_id=first.id, amount=Decimal("10.00")))
         s.add(m.DuesEntry(customer_id=cust.id, at=T0, delta=Decimal("-10.00"), reason="payment",
-                          payment_id=dues_pay.id, balance_after=Decimal("-0.01"), user_id=owner.id))
-        s.add(m.LoyaltyEntry(customer_id=cust.id, at=T0, delta=Decimal("7.00"), reason="earn", invoice_id=first.id,
-                             balance_after=Decimal("12.34"), period="2026-11"))
+                          payment_id=dues_pay.id, balance_after=Decimal("-10.00"), user_id=owner.id))
+        s.add(m.LoyaltyEntry(customer_id=cust.id, at=T0, delta=Decimal("15.84"), reason="earn", invoice_id=first.id,
+                             balance_after=Decimal("15.84"), period="2026-11"))
         s.add(m.LoyaltyEntry(customer_id=cust.id, at=T0, delta=Decimal("-3.50"), reason="reverse",
-                             credit_note_id=cn.id, balance_after=Decimal("5.34")))
+                             credit_note_id=cn.id, balance_after=Decimal("12.34")))
         s.add(m.StockMovement(product_id=rice.id, at=cn.issued_at, qty_delta=Decimal("1.000"), reason="return",
                               ref_type="credit_note", ref_id=cn.id))
         rice.stock_qty += Decimal("1.000")
@@ -130,6 +131,10 @@ def fill_shop(db: Database, *, invoices: int = 3) -> Actor:
         s.flush()
         s.add(m.PurchaseOrderLine(po_id=po.id, product_id=rice.id, qty=Decimal("10.000"), unit_cost=Decimal("300.50"),
                                   received_qty=Decimal("2.500")))
+        s.add(m.StockMovement(product_id=rice.id, at=T0, qty_delta=Decimal("2.500"), reason="receipt",
+                              ref_type="po", ref_id=po.id, unit_cost=Decimal("300.50")))
+        rice.stock_qty += Decimal("2.500")
+        s.add(m.InvoiceCounter(series="PO", fy="26-27", last_number=1))
         s.add(m.DayClose(business_date=T0.date(), terminal="T1", user_id=owner.id, closed_at=T0,
                          opening_float=Decimal("500.00"), expected_cash=Decimal("1234.56"), counted_cash=None,
                          difference=None, report_json="{}"))

@@ -22,7 +22,7 @@ MIXED = HEADER + (
     "OIL,Oil,150,7,,,l,,,no,,\n"                                                # line 4 rate not allowed
     "EAN,Bad code,10,5,,4006381333932,pcs,,,no,,\n"                             # line 5 check digit
     "RICE5,Rice again,10,5,,,pcs,,,no,,\n"                                      # line 6 repeats line 2
-    "TEA,\"Tea, 250 g\",120.50,5,0902,,pcs,3.5,,yes,Beverages,\n"              # line 7 good
+    "TEA,\"Tea, 250 g\",120.50,5,0902,,kg,3.5,,yes,Beverages,\n"              # line 7 good
     "\n"                                                                        # line 8 blank: skipped
     "X,Too,few\n"                                                               # line 9 cells
     "Y,Flag,1,5,,,pcs,,,maybe,,\n"                                              # line 10 bad bool
@@ -58,7 +58,7 @@ def test_import_refuses_existing_sku_and_unknown_columns(db, admin):
 
 def test_good_import_writes_products_ledger_and_search_in_one_go(db, admin, tmp_path):
     good = HEADER + "RICE5,Rice 5 kg,350,5,1006,4006381333931,pcs,10,5,no,Grocery,300\n" \
-                    "TEA,\"Tea, 250 g\",120.50,5,0902,,pcs,3.5,,yes,Beverages,\n"
+                    "TEA,\"Tea, 250 g\",120.50,5,0902,,kg,3.5,,yes,Beverages,\n"
     path = tmp_path / "p.csv"
     path.write_bytes(b"\xef\xbb\xbf" + good.encode())          # a BOM from a spreadsheet
     seen = []

@@ -35,6 +35,7 @@ def _pdf_options(default_path: str):
         click.option("--open", "open_it", is_flag=True, help="Open the PDF in the system viewer"),
         click.option("--print", "print_it", is_flag=True, help="Send the PDF to the printer (lp/lpr/Windows)"),
         click.option("--printer", default=None, help="Printer name (default: the system's default)"),
+        click.option("--force", is_flag=True, help="Replace the -o file if it exists (never a link or a device)"),
     ]
 
     def apply(func):
@@ -48,9 +49,9 @@ def _pdf_options(default_path: str):
 @click.argument("number")
 @_pdf_options("invoices/YYYY/MM/<number>.pdf")
 @click.option("--receipt", is_flag=True, help="80 mm thermal receipt instead of the A4 tax invoice")
-def invoice_pdf(number, out, receipt, open_it, print_it, printer) -> None:
+def invoice_pdf(number, out, receipt, open_it, print_it, printer, force) -> None:
     """Write invoice NUMBER as a PDF (a reprint is marked DUPLICATE)."""
-    result = doc_service.invoice_pdf_result(STATE.db(), STATE.actor(), number, receipt=receipt, out=out)
+    result = doc_service.invoice_pdf_result(STATE.db(), STATE.actor(), number, receipt=receipt, out=out, force=force)
     data = _after(result, open_it, print_it, printer)
     emit(data, _human(result, "Receipt" if receipt else "Invoice"))
 
@@ -60,7 +61,8 @@ def invoice_pdf(number, out, receipt, open_it, print_it, printer) -> None:
 @click.option("--to", "date_to", required=True, help="Last business date, e.g. 2026-11-30")
 @click.option("--receipt", is_flag=True, help="80 mm receipts instead of A4 invoices")
 @click.argument("directory", type=click.Path(file_okay=False))
-def invoice_export(date_from, date_to, receipt, directory) -> None:
+@click.option("--force", is_flag=True, help="Replace PDFs already in DIRECTORY")
+def invoice_export(date_from, date_to, receipt, directory, force) -> None:
     """Write every invoice of a date range as PDFs into DIRECTORY (with a progress bar)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -74,7 +76,8 @@ def invoice_export(date_from, date_to, receipt, directory) -> None:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = doc_service.export_invoices(db, actor, date_from, date_to, directory, progress, receipt=receipt)
+        result = doc_service.export_invoices(db, actor, date_from, date_to, directory, progress, receipt=receipt,
+                                             force=force)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     data = result.to_json()
@@ -84,26 +87,26 @@ def invoice_export(date_from, date_to, receipt, directory) -> None:
 @credit_note_group.command("pdf")
 @click.argument("number")
 @_pdf_options("credit_notes/YYYY/MM/<number>.pdf")
-def credit_note_pdf(number, out, open_it, print_it, printer) -> None:
+def credit_note_pdf(number, out, open_it, print_it, printer, force) -> None:
     """Write credit note NUMBER as a PDF."""
-    result = doc_service.credit_note_pdf_result(STATE.db(), STATE.actor(), number, out=out)
+    result = doc_service.credit_note_pdf_result(STATE.db(), STATE.actor(), number, out=out, force=force)
     emit(_after(result, open_it, print_it, printer), _human(result, "Credit note"))
 
 
 @po_group.command("pdf")
 @click.argument("number")
 @_pdf_options("purchase_orders/YYYY/MM/<number>.pdf")
-def po_pdf(number, out, open_it, print_it, printer) -> None:
+def po_pdf(number, out, open_it, print_it, printer, force) -> None:
     """Write purchase order NUMBER as a PDF."""
-    result = doc_service.purchase_order_pdf_result(STATE.db(), STATE.actor(), number, out=out)
+    result = doc_service.purchase_order_pdf_result(STATE.db(), STATE.actor(), number, out=out, force=force)
     emit(_after(result, open_it, print_it, printer), _human(result, "Purchase order"))
 
 
 @customer_group.command("statement")
 @click.argument("phone")
 @_pdf_options("statements/<phone>-YYYY-MM-DD.pdf")
-def customer_statement(phone, out, open_it, print_it, printer) -> None:
+def customer_statement(phone, out, open_it, print_it, printer, force) -> None:
     """Write the statement of the customer with mobile PHONE (dues ledger, open invoices,
     loyalty credits) as a PDF."""
-    result = doc_service.customer_statement_pdf_result(STATE.db(), STATE.actor(), phone, out=out)
+    result = doc_service.customer_statement_pdf_result(STATE.db(), STATE.actor(), phone, out=out, force=force)
     emit(_after(result, open_it, print_it, printer), _human(result, "Statement"))

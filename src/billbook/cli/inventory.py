@@ -182,9 +182,10 @@ def _import_with_progress(db, actor, file):
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--bom", is_flag=True, help="start with a UTF-8 byte-order mark (for Excel)")
 @click.option("--include-inactive", is_flag=True)
-def product_export(file, bom, include_inactive) -> None:
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (never a link or a device)")
+def product_export(file, bom, include_inactive, force) -> None:
     """Export the catalog in the import's columns."""
-    n = csv_io.export_products(*_ctx(), file, bom=bom, include_inactive=include_inactive)
+    n = csv_io.export_products(*_ctx(), file, bom=bom, include_inactive=include_inactive, force=force)
     emit({"file": str(file), "rows": n}, f"Wrote {n} products to {file}")
 
 
@@ -326,8 +327,10 @@ def customer_apply_rewards(label) -> None:
 @customer_group.command("export")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--bom", is_flag=True)
-def customer_export(file, bom) -> None:
-    n = csv_io.export_customers(*_ctx(), file, bom=bom)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (never a link or a device)")
+def customer_export(file, bom, force) -> None:
+    """Export every customer (an owner-only file: phones and dues)."""
+    n = csv_io.export_customers(*_ctx(), file, bom=bom, force=force)
     emit({"file": str(file), "rows": n}, f"Wrote {n} customers to {file}")
 
 
@@ -510,7 +513,8 @@ def stock_verify() -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sku")
 @click.option("--bom", is_flag=True)
-def stock_export(file, sku, bom) -> None:
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (never a link or a device)")
+def stock_export(file, sku, bom, force) -> None:
     """Export the stock ledger as CSV."""
-    n = csv_io.export_stock_ledger(*_ctx(), file, bom=bom, sku=sku)
+    n = csv_io.export_stock_ledger(*_ctx(), file, bom=bom, sku=sku, force=force)
     emit({"file": str(file), "rows": n}, f"Wrote {n} movements to {file}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import click
 
-from billbook import clock
+from billbook import clock, files
 from billbook.cli.app import STATE, app, emit, table
 from billbook.cli.groups import report_group
 from billbook.domain.calendar import parse_date
@@ -50,9 +49,12 @@ def report_sales(date_from, date_to, by) -> None:
 @click.option("--to", "date_to", required=True, help="Last business date")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the whole summary as CSV")
-def report_gst(date_from, date_to, csv_file) -> None:
+@click.option("--force", is_flag=True, help="Replace the CSV file if it exists (never a link or a device)")
+def report_gst(date_from, date_to, csv_file, force) -> None:
     """GST summary: by rate, B2B by GSTIN, B2C, HSN-wise with UQC, credit notes."""
     from billbook.services.insight import reports
+    if csv_file:
+        files.check_target(csv_file, force=force)
     s = reports.gst_summary(STATE.db(), STATE.actor(), date_from, date_to)
     rate = lambda r: format(r.normalize(), "f")  # noqa: E731
     data = {
@@ -77,7 +79,7 @@ def report_gst(date_from, date_to, csv_file) -> None:
                          "sgst": money_str(r.sgst), "igst": money_str(r.igst)} for r in s.net_by_rate],
     }
     if csv_file:
-        Path(csv_file).write_text(reports.gst_csv(s), encoding="utf-8")
+        files.write_file(csv_file, reports.gst_csv(s), force=force, private=True)   # buyers' GSTINs and names
         data["csv"] = str(csv_file)
     human = "\n".join([
         table(data["by_rate"], ["rate", "taxable", "cgst", "sgst", "igst"],
@@ -98,9 +100,12 @@ def report_gst(date_from, date_to, csv_file) -> None:
 @click.option("--close", "close", is_flag=True, help="Close the day for the terminal (stored once)")
 @click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report as PDF")
-def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_file) -> None:
+@click.option("--force", is_flag=True, help="Replace the PDF file if it exists (never a link or a device)")
+def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_file, force) -> None:
     """Day-end (Z) report: sales, tax, returns, money by mode, cash expected vs counted."""
     from billbook.services.insight import reports
+    if pdf_file:
+        files.check_target(pdf_file, force=force)     # refused before the day is closed
     db, actor = STATE.db(), STATE.actor()
     if close:
         rep = reports.close_day(db, actor, day, terminal=terminal, opening_float=opening_float,
@@ -113,7 +118,7 @@ def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_f
         click.echo(f"warning: {rep.backup_warning}", err=True)
     if pdf_file:
         from billbook.documents.day_report import render_day_report
-        Path(pdf_file).write_bytes(render_day_report(rep))
+        files.write_file(pdf_file, render_day_report(rep), force=force)
         data["pdf"] = str(pdf_file)
     lines = [f"Day-end report {rep.business_date} — terminal {rep.terminal or 'all'}, cashier {rep.cashier or 'all'}"
              + (" — CLOSED" if rep.closed else ""),
@@ -142,14 +147,16 @@ CHART_NAMES = ("sales", "distribution", "credits", "customers", "hours", "heatma
 @click.option("--from", "date_from", default=None, help="First business date (default 30 days ago)")
 @click.option("--to", "date_to", default=None, help="Last business date (default today)")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True)
-def report_chart(name, out, date_from, date_to, theme) -> None:
+@click.option("--force", is_flag=True, help="Replace the PNG file if it exists (never a link or a device)")
+def report_chart(name, out, date_from, date_to, theme, force) -> None:
     """A dashboard chart as PNG."""
     from billbook import charts
     from billbook.services.insight import analytics
+    files.check_target(out, force=force)
     start, end = _range(date_from, date_to)
     data = analytics.dashboard(STATE.db(), STATE.actor(), start, end)
     fig = charts.CHARTS[name].build(data, theme == "dark")
-    path = charts.save_png(fig, out)
+    path = charts.save_png(fig, out, force=force)
     emit({"chart": name, "file": str(path), "from": start, "to": end, "theme": theme},
          f"Chart {name} ({start} to {end}) written to {path}")
 

@@ -33,12 +33,13 @@ def _progress(label: str):
 
 @app.command("backup")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-def backup_cmd(file: str | None) -> None:
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (never a link or a device)")
+def backup_cmd(file: str | None, force: bool) -> None:
     """Back up the whole shop to FILE (a portable zip); without FILE, into the backups folder."""
     from billbook.services.data import backup as svc
     db, actor = STATE.db(), STATE.actor()
     with _progress("Backing up") as progress:
-        info = svc.backup(db, actor, file, progress=progress) if file else svc.backup_now(db, actor, progress=progress)
+        info = svc.backup(db, actor, file, progress=progress, force=force) if file else svc.backup_now(db, actor, progress=progress)
     emit(info.to_json(), f"Backup written: {info.path} ({info.total_rows} rows, {info.size} bytes, "
                          f"sha256 {info.sha256[:16]}…)")
 

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from billbook import files as safe_files
 from billbook.config import data_dir
 from billbook.errors import BillbookError
 
@@ -53,18 +54,25 @@ def purchase_order_path(number: str, created: dt.date | dt.datetime) -> Path:
     return _dated("purchase_orders", number, created)
 
 
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file, so a reader never sees half a PDF."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` through the one safe writer (:func:`billbook.files.write_file`).
+
+    A reader never sees half a PDF; an existing file is replaced only with ``force`` (billbook's
+    own default paths pass it), never a link or a device; folders are created only inside the
+    data folder.
+    """
+    return safe_files.write_file(path, data, force=force, create_within=data_dir())
+
+
+def check_output(path: str | Path, *, force: bool = False) -> Path:
+    """Refuse now (FileRefused) what :func:`write_atomically` would refuse; nothing is written."""
+    return safe_files.check_target(path, force=force, create_within=data_dir())
+
+
+def prepare_folder(path: str | Path) -> Path:
+    """A folder to write documents into: created if missing when its parent exists (or it is
+    inside the data folder); a link, file or device in its place is refused."""
+    return safe_files.ensure_folder(path, create_within=data_dir())
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess:

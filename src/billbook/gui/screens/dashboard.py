@@ -22,6 +22,7 @@ opening and refreshing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,9 +31,10 @@ from typing import Any
 
 import customtkinter as ctk
 
-from billbook import clock
+from billbook import clock, files
 from billbook.domain.money import ZERO, round_money
 from billbook.domain.permissions import Permission
+from billbook.errors import BillbookError
 from billbook.gui import theme
 from billbook.gui.forms import MUTED, Dialogs, StatusLine, error_text, rupees, run_bg
 from billbook.gui.registry import screen
@@ -490,5 +492,11 @@ class DashboardScreen(ctk.CTkFrame):
 
     def save_png(self, key: str, path: str) -> None:
         card = self.cards[key]
-        card.figure.savefig(path, dpi=150, facecolor=card.figure.get_facecolor())
+        buf = io.BytesIO()
+        card.figure.savefig(buf, format="png", dpi=150, facecolor=card.figure.get_facecolor())
+        try:
+            files.write_file(path, buf.getvalue(), force=True)    # the save dialog asked before replacing
+        except BillbookError as exc:
+            self.status.error(str(exc))
+            return
         self.status.ok(f"Saved {path}")

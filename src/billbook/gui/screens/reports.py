@@ -5,11 +5,10 @@ the GST summary for a period with CSV export. Figures come from ``services/insig
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import customtkinter as ctk
 
-from billbook import clock
+from billbook import clock, files
 from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
 from billbook.gui import theme
@@ -37,13 +36,19 @@ class ReportsScreen(ctk.CTkFrame):
         self.can_report = ctx.actor.can(Permission.VIEW_REPORTS)
         self.report = None
         self.gst = None
-        header(self, "Reports", "day-end close, GST summary").pack(fill="x", padx=20, pady=(16, 8))
+        header(self, "Reports", "day-end close, GST summary, GST returns").pack(fill="x", padx=20, pady=(16, 8))
         self.tabs = ctk.CTkTabview(self, anchor="nw")
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         self.tabs.add("Day end")
         self.tabs.add("GST summary")
         self._build_day(self.tabs.tab("Day end"))
         self._build_gst(self.tabs.tab("GST summary"))
+        self.filing = None
+        if self.can_report:             # GSTR-1 / GSTR-3B / e-invoice: its own panel (gui/screens/_gst_filing.py)
+            from billbook.gui.screens._gst_filing import GstFilingPanel
+            self.tabs.add("GST returns")
+            self.filing = GstFilingPanel(self.tabs.tab("GST returns"), ctx)
+            self.filing.pack(fill="both", expand=True)
 
     def screenshot_ready(self) -> None:
         """For the screenshot script: yesterday, all terminals, with a float and a count."""
@@ -176,7 +181,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             data = reports.day_report_pdf(self.ctx.db, self.ctx.actor, **args)
-            Path(path).write_bytes(data)
+            files.write_file(path, data, force=True)    # the save dialog asked before replacing
             return path
 
         def done(p):
@@ -290,7 +295,7 @@ class ReportsScreen(ctk.CTkFrame):
 
         def work():
             g = reports.gst_summary(self.ctx.db, self.ctx.actor, start, end)
-            Path(path).write_text(reports.gst_csv(g), encoding="utf-8-sig")
+            files.write_file(path, reports.gst_csv(g), encoding="utf-8-sig", force=True, private=True)
             return g
 
         def done(g):

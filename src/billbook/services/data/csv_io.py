@@ -36,7 +36,7 @@ from typing import IO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from billbook import clock
+from billbook import clock, files
 from billbook.db.models import Category, Customer, Product, StockMovement, User
 from billbook.db.uow import Database
 from billbook.domain import search as rules
@@ -328,8 +328,10 @@ def _unescape_cell(text: str) -> str:
     return text[1:] if text.startswith("'") else text
 
 
-def _write(dest, columns: tuple[str, ...], rows: Iterable[Iterable], bom: bool) -> int:
-    """Write a header and rows to a path (atomically: temp file, then rename) or a text stream."""
+def _write(dest, columns: tuple[str, ...], rows: Iterable[Iterable], bom: bool, *, force: bool = False,
+           private: bool = False) -> int:
+    """Write a header and rows to a text stream, or to a path through the safe writer
+    (:func:`billbook.files.open_output`: atomic, no replacing without ``force``, ``private`` = 0600)."""
     count = 0
 
     def dump(stream) -> None:
@@ -345,15 +347,9 @@ def _write(dest, columns: tuple[str, ...], rows: Iterable[Iterable], bom: bool) 
             dest.write("\ufeff")
         dump(dest)
         return count
-    path = Path(dest)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            dump(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
+    with files.open_output(dest, force=force, private=private, text=True,
+                           encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        dump(fh)
     return count
 
 
@@ -362,7 +358,8 @@ def _rate_text(rate: Decimal) -> str:
 
 
 @requires(Permission.MANAGE_PRODUCTS)
-def export_products(db: Database, actor: Actor, dest, *, bom: bool = False, include_inactive: bool = False) -> int:
+def export_products(db: Database, actor: Actor, dest, *, bom: bool = False, include_inactive: bool = False,
+                    force: bool = False) -> int:
     """Write the catalog in the import's columns (active products unless ``include_inactive``)."""
     def work(s: Session) -> list[tuple]:
         stmt = (select(Product.sku, Product.name, Product.price, Product.gst_rate, Product.hsn, Product.barcode,
@@ -376,23 +373,23 @@ def export_products(db: Database, actor: Actor, dest, *, bom: bool = False, incl
     return _write(dest, PRODUCT_COLUMNS, (
         (sku, name, money_str(price), _rate_text(rate), hsn, code or "", unit, qty_str(stock), qty_str(level),
          "yes" if incl else "no", cat or "", money_str(cost))
-        for sku, name, price, rate, hsn, code, unit, stock, level, incl, cat, cost in rows), bom)
+        for sku, name, price, rate, hsn, code, unit, stock, level, incl, cat, cost in rows), bom, force=force)
 
 
 @requires(Permission.MANAGE_CUSTOMERS)
-def export_customers(db: Database, actor: Actor, dest, *, bom: bool = False) -> int:
-    """Write every customer with credits, dues, visits and spend."""
+def export_customers(db: Database, actor: Actor, dest, *, bom: bool = False, force: bool = False) -> int:
+    """Write every customer with credits, dues, visits and spend (owner-only: phones and dues)."""
     def work(s: Session) -> list[tuple]:
         return [(c.phone, c.name, c.email, c.gstin, c.state_code, c.address, money_str(c.credits), money_str(c.dues),
                  c.visits, money_str(c.total_spent), c.first_visit.isoformat() if c.first_visit else "",
                  c.last_visit.isoformat() if c.last_visit else "", "yes" if c.active else "no")
                 for c in s.scalars(select(Customer).order_by(Customer.id))]
-    return _write(dest, CUSTOMER_COLUMNS, db.run(work, readonly=True), bom)
+    return _write(dest, CUSTOMER_COLUMNS, db.run(work, readonly=True), bom, force=force, private=True)
 
 
 @requires(Permission.MANAGE_STOCK)
 def export_stock_ledger(db: Database, actor: Actor, dest, *, bom: bool = False, sku: str | None = None,
-                        since=None, until=None) -> int:
+                        since=None, until=None, force: bool = False) -> int:
     """Write stock movements (oldest first), optionally for one SKU and a date range."""
     def work(s: Session) -> list[tuple]:
         stmt = (select(StockMovement.id, StockMovement.at, Product.sku, Product.name, StockMovement.reason,
@@ -412,4 +409,5 @@ def export_stock_ledger(db: Database, actor: Actor, dest, *, bom: bool = False, 
     return _write(dest, LEDGER_COLUMNS, (
         (mid, at.isoformat(), sku, name, reason, detail, qty_str(delta), money_str(cost) if cost is not None else "",
          user or "", ref_type, ref_id if ref_id is not None else "")
-        for mid, at, sku, name, reason, detail, delta, cost, user, ref_type, ref_id in rows), bom)
+        for mid, at, sku, name, reason, detail, delta, cost, user, ref_type, ref_id in rows), bom, force=force,
+        private=True)

@@ -20,12 +20,14 @@ from decimal import Decimal
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from billbook.db import migrate
 from billbook.db.engine import safe_url
 from billbook.db.models import Base
 from billbook.db.uow import Database
 from billbook.domain.permissions import Permission
+from billbook.services.data import invariants
 from billbook.services.data.backup import TableStats, iter_batches, snapshot_connection, table_stats
 from billbook.services.base import Actor, audit, requires
 from billbook.errors import BillbookError, Conflict, ValidationError
@@ -141,6 +143,11 @@ def transfer(from_url: str, to_url: str, *, progress: Progress | None = None,
                         f"Verification failed for {table.name}: source {want.rows} rows "
                         f"{_fmt(want.totals)}, target {got.rows} rows {_fmt(got.totals)}. Nothing was kept.")
                 report[table.name] = got
+            with Session(bind=dconn) as check:        # the shop's invariants, before the copy is committed
+                problems = invariants.problems_in(check)
+            if problems:
+                raise TransferFailed(invariants.refusal("The source's data does not hold together, so nothing was "
+                                                        "copied", problems))
         return TransferReport(safe_url(src.engine.url), safe_url(dst.engine.url), report)
     finally:
         src.dispose()

@@ -53,6 +53,7 @@ from billbook.db.models import (
 )
 from billbook.db.uow import Database
 from billbook.domain import search as rules
+from billbook.domain import units
 from billbook.domain.barcode import barcode_problem
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
@@ -171,7 +172,7 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
         raise ValidationError("category", "at most 80 characters")
     return ProductFields(
         sku=sku, name=name, price=the_price, gst_rate=rate, hsn=hsn, barcode=code, unit=unit,
-        stock=_qty(stock if stock not in (None, "") else "0", "stock"),
+        stock=units.check_quantity(_qty(stock if stock not in (None, "") else "0", "stock"), unit, field="stock"),
         reorder_level=_qty(reorder_level if reorder_level not in (None, "") else "0", "reorder_level"),
         tax_inclusive=bool(tax_inclusive), category=category,
         cost_price=_money(cost_price if cost_price not in (None, "") else "0", "cost_price"),
@@ -486,6 +487,8 @@ def update_product(db: Database, actor: Actor, sku: str, **changes) -> ProductIn
         if "barcode" in diff and f.barcode and s.scalars(
                 select(Product.id).where(Product.barcode == f.barcode, Product.id != p.id)).first() is not None:
             raise Conflict("barcode", f"barcode {f.barcode} is already on another product")
+        if "unit" in diff:      # the stock on hand must fit the new unit (2.5 kg cannot become 2.5 pcs)
+            units.check_quantity(p.stock_qty, f.unit, field="unit", what=f"{p.sku} has {p.stock_qty} in stock, which")
         for key, (_, new) in diff.items():
             if key == "category":
                 p.category_id = category_id(s, new)

@@ -22,12 +22,13 @@ from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
 from billbook.services.base import check_paging
 from billbook.services.goods.catalog import ProductInfo, find_product, product_info
+from billbook.domain import units
 from billbook.errors import ValidationError
 from billbook.services.people.shop import get_or_create_shop
 from billbook.services.ledgers.stock import ADJUSTMENT_KINDS, lock_products, move_stock
 
 #: units sold in whole pieces: a suggested order quantity is rounded up to a whole number
-WHOLE_UNITS = {"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll", "tablet", "unit"}
+WHOLE_UNITS = units.WHOLE_UNITS
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ def _adjust(s: Session, actor: Actor, sku: str, delta_of, kind: str, note: str) 
     p0 = find_product(s, sku)
     p = lock_products(s, [p0.id])[p0.id]
     delta = delta_of(p)
+    units.check_quantity(p.stock_qty + delta, p.unit, field="qty", what=f"{p.name} ({p.sku})")
+    units.check_quantity(delta, p.unit, field="qty", what=f"{p.name} ({p.sku})")
     if delta == 0:
         raise ValidationError("qty", f"{p.sku} already has {qty_str(p.stock_qty)}; nothing to adjust")
     new = p.stock_qty + delta
@@ -212,7 +215,7 @@ def suggested_order(stock: Decimal, level: Decimal, on_order: Decimal, unit: str
     """Enough to bring stock to twice the reorder level, less what is already on order
     (whole units for countable goods)."""
     want = max(level * 2 - stock - on_order, Decimal("0"))
-    if unit in WHOLE_UNITS:
+    if units.is_whole(unit):
         want = want.to_integral_value(rounding=ROUND_CEILING)
     return want
 

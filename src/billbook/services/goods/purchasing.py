@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from billbook import clock
 from billbook.db.models import Product, PurchaseOrder, PurchaseOrderLine
 from billbook.db.uow import Database
+from billbook.domain import units
 from billbook.domain.money import MoneyError, money_str, parse_amount, parse_qty, qty_str, round_money
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires, check_paging
@@ -155,6 +156,7 @@ def create_po(db: Database, actor: Actor, supplier: str, items, *, notes: str = 
             p = find_product(s, sku)
             if not p.active:
                 raise ValidationError("items", f"{p.sku} is deactivated")
+            units.check_quantity(qty, p.unit, field="items", what=f"{p.name} ({p.sku})")
             resolved.append((p, qty, cost))
         number, _, _ = next_number(s, SERIES, SERIES, now)
         po = PurchaseOrder(number=number, supplier_id=sup.id, status=ORDERED if order else DRAFT, created_at=now,
@@ -224,6 +226,7 @@ def receive_po(db: Database, actor: Actor, number: str, items=None, *, update_co
                 ln = by_product.get(p.id)
                 if ln is None:
                     raise ValidationError("items", f"{p.sku} is not on {po.number}")
+                units.check_quantity(qty, p.unit, field="items", what=f"{p.name} ({p.sku})")
                 remaining = ln.qty - ln.received_qty
                 if qty > remaining:
                     raise ValidationError("items", f"{p.sku}: only {qty_str(remaining)} still to receive, "

@@ -45,6 +45,7 @@ from billbook.domain.cart import (
     credits_for, parse_discount, settle,
 )
 from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
+from billbook.domain import units
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
 from billbook.errors import (
@@ -56,9 +57,8 @@ from billbook.services.ledgers.stock import move_stock
 from billbook.services.people.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
 from billbook.services.people.shop import get_or_create_shop
 
-#: units sold only in whole numbers (kg, litres, metres may be fractional)
-WHOLE_UNITS = frozenset({"pcs", "nos", "box", "pack", "dozen", "pair", "set", "bottle", "bag", "roll",
-                         "tablet", "unit"})
+#: units sold only in whole numbers (kg, litres, metres may be fractional): domain/units.py
+WHOLE_UNITS = units.WHOLE_UNITS
 INVOICE_SERIES = "INV"
 MAX_LINES = 500
 
@@ -461,7 +461,7 @@ def _match_products(lines: list[_Line], rows) -> dict:
         if not p.active:
             raise ValidationError("item", f"line {n}: {p.name} ({p.sku}) is no longer sold")
         if p.unit in WHOLE_UNITS and line.qty != line.qty.to_integral_value():
-            raise ValidationError("quantity", f"line {n}: {p.name} is sold in whole {p.unit}")
+            units.check_quantity(line.qty, p.unit, what=f"line {n}: {p.name} ({p.sku})")
         found[line.key] = p
     return found
 

@@ -93,7 +93,7 @@ def _check_number(number) -> str:
 
 @requires(Permission.VIEW_INVOICES)
 def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool = False,
-                       out: str | Path | None = None, count_print: bool = True) -> PdfResult:
+                       out: str | Path | None = None, count_print: bool = True, force: bool = False) -> PdfResult:
     """Render invoice ``number`` as an A4 tax invoice (or an 80 mm receipt) and save it.
 
     Args:
@@ -101,6 +101,7 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
         receipt: the 80 mm thermal receipt instead of A4.
         out: where to write; default ``data_dir()/invoices/YYYY/MM/<number>.pdf``
             (``-receipt.pdf`` for a receipt).
+        force: replace an existing ``out`` file (billbook's own default path is always rewritten).
         count_print: count this copy as a print (the second and later copies say DUPLICATE);
             False for a preview, which is marked DUPLICATE only if the original was printed.
 
@@ -108,6 +109,8 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
         The path, pages, whether it is a duplicate, and warnings (e.g. an unreadable logo).
     """
     number = _check_number(number)
+    if out:
+        files.check_output(out, force=force)    # refused before the copy is counted as a print
 
     def work(s: Session):
         inv = _invoice_row(s, number, lock=count_print)
@@ -121,7 +124,7 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
     doc, issued = db.run(work, readonly=not count_print)
     data, result = _render_invoice_bytes(doc, receipt)
     path = Path(out) if out else files.invoice_path(doc.number, issued, receipt=receipt)
-    files.write_atomically(path, data)
+    path = files.write_atomically(path, data, force=force or not out)
     return PdfResult(path, result.pages, doc.duplicate, tuple(result.warnings))
 
 
@@ -144,25 +147,25 @@ def record_print(db: Database, actor: Actor, number: str, *, receipt: bool = Fal
 
 @requires(Permission.VIEW_INVOICES)
 def invoice_pdf(db: Database, actor: Actor, number: str, *, receipt: bool = False,
-                out: str | Path | None = None) -> Path:
+                out: str | Path | None = None, force: bool = False) -> Path:
     """Render and save invoice ``number`` (A4 or receipt), counting the print; returns the file.
 
     Reprints are marked DUPLICATE. See :func:`invoice_pdf_result` for warnings and pages.
     """
-    return invoice_pdf_result(db, actor, number, receipt=receipt, out=out).path
+    return invoice_pdf_result(db, actor, number, receipt=receipt, out=out, force=force).path
 
 
-def _render_and_save(render, doc, path: Path) -> PdfResult:
+def _render_and_save(render, doc, path: Path, force: bool) -> PdfResult:
     """Render ``doc`` in memory, then write it atomically (nobody ever sees half a PDF)."""
     buf = io.BytesIO()
     result = render(doc, buf)
-    files.write_atomically(path, buf.getvalue())
+    path = files.write_atomically(path, buf.getvalue(), force=force)
     return PdfResult(path, result.pages, False, tuple(result.warnings))
 
 
 @requires(Permission.VIEW_INVOICES)
 def credit_note_pdf_result(db: Database, actor: Actor, number: str, *,
-                           out: str | Path | None = None) -> PdfResult:
+                           out: str | Path | None = None, force: bool = False) -> PdfResult:
     """Render credit note ``number`` as an A4 PDF; default path under ``credit_notes/YYYY/MM``."""
     from billbook.documents.credit_note import render_credit_note
     number = _check_number(number)
@@ -172,18 +175,20 @@ def credit_note_pdf_result(db: Database, actor: Actor, number: str, *,
         return load_credit_note_doc(s, number)
 
     doc = db.run(work, readonly=True)
-    return _render_and_save(render_credit_note, doc, Path(out) if out else files.credit_note_path(doc.number, doc.issued_at))
+    return _render_and_save(render_credit_note, doc, Path(out) if out else files.credit_note_path(doc.number, doc.issued_at),
+                            force or not out)
 
 
 @requires(Permission.VIEW_INVOICES)
-def credit_note_pdf(db: Database, actor: Actor, number: str, *, out: str | Path | None = None) -> Path:
+def credit_note_pdf(db: Database, actor: Actor, number: str, *, out: str | Path | None = None,
+                    force: bool = False) -> Path:
     """Render and save credit note ``number``; returns the file."""
-    return credit_note_pdf_result(db, actor, number, out=out).path
+    return credit_note_pdf_result(db, actor, number, out=out, force=force).path
 
 
 @requires(Permission.MANAGE_PURCHASING)
 def purchase_order_pdf_result(db: Database, actor: Actor, number: str, *,
-                              out: str | Path | None = None) -> PdfResult:
+                              out: str | Path | None = None, force: bool = False) -> PdfResult:
     """Render purchase order ``number`` as an A4 PDF; default path under ``purchase_orders/YYYY/MM``."""
     from billbook.documents.purchase_order import render_purchase_order
     number = _check_number(number)
@@ -193,13 +198,15 @@ def purchase_order_pdf_result(db: Database, actor: Actor, number: str, *,
         return load_purchase_order_doc(s, number)
 
     doc = db.run(work, readonly=True)
-    return _render_and_save(render_purchase_order, doc, Path(out) if out else files.purchase_order_path(doc.number, doc.created_at))
+    return _render_and_save(render_purchase_order, doc,
+                            Path(out) if out else files.purchase_order_path(doc.number, doc.created_at), force or not out)
 
 
 @requires(Permission.MANAGE_PURCHASING)
-def purchase_order_pdf(db: Database, actor: Actor, number: str, *, out: str | Path | None = None) -> Path:
+def purchase_order_pdf(db: Database, actor: Actor, number: str, *, out: str | Path | None = None,
+                       force: bool = False) -> Path:
     """Render and save purchase order ``number``; returns the file."""
-    return purchase_order_pdf_result(db, actor, number, out=out).path
+    return purchase_order_pdf_result(db, actor, number, out=out, force=force).path
 
 
 def statement_path(phone: str, when: dt.date | dt.datetime) -> Path:
@@ -210,7 +217,7 @@ def statement_path(phone: str, when: dt.date | dt.datetime) -> Path:
 
 @requires(Permission.VIEW_CUSTOMERS)
 def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out: str | Path | None = None,
-                                  limit: int = 200) -> PdfResult:
+                                  limit: int = 200, force: bool = False) -> PdfResult:
     """Render the statement of the customer with mobile ``phone`` (dues ledger with balances,
     open invoices, loyalty credits) as an A4 PDF; default path under ``statements/``."""
     from billbook.documents.statement import render_statement
@@ -220,21 +227,26 @@ def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out
     limit, _ = check_paging(limit)
 
     doc = db.run(lambda s: load_statement_doc(s, phone, limit=limit, issued_by=actor.username), readonly=True)
-    return _render_and_save(render_statement, doc, Path(out) if out else statement_path(doc.customer.phone, doc.issued_at))
+    return _render_and_save(render_statement, doc, Path(out) if out else statement_path(doc.customer.phone, doc.issued_at),
+                            force or not out)
 
 
 @requires(Permission.VIEW_CUSTOMERS)
-def customer_statement_pdf(db: Database, actor: Actor, phone: str, *, out: str | Path | None = None) -> Path:
+def customer_statement_pdf(db: Database, actor: Actor, phone: str, *, out: str | Path | None = None,
+                           force: bool = False) -> Path:
     """Render and save the customer's statement; returns the file."""
-    return customer_statement_pdf_result(db, actor, phone, out=out).path
+    return customer_statement_pdf_result(db, actor, phone, out=out, force=force).path
 
 
 @requires(Permission.VIEW_REPORTS)
 def export_invoices(db: Database, actor: Actor, date_from, date_to, directory: str | Path,
-                    progress: Callable[[int, int], None] | None = None, *, receipt: bool = False) -> ExportResult:
+                    progress: Callable[[int, int], None] | None = None, *, receipt: bool = False,
+                    force: bool = False) -> ExportResult:
     """Write every invoice of business dates ``date_from``..``date_to`` as a PDF into ``directory``.
 
-    Files are named by invoice number (``INV_26-27_000123.pdf``); existing files are replaced.
+    Files are named by invoice number (``INV_26-27_000123.pdf``); if any of them exists already
+    nothing is written unless ``force``. ``directory`` itself is created if missing (its parent
+    must exist, unless it is inside billbook's data folder).
     ``progress(done, total)`` is called after each file (and once with 0 before the first).
     Exports do not count as prints.
     """
@@ -250,7 +262,10 @@ def export_invoices(db: Database, actor: Actor, date_from, date_to, directory: s
     numbers: list[str] = db.run(lambda s: list(s.scalars(
         select(Invoice.number).where(Invoice.business_date >= d_from, Invoice.business_date <= d_to)
         .order_by(Invoice.business_date, Invoice.id))), readonly=True)
-    target.mkdir(parents=True, exist_ok=True)
+    target = files.prepare_folder(target)
+    suffix = "-receipt" if receipt else ""
+    for n in numbers:       # refuse before writing anything rather than stop half-way
+        files.check_output(target / f"{files.safe_name(n)}{suffix}.pdf", force=force)
     result = ExportResult(target)
     seen: set[str] = set()
     total = len(numbers)
@@ -267,8 +282,7 @@ def export_invoices(db: Database, actor: Actor, date_from, date_to, directory: s
 
         for doc in db.run(work, readonly=True):
             data, rendered = _render_invoice_bytes(doc, receipt)
-            path = files.write_atomically(target / f"{files.safe_name(doc.number)}{'-receipt' if receipt else ''}.pdf",
-                                          data)
+            path = files.write_atomically(target / f"{files.safe_name(doc.number)}{suffix}.pdf", data, force=force)
             result.files.append(path)
             result.count += 1
             for w in rendered.warnings:

@@ -30,6 +30,7 @@ from billbook.db.models import (
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES, prorate
 from billbook.domain.numbering import financial_year
+from billbook.domain import units
 from billbook.domain.money import PAISA, ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
 from billbook.domain.permissions import Permission
 from billbook.services.selling import dues as dues_service
@@ -211,6 +212,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     take: dict[int, Decimal] = {}
     for sku, qty in wanted:
         matching = [ln for ln in lines if ln.sku.upper() == sku.upper()]
+        units.check_quantity(qty, matching[0].unit, what=f"{matching[0].name} ({matching[0].sku})")
         left = qty
         for ln in matching:
             room = ln.qty - done.get(ln.id, zero6)[0] - take.get(ln.id, ZERO)

@@ -4,7 +4,9 @@ Restore: check, build aside, verify, then switch
     The file is checked first (zip CRCs, manifest checksum, each table's SHA-256 and row
     count, the schema revision: a newer one is refused, an older one is migrated). The
     data is then loaded into a NEW database, verified again (row counts and money totals
-    per table, foreign keys), and only then switched in (:mod:`.sqlite`, :mod:`.mysql`).
+    per table, foreign keys, and the shop's invariants of :mod:`billbook.services.data.invariants`:
+    stock = ledger, no negative stock, gapless numbers, documents that add up, dues and
+    credits = their ledgers), and only then switched in (:mod:`.sqlite`, :mod:`.mysql`).
     A kill at any moment leaves either the old or the new data, never a mixture; the
     leftovers of an interrupted restore are removed by the next one. Before switching,
     a safety backup of the current data is written to the backups folder.
@@ -15,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import uuid
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -26,13 +26,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import billbook
-from billbook import clock, config
+from billbook import clock, config, files
 from billbook.db import migrate
 from billbook.db.models import AuditEntry, User
 from billbook.db.uow import Database
 from billbook.domain.permissions import Permission
 from billbook.errors import PermissionDenied, ValidationError
 from billbook.services.base import Actor, audit, requires
+from billbook.services.data import invariants
 from billbook.services.data.backup import mysql, sqlite
 from billbook.services.data.backup.format import (
     BATCH, FORMAT, FORMAT_VERSION, BackupInfo, Progress, RestoreFailed, RestoreInfo, TableStats, _check_revision,
@@ -55,76 +56,74 @@ def cleanup_leftovers(db: Database) -> list[str]:
 
 # ------------------------------------------------------------------ writing a backup
 
-def create_backup(db: Database, path: str | Path, *, progress: Progress | None = None) -> BackupInfo:
+def create_backup(db: Database, path: str | Path, *, progress: Progress | None = None,
+                  force: bool = False) -> BackupInfo:
     """Write a consistent backup of ``db`` to ``path`` (no permission check: see :func:`backup`).
 
-    The file appears under its name only when complete (written aside, then renamed).
+    Written by the safe writer (:mod:`billbook.files`): owner-only (0600, it holds password
+    hashes and customers' phones), appearing under its name only when complete, never
+    replacing an existing file unless ``force``, never a link or a device.
     """
-    path = Path(path).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.check_target(path, force=force, create_within=config.data_dir())   # refused before any work
     source = "sqlite" if db.is_sqlite else "mysql"
     reader = sqlite.online_copy(db) if db.is_sqlite else snapshot_connection(db)
-    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     created_at = clock.now().isoformat()
-    try:
-        with reader as conn:
-            revision = _revision(conn)
-            if revision is None:
-                raise ValidationError(None, "This database has no billbook schema yet; nothing to back up.")
-            tables = data_tables(conn, revision)
-            totals = {t.name: _count(conn, t) for t in tables}
-            grand = sum(totals.values())
-            done = 0
-            entries = []
-            with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-                for table in tables:
-                    cols = list(table.columns)
-                    kinds = [column_kind(c.type) for c in cols]
-                    stats = TableStats(totals={c.name: Decimal(0) for c, k in zip(cols, kinds) if k == "decimal"})
-                    digest = hashlib.sha256()
-                    name = f"data/{table.name}.jsonl"
-                    with zf.open(name, "w", force_zip64=True) as fh:
-                        for batch in iter_batches(conn, table):
-                            buf = []
-                            for row in batch:
-                                buf.append(json.dumps([encode_value(k, v) for k, v in zip(kinds, row)],
-                                                      ensure_ascii=False, separators=(",", ":")))
-                                for c, k, v in zip(cols, kinds, row):
-                                    if k == "decimal" and v is not None:
-                                        stats.totals[c.name] += v
-                            data = ("\n".join(buf) + "\n").encode("utf-8")
-                            fh.write(data)
-                            digest.update(data)
-                            stats.rows += len(batch)
-                            done += len(batch)
-                            if progress:
-                                progress(table.name, done, grand)
-                    entries.append({"name": table.name, "file": name,
-                                    "columns": [[c.name, k] for c, k in zip(cols, kinds)],
-                                    "sha256": digest.hexdigest(), **stats.to_json()})
-                manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_at": created_at,
-                            "app_version": billbook.__version__, "source": source,
-                            "schema_revision": revision, "tables": entries}
-                mbytes = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-                zf.writestr("manifest.json", mbytes)
-                zf.writestr("manifest.sha256", f"{hashlib.sha256(mbytes).hexdigest()}  manifest.json\n")
-        with open(part, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(part, path)
-        sqlite.fsync_dir(path.parent)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with reader as conn:
+        revision = _revision(conn)
+        if revision is None:
+            raise ValidationError(None, "This database has no billbook schema yet; nothing to back up.")
+        tables = data_tables(conn, revision)
+        totals = {t.name: _count(conn, t) for t in tables}
+        grand = sum(totals.values())
+        done = 0
+        entries = []
+        with files.open_output(path, force=force, private=True, create_within=config.data_dir()) as out, \
+                zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for table in tables:
+                cols = list(table.columns)
+                kinds = [column_kind(c.type) for c in cols]
+                stats = TableStats(totals={c.name: Decimal(0) for c, k in zip(cols, kinds) if k == "decimal"})
+                digest = hashlib.sha256()
+                name = f"data/{table.name}.jsonl"
+                with zf.open(name, "w", force_zip64=True) as fh:
+                    for batch in iter_batches(conn, table):
+                        buf = []
+                        for row in batch:
+                            buf.append(json.dumps([encode_value(k, v) for k, v in zip(kinds, row)],
+                                                  ensure_ascii=False, separators=(",", ":")))
+                            for c, k, v in zip(cols, kinds, row):
+                                if k == "decimal" and v is not None:
+                                    stats.totals[c.name] += v
+                        data = ("\n".join(buf) + "\n").encode("utf-8")
+                        fh.write(data)
+                        digest.update(data)
+                        stats.rows += len(batch)
+                        done += len(batch)
+                        if progress:
+                            progress(table.name, done, grand)
+                entries.append({"name": table.name, "file": name,
+                                "columns": [[c.name, k] for c, k in zip(cols, kinds)],
+                                "sha256": digest.hexdigest(), **stats.to_json()})
+            manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "created_at": created_at,
+                        "app_version": billbook.__version__, "source": source,
+                        "schema_revision": revision, "tables": entries}
+            mbytes = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+            zf.writestr("manifest.json", mbytes)
+            zf.writestr("manifest.sha256", f"{hashlib.sha256(mbytes).hexdigest()}  manifest.json\n")
     return BackupInfo(path, created_at, source, revision, {e["name"]: e["rows"] for e in entries},
                       path.stat().st_size, _file_sha256(path))
 
 
 @requires(Permission.BACKUP)
-def backup(db: Database, actor: Actor, path: str | Path, *, progress: Progress | None = None) -> BackupInfo:
-    """Back up the whole shop to ``path`` (a portable zip) while terminals keep working."""
+def backup(db: Database, actor: Actor, path: str | Path, *, progress: Progress | None = None,
+           force: bool = False) -> BackupInfo:
+    """Back up the whole shop to ``path`` (a portable zip) while terminals keep working.
+
+    An existing file is replaced only with ``force``; the backup is owner-only (0600).
+    """
     if not str(path or "").strip():
         raise ValidationError("file", "give the backup file name")
-    info = create_backup(db, path, progress=progress)
+    info = create_backup(db, path, progress=progress, force=force)
     db.run(lambda s: audit(s, actor, "backup.create", "backup", info.path.name, path=str(info.path),
                            rows=info.total_rows, sha256=info.sha256))
     return info
@@ -200,6 +199,10 @@ def _build(new_db: Database, path: Path, manifest: dict, actor: Actor | None,
     if revision != head:
         migrate.upgrade(new_db, "head")
         migrated_from = revision
+    problems = new_db.run(invariants.problems_in, readonly=True)     # the shop, not only the file
+    if problems:
+        raise RestoreFailed(invariants.refusal("The backup's data does not hold together, so it was not restored",
+                                               problems) + " The live data was not changed.")
 
     def note(s: Session) -> None:
         uid = None
