@@ -222,3 +222,21 @@ def test_drawer_open_is_admin_only_audited_and_pulses(store, admin, cashier, pri
     with store.transaction(readonly=True) as s:
         [row] = s.scalars(select(AuditEntry).where(AuditEntry.action == "drawer.open")).all()
         assert row.username == "owner" and "change for the till" in row.details
+
+
+def test_a_receipt_that_cannot_be_made_is_a_failed_job_not_a_lost_one(store, admin, cashier, printer, monkeypatch):
+    import billbook.documents.receipt_escpos as escpos
+
+    def broken(*_a, **_k):
+        raise RuntimeError("no paper model")
+
+    printing.set_printer(store, admin, "receipt", uri=printer.uri, terminal="T1")
+    inv = ring(store, cashier, "r-7", [("SOAP", "1")])
+    monkeypatch.setattr(escpos, "render_receipt_escpos", broken)
+    result = printing.print_invoice(store, cashier, inv.number)
+    assert result.status == "failed" and result.reason == "error" and "no paper model" in result.message
+    [job] = printing.list_jobs(store, cashier)
+    assert job.id == result.job_id and job.status == "failed"
+    monkeypatch.undo()
+    assert printing.retry_job(store, cashier, job.id).ok
+    assert print_count(store, inv.number) == 1

@@ -242,13 +242,17 @@ def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_
 def _run_invoice_job(db: Database, actor: Actor, job_id: int, kind: str, number: str, printer: PrinterSetting,
                      *, drawer: bool, record) -> JobResult:
     from billbook.services.selling import documents
-    doc = db.run(lambda s: documents.invoice_doc_for_print(s, number), readonly=True)
+    doc = None
     try:
+        doc = db.run(lambda s: documents.invoice_doc_for_print(s, number), readonly=True)
         paper, spool = _send_invoice(kind, doc, printer, drawer=drawer, job_id=job_id)
-    except PrinterError as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stopped it, the job says so and stays to retry
+        if not isinstance(exc, PrinterError):
+            log.exception("print job %s of %s failed", job_id, number)
+            exc = PrinterError(f"the {kind} could not be made ({type(exc).__name__}: {exc})", reason="error")
         _finish(db, actor, job_id, exc)
         return JobResult(job_id, kind, number, "failed", f"{number} is saved, but it did not print: {exc}",
-                         exc.reason, printer.uri, doc.duplicate)
+                         exc.reason, printer.uri, bool(doc and doc.duplicate))
     _finish(db, actor, job_id, None)
     record(db, actor, number, receipt=kind == "receipt", how=f"printer job {job_id}")
     note = " The printer says its paper is running low." if paper == "low" else ""
