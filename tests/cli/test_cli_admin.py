@@ -28,7 +28,7 @@ def initialised(db_url, monkeypatch, capsys):
 def test_user_list_json_is_valid(initialised, capsys):
     code, out, err = run(capsys, "--db", initialised, "--json", "user", "list")
     assert code == 0, err
-    data = json.loads(out)
+    data = json.loads(out)["items"]
     assert [u["username"] for u in data] == ["owner"] and data[0]["role"] == "admin"
 
 
@@ -76,4 +76,4 @@ def test_console_script_runs_as_a_process(initialised, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "billbook.cli", "--db", initialised, "--json", "user", "list"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)[0]["username"] == "owner"
+    assert json.loads(proc.stdout)["items"][0]["username"] == "owner"

@@ -59,7 +59,7 @@ def test_sale_json_is_the_documented_example(shop_url, capsys):
     code, out, err = run(capsys, "--db", shop_url, "--json", "invoice", "show", data["number"])
     assert code == 0 and json.loads(out)["grand_total"] == "788.00"
     code, out, err = run(capsys, "--db", shop_url, "--json", "invoice", "list")
-    assert code == 0 and [i["number"] for i in json.loads(out)] == [data["number"]]
+    assert code == 0 and [i["number"] for i in json.loads(out)["items"]] == [data["number"]]
     code, out, err = run(capsys, "--db", shop_url, "invoice", "show", data["number"])
     assert code == 0 and "GRAND TOTAL" in out and "788.00" in out
 
@@ -122,7 +122,7 @@ def test_return_dues_and_held(shop_url, capsys):
     assert code == 0, err
     hid = json.loads(out)["id"]
     code, out, err = run(capsys, "--db", shop_url, "--json", "held", "list")
-    assert [h["label"] for h in json.loads(out)] == ["Ravi wallet"]
+    assert [h["label"] for h in json.loads(out)["items"]] == ["Ravi wallet"]
     code, out, err = run(capsys, "--db", shop_url, "--json", "held", "resume", str(hid))
     assert code == 0 and json.loads(out)["items"] == [{"product": "RICE5", "qty": "1", "discount": None}]
     code, out, err = run(capsys, "--db", shop_url, "held", "discard", str(hid))

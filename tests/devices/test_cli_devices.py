@@ -37,8 +37,10 @@ def test_printer_commands_and_invoice_print(shop_url, capsys):
         assert code == 0, err
         code, out, err = run(capsys, "--db", shop_url, "--json", "printer", "list")
         data = json.loads(out)
-        assert data["terminal"] == "COUNTER-1"
-        assert data["printers"]["receipt"]["uri"] == printer.uri and data["printers"]["receipt"]["width"] == 58
+        assert data["total"] == 1 and data["next_offset"] is None
+        [receipt] = data["items"]
+        assert receipt["terminal"] == "COUNTER-1" and receipt["role"] == "receipt"
+        assert receipt["uri"] == printer.uri and receipt["width"] == 58 and receipt["drawer"] is True
         code, out, err = run(capsys, "--db", shop_url, "printer", "test", "receipt")
         assert code == 0, err
         assert decode(printer.wait_for_jobs(1)[0]).qr == ["billbook test page"]

@@ -184,7 +184,8 @@ def _credit_note_for(db, inv, actor):
         line = row.lines[0]
         now = clock.now()
         cn = CreditNote(number="CN/26-27/000001", fy=row.fy, seq=1, request_id="r-1", invoice_id=row.id,
-                        issued_at=now, business_date=now.date(), user_id=actor.user_id, user_name=actor.username,
+                        place_of_supply=row.place_of_supply, issued_at=now, business_date=now.date(),
+                        user_id=actor.user_id, user_name=actor.username,
                         reason="Damaged pack", refund_mode="cash", taxable_total=line.taxable, cgst=line.cgst,
                         sgst=line.sgst, igst=line.igst, round_off=Decimal("0.00"), total=line.total)
         s.add(cn)

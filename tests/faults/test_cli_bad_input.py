@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billbook.cli import app, main
+from billbook.cli.app import load_all_commands
 from billbook.services.goods import catalog
 from billbook.services.people import customers
 from billbook.services.selling import checkout as sales
@@ -38,6 +39,9 @@ text_junk = st.one_of(st.sampled_from(INJECTIONS + ODD),
                       st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20))
 GOOD = {"sku": "RICE", "code": "RICE", "phone": "9876543210", "name": "Ravi", "supplier": "Acme",
         "items": "RICE=1", "number": "INV", "delta": "1", "counted": "3", "amount": "5", "reason": "count"}
+
+
+load_all_commands()   # the commands load lazily; walk them all
 
 
 def _commands(group=app, path=()):

@@ -99,7 +99,7 @@ def fill_shop(db: Database, *, invoices: int = 3) -> Actor:
                           issued_at=T0 + dt.timedelta(hours=1), business_date=T0.date(), user_id=owner.id,
                           user_name="owner", reason=ODD_TEXT[:100], refund_mode="cash",
                           taxable_total=Decimal("350.00"), cgst=Decimal("8.75"), sgst=Decimal("8.75"),
-                          igst=Decimal("0"), total=Decimal("367.50"))
+                          igst=Decimal("0"), total=Decimal("367.50"), place_of_supply=first.place_of_supply)
         s.add(cn)
         s.flush()
         s.add(m.CreditNoteLine(credit_note_id=cn.id, invoice_line_id=first_line.id, product_id=rice.id, sku="RICE5",

@@ -52,8 +52,9 @@ def test_backup_file_is_self_describing_and_exact(db, tmp_path):
     entry = next(t for t in manifest["tables"] if t["name"] == "products")
     cols = [c for c, _ in entry["columns"]]
     prices = sorted(row[cols.index("price")] for row in products)
-    assert prices == ["350.00", "9999999999.99"]          # exact decimal text, never floats
-    assert entry["totals"]["price"] == "10000000349.99"
+    # exact decimal text, never floats (unit prices have 3 decimals since migration 0011)
+    assert prices == ["350.000", "9999999999.990"]
+    assert Decimal(entry["totals"]["price"]) == Decimal("10000000349.99")
     order = [t["name"] for t in manifest["tables"]]
     assert order.index("invoices") < order.index("invoice_lines") < order.index("credit_note_lines")
 

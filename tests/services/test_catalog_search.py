@@ -35,9 +35,11 @@ def stocked(db, admin):
     ("price", {"price": "-1"}, "negative"),
     ("cost_price", {"cost_price": "-0.01"}, "negative"),
     ("gst_rate", {"gst_rate": "7"}, "not one of"),
-    ("hsn", {"hsn": "12"}, "4 to 8 digits"),
+    ("hsn", {"hsn": "12"}, "4, 6 or 8 digits"),
+    ("hsn", {"hsn": "12345"}, "4, 6 or 8 digits"),          # the portal takes no 5-digit code (issue 17)
+    ("hsn", {"hsn": "0000"}, "all zeros"),
     ("unit", {"unit": "bucket"}, "unknown unit"),
-    ("price", {"price": "1.005"}, "2 decimal"),
+    ("price", {"price": "1.0005"}, "3 decimal"),            # unit prices take 3 decimals (issue 17)
 ])
 def test_bad_product_fields_are_refused_and_nothing_changes(db, admin, field, kwargs, message):
     before = snapshot(db)

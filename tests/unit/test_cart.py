@@ -33,13 +33,14 @@ def test_cli_md_example():
 
 
 def test_inclusive_price_is_what_the_customer_pays():
-    # 100 / 1.18 = 84.7457… → 84.75; 84.75 × 9 % = 7.6275 → 7.63 each side; 100.01 – the paisa goes to round-off
+    # the tax is carved out of the printed 100 (issue 17): 100 × 9 / 118 = 7.6271… → 7.63 each side,
+    # taxable 100 − 15.26 = 84.74, and the line is exactly 100.00 with nothing left for round-off
     for round_off in (True, False):
         t = compute_cart([item(SOAP, "1", unit_price=Dec("100"), tax_inclusive=True)], round_off=round_off)
         line = t.lines[0]
-        assert (line.taxable, line.cgst, line.sgst, line.total) == (Dec("84.75"), Dec("7.63"), Dec("7.63"),
-                                                                      Dec("100.01"))
-        assert (t.round_off, t.grand_total) == (Dec("-0.01"), Dec("100.00"))
+        assert (line.taxable, line.cgst, line.sgst, line.total) == (Dec("84.74"), Dec("7.63"), Dec("7.63"),
+                                                                      Dec("100.00"))
+        assert (t.round_off, t.grand_total) == (Dec("0.00"), Dec("100.00"))
 
 
 def test_inter_state_charges_igst():

@@ -1,8 +1,9 @@
 """The billbook command line (see shared/CLI.md for the contract).
 
-Each command module registers its Typer sub-app on import; ``main`` runs the whole thing,
-turning a refused request into one plain line on stderr and exit status 1, and a usage
-error into exit status 2 — never a traceback for a user's mistake.
+The command modules register their commands on ``app`` (cli/app.py), which imports each
+only when its command runs; ``main`` runs the whole thing, turning a refused request into
+one plain line on stderr and exit status 1, and a usage error into exit status 2 — never a
+traceback for a user's mistake.
 """
 
 from __future__ import annotations
@@ -10,23 +11,15 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from billbook.cli.app import app
 from billbook.errors import BillbookError
 
 
-
-def _register_commands() -> None:
-    """Import every module of this package: each registers its commands on ``app``."""
-    import importlib
-    import pkgutil
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name != "app" and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_register_commands()
+def _database_error(exc: BaseException) -> bool:
+    """A SQLAlchemy error (checked without importing SQLAlchemy for commands that never load it)."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,12 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     except BillbookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
-        print(f"error: database problem: {type(exc).__name__}: {getattr(exc, 'orig', exc)}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        if _database_error(exc):
+            print(f"error: database problem: {type(exc).__name__}: {getattr(exc, 'orig', exc)}", file=sys.stderr)
+            return 1
+        if isinstance(exc, (OSError, ValueError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 def run() -> None:

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from billbook.cli.app import STATE, app, emit, read_secret, table
+from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, read_secret, table
+from billbook.db.migrate import current_revision
+from billbook.errors import ValidationError
+from billbook.services.base import MAX_PAGE
 from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
-from billbook.errors import ValidationError
 
 
 @app.command()
@@ -19,7 +21,6 @@ from billbook.errors import ValidationError
 @click.option("--gstin", default=None)
 def init(admin, shop_name, state_code, gstin) -> None:
     """Create or upgrade the schema; create the first admin (password: BILLBOOK_PASSWORD or prompt)."""
-    from billbook.db.migrate import current_revision
     db = STATE.db()
     result = {"database": db.safe_url, "schema": current_revision(db), "admin": None}
     if admin:
@@ -45,7 +46,6 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Run migrations to head."""
-    from billbook.db.migrate import current_revision
     db = STATE.db()
     emit({"schema": current_revision(db)}, f"Schema at {current_revision(db)}")
 
@@ -68,10 +68,12 @@ def user_add(name, role, full_name) -> None:
 
 
 @user_group.command("list")
-def user_list() -> None:
+@page_options(200, MAX_PAGE)
+def user_list(limit, offset) -> None:
     """List users."""
-    rows = [u.to_json() for u in user_service.list_users(STATE.db(), STATE.actor())]
-    emit(rows, table(rows, ["username", "role", "active", "locked_until", "created_at"]))
+    rows, total = page_of([u.to_json() for u in user_service.list_users(STATE.db(), STATE.actor())], limit, offset)
+    emit_list(rows, total=total, offset=offset,
+              human=lambda: table(rows, ["username", "role", "active", "locked_until", "created_at"]))
 
 
 @user_group.command("set-role")
@@ -124,6 +126,8 @@ def shop_group() -> None:
 @shop_group.command("set")
 @click.option("--name")
 @click.option("--address")
+@click.option("--pincode", help="6-digit PIN code (the e-invoice's Pin)")
+@click.option("--locality", help="city or locality, 3-50 characters (the e-invoice's Loc)")
 @click.option("--state-code")
 @click.option("--gstin")
 @click.option("--gst-scheme", type=click.Choice(["regular", "composition", "unregistered"]))
@@ -157,4 +161,4 @@ def shop_show() -> None:
     """Show the shop profile."""
     STATE.actor()
     info = shop_service.get_shop(STATE.db())
-    emit(info.to_json(), "\n".join(f"{k}: {v}" for k, v in info.to_json().items()))
+    emit(info.to_json(), lambda: "\n".join(f"{k}: {v}" for k, v in info.to_json().items()))

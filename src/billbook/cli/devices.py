@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import click
 
-from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, table
 from billbook.cli.groups import invoice_group
 from billbook.config import terminal_name
+from billbook.services.base import MAX_PAGE
 
 
 def _terminal(value: str | None) -> str:
@@ -64,17 +65,24 @@ def printer_set(role, uri, system, width, drawer, codepage, cut, logo, language,
 
 @printer_group.command("list")
 @click.option("--terminal", default=None, help="Another terminal's printers (default: this computer's)")
-def printer_list(terminal) -> None:
-    """This terminal's printers."""
+@page_options(50, MAX_PAGE)
+def printer_list(terminal, limit, offset) -> None:
+    """This terminal's printers (one a role: receipt, a4, label)."""
     from billbook.services.selling import printing
     name = _terminal(terminal)
     printers = printing.list_printers(STATE.db(), STATE.actor(), terminal=name)
-    rows = [{"role": role, "printer": p.uri, "width": f"{p.width} mm" if role == "receipt" else "",
-             "drawer": "yes" if p.drawer else "", "code page": p.codepage if role == "receipt" else "",
-             "language": p.language if role == "label" else ""} for role, p in printers.items()]
-    emit({"terminal": name, "printers": {r: p.to_json() for r, p in printers.items()}},
-         table(rows, ["role", "printer", "width", "drawer", "code page", "language"], title=f"Printers of {name}")
-         if rows else f"No printers set on {name}: billbook printer set receipt --uri tcp://HOST:9100")
+    items = [{"terminal": name, **p.to_json()} for p in printers.values()]
+    page, total = page_of(items, limit, offset)
+
+    def human() -> str:
+        rows = [{"role": p["role"], "printer": p["uri"], "width": f"{p['width']} mm" if p["role"] == "receipt" else "",
+                 "drawer": "yes" if p["drawer"] else "", "code page": p["codepage"] if p["role"] == "receipt" else "",
+                 "language": p["language"] if p["role"] == "label" else ""} for p in page]
+        if not rows:
+            return f"No printers set on {name}: billbook printer set receipt --uri tcp://HOST:9100"
+        return table(rows, ["role", "printer", "width", "drawer", "code page", "language"], title=f"Printers of {name}")
+
+    emit_list(page, total=total, offset=offset, human=human)
 
 
 @printer_group.command("test")
@@ -111,10 +119,12 @@ def printer_jobs(all_jobs, limit) -> None:
     """Print jobs that failed (to retry), newest first."""
     from billbook.services.selling import printing
     jobs = printing.list_jobs(STATE.db(), STATE.actor(), status=None if all_jobs else "failed", limit=limit)
-    rows = [{"job": j.id, "at": f"{j.created_at:%d-%m %H:%M}", "terminal": j.terminal, "kind": j.kind,
-             "document": j.document, "status": j.status, "why": j.error[:60]} for j in jobs]
-    emit([j.to_json() for j in jobs], table(rows, ["job", "at", "terminal", "kind", "document", "status", "why"])
-         if rows else "No failed print jobs.")
+    def human() -> str:
+        rows = [{"job": j.id, "at": f"{j.created_at:%d-%m %H:%M}", "terminal": j.terminal, "kind": j.kind,
+                 "document": j.document, "status": j.status, "why": j.error[:60]} for j in jobs]
+        return table(rows, ["job", "at", "terminal", "kind", "document", "status", "why"]) if rows else \
+            "No failed print jobs."
+    emit([j.to_json() for j in jobs], human)
 
 
 @printer_group.command("retry")

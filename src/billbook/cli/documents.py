@@ -64,7 +64,7 @@ def invoice_pdf(number, out, receipt, open_it, print_it, printer, force) -> None
 @click.option("--force", is_flag=True, help="Replace PDFs already in DIRECTORY")
 def invoice_export(date_from, date_to, receipt, directory, force) -> None:
     """Write every invoice of a date range as PDFs into DIRECTORY (with a progress bar)."""
-    from rich.console import Console
+    from rich.console import Console  # Rich only when a bar is drawn (start-up speed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     db, actor = STATE.db(), STATE.actor()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from billbook.cli.app import STATE, emit, table
+from billbook.cli.app import STATE, emit, emit_list, page_of, page_options, table
 from billbook.cli.groups import (
     category_group, customer_group, po_group, product_group, stock_group, supplier_group,
 )
@@ -18,6 +18,7 @@ from billbook.services.goods import inventory
 from billbook.services.goods import purchasing
 from billbook.services.goods import suppliers
 from billbook.errors import BillbookError, ValidationError
+from billbook.services.base import MAX_PAGE
 
 NEG = {"ignore_unknown_options": True}  # lets "-3" through as an argument
 
@@ -70,17 +71,19 @@ def product_add(**fields) -> None:
 
 @product_group.command("list")
 @click.option("--search", "text", default="", help="words that must all occur in the name")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
+@page_options(50, MAX_PAGE)
 @click.option("--include-inactive", is_flag=True)
 def product_list(text, limit, offset, include_inactive) -> None:
     """List or search products (by name)."""
     db, actor = _ctx()
-    page = catalog.search_products(db, actor, text, limit=limit, offset=offset, include_inactive=include_inactive)
-    more = " (more: --offset {})".format(offset + limit) if page.has_more else ""
-    total = f"{page.total} found" if page.total is not None else f"{len(page.items)} shown"
-    emit(page.to_json(), table(_product_rows(page.items), ["sku", "name", "price", "gst", "stock", "unit",
-                                                           "barcode", "active"]) + f"\n{total}{more}")
+    page = catalog.search_products(db, actor, text, limit=limit, offset=offset, include_inactive=include_inactive,
+                                   exact_total=True)
+
+    def human() -> str:
+        more = f" (more: --offset {page.next_offset})" if page.next_offset is not None else ""
+        return table(_product_rows(page.items), ["sku", "name", "price", "gst", "stock", "unit", "barcode",
+                                                 "active"]) + f"\n{page.total} found{more}"
+    emit_list([p.to_json() for p in page.items], total=page.total, offset=offset, human=human)
 
 
 @product_group.command("show")
@@ -91,7 +94,7 @@ def product_show(code) -> None:
     p = catalog.lookup_code(db, actor, code)
     if p is None:
         p = catalog.get_product(db, actor, code)  # raises NotFound with a plain message
-    emit(p.to_json(), _show_product(p))
+    emit(p.to_json(), lambda: _show_product(p))
 
 
 @product_group.command("update")
@@ -102,7 +105,7 @@ def product_update(sku, **changes) -> None:
     """Change a product's catalog fields (price and tax changes are audited; invoices keep theirs)."""
     db, actor = _ctx()
     p = catalog.update_product(db, actor, sku, **changes)
-    emit(p.to_json(), _show_product(p))
+    emit(p.to_json(), lambda: _show_product(p))
 
 
 @product_group.command("deactivate")
@@ -165,7 +168,7 @@ def _import_with_progress(db, actor, file):
             return csv_io.import_products(db, actor, file)
         except csv_io.ImportRejected as exc:
             return exc.report
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # Rich only when a bar is drawn (start-up speed)
     with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=True) as bar:
         task = bar.add_task("import", total=None)
@@ -199,9 +202,11 @@ def category_add(name) -> None:
 
 
 @category_group.command("list")
-def category_list() -> None:
-    rows = [c.to_json() for c in catalog.list_categories(*_ctx())]
-    emit(rows, table(rows, ["name", "products"]))
+@page_options(200, MAX_PAGE)
+def category_list(limit, offset) -> None:
+    """Product categories with their number of products."""
+    rows, total = page_of([c.to_json() for c in catalog.list_categories(*_ctx())], limit, offset)
+    emit_list(rows, total=total, offset=offset, human=lambda: table(rows, ["name", "products"]))
 
 
 @category_group.command("rename")
@@ -232,12 +237,15 @@ def _show_customer(c) -> str:
 @click.option("--gstin")
 @click.option("--email")
 @click.option("--address")
-def customer_add(phone, name, state_code, gstin, email, address) -> None:
+@click.option("--pincode", help="6-digit PIN code")
+@click.option("--locality", help="city or locality")
+def customer_add(phone, name, state_code, gstin, email, address, pincode, locality) -> None:
     """Add a customer (phone unique)."""
     db, actor = _ctx()
-    c = customers.add_customer(db, actor, phone, name, state_code=state_code, gstin=gstin)
-    if email or address:
-        c = customers.update_customer(db, actor, c.phone, email=email, address=address)
+    c = customers.add_customer(db, actor, phone, name, state_code=state_code, gstin=gstin, address=address,
+                               pincode=pincode, locality=locality)
+    if email:
+        c = customers.update_customer(db, actor, c.phone, email=email)
     emit(c.to_json(), f"Added customer {c.name} ({c.phone})")
 
 
@@ -247,20 +255,25 @@ def customer_show(phone) -> None:
     """A customer's profile, credits, dues and purchase history."""
     h = customers.customer_history(*_ctx(), phone)
     data = {**h.customer.to_json(), **{k: v for k, v in h.to_json().items() if k != "customer"}}
-    lines = [_show_customer(h.customer), f"days since last visit: {h.days_since if h.days_since is not None else '-'}"]
-    if h.invoices:
-        lines.append(table(h.invoices, ["number", "date", "total", "due"], title="Invoices"))
-    emit(data, "\n".join(lines))
+
+    def human() -> str:
+        lines = [_show_customer(h.customer),
+                 f"days since last visit: {h.days_since if h.days_since is not None else '-'}"]
+        if h.invoices:
+            lines.append(table(h.invoices, ["number", "date", "total", "due"], title="Invoices"))
+        return "\n".join(lines)
+    emit(data, human)
 
 
 @customer_group.command("list")
 @click.option("--search", "text", default="", help="name words or phone digits")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
+@page_options(50, MAX_PAGE)
 def customer_list(text, limit, offset) -> None:
+    """Active customers by name (or phone digits)."""
     page = customers.search_customers(*_ctx(), text, limit=limit, offset=offset)
     rows = [c.to_json() for c in page.items]
-    emit(page.to_json(), table(rows, ["phone", "name", "credits", "dues", "visits", "last_visit"]))
+    emit_list(rows, total=page.total, offset=offset,
+              human=lambda: table(rows, ["phone", "name", "credits", "dues", "visits", "last_visit"]))
 
 
 @customer_group.command("update")
@@ -271,10 +284,12 @@ def customer_list(text, limit, offset) -> None:
 @click.option("--gstin")
 @click.option("--state-code")
 @click.option("--address")
+@click.option("--pincode", help="6-digit PIN code")
+@click.option("--locality", help="city or locality")
 @click.option("--active/--inactive", default=None)
 def customer_update(phone, **changes) -> None:
     c = customers.update_customer(*_ctx(), phone, **changes)
-    emit(c.to_json(), _show_customer(c))
+    emit(c.to_json(), lambda: _show_customer(c))
 
 
 @customer_group.command("credits")
@@ -282,7 +297,7 @@ def customer_update(phone, **changes) -> None:
 def customer_credits(phone) -> None:
     """The loyalty ledger."""
     rows = [r.to_json() for r in customers.loyalty_ledger(*_ctx(), phone)]
-    emit(rows, table(rows, ["at", "delta", "reason", "note", "balance_after"]))
+    emit(rows, lambda: table(rows, ["at", "delta", "reason", "note", "balance_after"]))
 
 
 @customer_group.command("credits-adjust", context_settings=NEG)
@@ -350,9 +365,13 @@ def supplier_add(name, **fields) -> None:
 
 @supplier_group.command("list")
 @click.option("--include-inactive", is_flag=True)
-def supplier_list(include_inactive) -> None:
-    rows = [s.to_json() for s in suppliers.list_suppliers(*_ctx(), include_inactive=include_inactive)]
-    emit(rows, table(rows, ["name", "phone", "gstin", "orders", "active"]))
+@page_options(200, MAX_PAGE)
+def supplier_list(include_inactive, limit, offset) -> None:
+    """Suppliers by name."""
+    rows, total = page_of([s.to_json() for s in suppliers.list_suppliers(*_ctx(), include_inactive=include_inactive)],
+                          limit, offset)
+    emit_list(rows, total=total, offset=offset, human=lambda: table(rows, ["name", "phone", "gstin", "orders",
+                                                                          "active"]))
 
 
 @supplier_group.command("show")
@@ -410,24 +429,26 @@ def _show_po(po: purchasing.POInfo) -> str:
 def po_create(supplier, items, notes, order) -> None:
     """Create a purchase order (draft unless --order)."""
     po = purchasing.create_po(*_ctx(), supplier, [_split_item(i, True) for i in items], notes=notes, order=order)
-    emit(po.to_json(), _show_po(po))
+    emit(po.to_json(), lambda: _show_po(po))
 
 
 @po_group.command("list")
 @click.option("--status", type=click.Choice(purchasing.STATES))
 @click.option("--supplier")
-def po_list(status, supplier) -> None:
-    pos = purchasing.list_pos(*_ctx(), status=status, supplier=supplier)
-    rows = [{"number": p.number, "supplier": p.supplier, "status": p.status, "total": money_str(p.total),
-             "created": p.created_at.isoformat()} for p in pos]
-    emit([p.to_json() for p in pos], table(rows, ["number", "supplier", "status", "total", "created"]))
+@page_options(200, MAX_PAGE)
+def po_list(status, supplier, limit, offset) -> None:
+    """Purchase orders, newest first."""
+    pos, total = page_of(purchasing.list_pos(*_ctx(), status=status, supplier=supplier), limit, offset)
+    emit_list([p.to_json() for p in pos], total=total, offset=offset, human=lambda: table(
+        [{"number": p.number, "supplier": p.supplier, "status": p.status, "total": money_str(p.total),
+          "created": p.created_at.isoformat()} for p in pos], ["number", "supplier", "status", "total", "created"]))
 
 
 @po_group.command("show")
 @click.argument("number")
 def po_show(number) -> None:
     po = purchasing.get_po(*_ctx(), number)
-    emit(po.to_json(), _show_po(po))
+    emit(po.to_json(), lambda: _show_po(po))
 
 
 @po_group.command("order")
@@ -446,7 +467,7 @@ def po_receive(number, items, keep_cost) -> None:
     """Receive goods (adds stock through the ledger)."""
     po = purchasing.receive_po(*_ctx(), number, [_split_item(i, False) for i in items] if items else None,
                                update_cost=not keep_cost)
-    emit(po.to_json(), _show_po(po))
+    emit(po.to_json(), lambda: _show_po(po))
 
 
 @po_group.command("cancel")
@@ -465,7 +486,7 @@ def stock_show(sku, limit) -> None:
     """A product's stock and latest ledger rows."""
     card = inventory.stock_card(*_ctx(), sku, limit=limit)
     p = card.product
-    emit(card.to_json(), f"{p.sku} {p.name}: {qty_str(p.stock_qty)} {p.unit}\n"
+    emit(card.to_json(), lambda: f"{p.sku} {p.name}: {qty_str(p.stock_qty)} {p.unit}\n"
          + table([m.to_json() for m in card.movements], ["at", "qty", "balance", "reason", "detail", "user"]))
 
 
@@ -494,16 +515,16 @@ def stock_count(sku, counted, note) -> None:
 def stock_low() -> None:
     """Products at or below their reorder level, furthest below first, with a suggested order."""
     rows = [r.to_json() for r in inventory.low_stock(*_ctx())]
-    emit(rows, table(rows, ["sku", "name", "stock", "reorder_level", "on_order", "suggested_qty"]))
+    emit(rows, lambda: table(rows, ["sku", "name", "stock", "reorder_level", "on_order", "suggested_qty"]))
 
 
 @stock_group.command("verify")
 def stock_verify() -> None:
     """Prove every product's stock equals the sum of its ledger movements."""
     r = inventory.verify_stock(*_ctx())
-    human = (f"OK: {r.products} products, {r.movements} movements, stock equals the ledger" if r.ok else
-             table([m.to_json() for m in r.mismatches], ["sku", "name", "stock", "ledger_total"],
-                   title="Stock differs from the ledger"))
+    human = lambda: (f"OK: {r.products} products, {r.movements} movements, stock equals the ledger" if r.ok  # noqa: E731
+                     else table([m.to_json() for m in r.mismatches], ["sku", "name", "stock", "ledger_total"],
+                                title="Stock differs from the ledger"))
     emit(r.to_json(), human)
     if not r.ok:
         raise BillbookError(f"stock differs from the ledger for {len(r.mismatches)} product(s)")

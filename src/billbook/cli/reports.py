@@ -1,4 +1,4 @@
-"""Reports and charts: report sales / gst / day / chart / refresh, and the top-level ``demo``."""
+"""Reports and charts: report sales / gst / day / chart / refresh."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from decimal import Decimal
 import click
 
 from billbook import clock, files
-from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.app import STATE, emit, table
 from billbook.cli.groups import report_group
 from billbook.domain.calendar import parse_date
 from billbook.domain.money import format_number, money_str, qty_str
+from billbook.services.insight import analytics, reports
 
 
 def _range(date_from: str | None, date_to: str | None, default_days: int = 30) -> tuple[str, str]:
@@ -28,7 +29,6 @@ def _range(date_from: str | None, date_to: str | None, default_days: int = 30) -
 @click.option("--by", type=click.Choice(["day", "week", "month", "year", "fy"]), default="day", show_default=True)
 def report_sales(date_from, date_to, by) -> None:
     """Sales over time: invoices, returns, net, tax and gross per period (returns netted out)."""
-    from billbook.services.insight import analytics
     start, end = _range(date_from, date_to)
     rows = analytics.sales_over_time(STATE.db(), STATE.actor(), start, end, by)
     data = [{"period": b.label, "from": b.start.isoformat(), "to": b.end.isoformat(), "invoices": b.invoices,
@@ -37,10 +37,13 @@ def report_sales(date_from, date_to, by) -> None:
     tot = {"invoices": sum(b.invoices for b in rows), "returns": sum(b.returns for b in rows),
            "net": money_str(sum((b.net for b in rows), start=Decimal(0))), "tax": money_str(sum((b.tax for b in rows), start=Decimal(0))),
            "gross": money_str(sum((b.gross for b in rows), start=Decimal(0)))}
-    human = table([{**d, "net": format_number(b.net), "tax": format_number(b.tax), "gross": format_number(b.gross)}
-                   for d, b in zip(data, rows)],
-                  ["period", "invoices", "returns", "net", "tax", "gross"], title=f"Sales {start} to {end} by {by}")
-    human += f"\nTotal: {tot['invoices']} invoices, {tot['returns']} returns, net {tot['net']}, tax {tot['tax']}, gross {tot['gross']}"
+
+    def human() -> str:
+        text = table([{**d, "net": format_number(b.net), "tax": format_number(b.tax), "gross": format_number(b.gross)}
+                      for d, b in zip(data, rows)],
+                     ["period", "invoices", "returns", "net", "tax", "gross"], title=f"Sales {start} to {end} by {by}")
+        return text + (f"\nTotal: {tot['invoices']} invoices, {tot['returns']} returns, net {tot['net']}, "
+                       f"tax {tot['tax']}, gross {tot['gross']}")
     emit({"from": start, "to": end, "by": by, "buckets": data, "total": tot}, human)
 
 
@@ -52,7 +55,6 @@ def report_sales(date_from, date_to, by) -> None:
 @click.option("--force", is_flag=True, help="Replace the CSV file if it exists (never a link or a device)")
 def report_gst(date_from, date_to, csv_file, force) -> None:
     """GST summary: by rate, B2B by GSTIN, B2C, HSN-wise with UQC, credit notes."""
-    from billbook.services.insight import reports
     if csv_file:
         files.check_target(csv_file, force=force)
     s = reports.gst_summary(STATE.db(), STATE.actor(), date_from, date_to)
@@ -81,7 +83,7 @@ def report_gst(date_from, date_to, csv_file, force) -> None:
     if csv_file:
         files.write_file(csv_file, reports.gst_csv(s), force=force, private=True)   # buyers' GSTINs and names
         data["csv"] = str(csv_file)
-    human = "\n".join([
+    human = lambda: "\n".join([  # noqa: E731
         table(data["by_rate"], ["rate", "taxable", "cgst", "sgst", "igst"],
               title=f"GST {s.start} to {s.end} — {s.invoices} invoices (sales by rate)"),
         table(data["net_by_rate"], ["rate", "taxable", "cgst", "sgst", "igst"], title="After credit notes"),
@@ -103,7 +105,6 @@ def report_gst(date_from, date_to, csv_file, force) -> None:
 @click.option("--force", is_flag=True, help="Replace the PDF file if it exists (never a link or a device)")
 def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_file, force) -> None:
     """Day-end (Z) report: sales, tax, returns, money by mode, cash expected vs counted."""
-    from billbook.services.insight import reports
     if pdf_file:
         files.check_target(pdf_file, force=force)     # refused before the day is closed
     db, actor = STATE.db(), STATE.actor()
@@ -117,24 +118,26 @@ def report_day(day, terminal, cashier, opening_float, counted_cash, close, pdf_f
     if rep.backup_warning:
         click.echo(f"warning: {rep.backup_warning}", err=True)
     if pdf_file:
-        from billbook.documents.day_report import render_day_report
+        from billbook.documents.day_report import render_day_report  # reportlab: only for a PDF
         files.write_file(pdf_file, render_day_report(rep), force=force)
         data["pdf"] = str(pdf_file)
-    lines = [f"Day-end report {rep.business_date} — terminal {rep.terminal or 'all'}, cashier {rep.cashier or 'all'}"
-             + (" — CLOSED" if rep.closed else ""),
-             f"Invoices {rep.invoices} ({rep.first_number or '-'} … {rep.last_number or '-'})",
-             f"Gross {format_number(rep.gross)}  discounts {format_number(rep.discounts)}  taxable "
-             f"{format_number(rep.taxable)}  tax {format_number(rep.tax)}  total {format_number(rep.sales_total)}",
-             f"Returns {rep.returns}: {format_number(rep.returns_total)}  net sales {format_number(rep.net_sales)}",
-             table([{"mode": m.mode, "sales": format_number(m.sales), "dues": format_number(m.dues),
-                     "refunds": format_number(m.refunds), "net": format_number(m.net)} for m in rep.by_mode],
-                   ["mode", "sales", "dues", "refunds", "net"]),
-             f"Cash expected {format_number(rep.cash_expected)} (float {format_number(rep.opening_float)})"
-             + (f"; counted {format_number(rep.counted_cash)}, difference {format_number(rep.difference)}"
-                if rep.counted_cash is not None else "")]
-    if pdf_file:
-        lines.append(f"PDF written to {pdf_file}")
-    emit(data, "\n".join(lines))
+    def human() -> str:
+        lines = [f"Day-end report {rep.business_date} — terminal {rep.terminal or 'all'}, "
+                 f"cashier {rep.cashier or 'all'}" + (" — CLOSED" if rep.closed else ""),
+                 f"Invoices {rep.invoices} ({rep.first_number or '-'} … {rep.last_number or '-'})",
+                 f"Gross {format_number(rep.gross)}  discounts {format_number(rep.discounts)}  taxable "
+                 f"{format_number(rep.taxable)}  tax {format_number(rep.tax)}  total {format_number(rep.sales_total)}",
+                 f"Returns {rep.returns}: {format_number(rep.returns_total)}  net sales {format_number(rep.net_sales)}",
+                 table([{"mode": m.mode, "sales": format_number(m.sales), "dues": format_number(m.dues),
+                         "refunds": format_number(m.refunds), "net": format_number(m.net)} for m in rep.by_mode],
+                       ["mode", "sales", "dues", "refunds", "net"]),
+                 f"Cash expected {format_number(rep.cash_expected)} (float {format_number(rep.opening_float)})"
+                 + (f"; counted {format_number(rep.counted_cash)}, difference {format_number(rep.difference)}"
+                    if rep.counted_cash is not None else "")]
+        if pdf_file:
+            lines.append(f"PDF written to {pdf_file}")
+        return "\n".join(lines)
+    emit(data, human)
 
 
 CHART_NAMES = ("sales", "distribution", "credits", "customers", "hours", "heatmap", "retention", "products",
@@ -150,8 +153,7 @@ CHART_NAMES = ("sales", "distribution", "credits", "customers", "hours", "heatma
 @click.option("--force", is_flag=True, help="Replace the PNG file if it exists (never a link or a device)")
 def report_chart(name, out, date_from, date_to, theme, force) -> None:
     """A dashboard chart as PNG."""
-    from billbook import charts
-    from billbook.services.insight import analytics
+    from billbook import charts  # matplotlib: only for a chart
     files.check_target(out, force=force)
     start, end = _range(date_from, date_to)
     data = analytics.dashboard(STATE.db(), STATE.actor(), start, end)
@@ -165,34 +167,5 @@ def report_chart(name, out, date_from, date_to, theme, force) -> None:
 @click.option("--through", default=None, help="Summarise up to this date (default yesterday)")
 def report_refresh(through) -> None:
     """Bring the analytics summary tables up to date (they refresh themselves; this forces it)."""
-    from billbook.services.insight import analytics
     wm = analytics.refresh_summaries(STATE.db(), STATE.actor(), through)
     emit({"through": wm.isoformat() if wm else None}, f"Analytics summaries now cover up to {wm}")
-
-
-@app.command("demo")
-@click.option("--products", default=200, show_default=True, type=int)
-@click.option("--customers", default=800, show_default=True, type=int)
-@click.option("--invoices", default=5000, show_default=True, type=int)
-@click.option("--days", default=365, show_default=True, type=int, help="Days of trading, ending yesterday")
-@click.option("--seed", default=2024, show_default=True, type=int)
-def demo_command(products, customers, invoices, days, seed) -> None:
-    """Fill an empty shop with realistic demo data (products, customers, sales, returns, dues, receipts)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from billbook.devtools import demo
-    db, actor = STATE.db(), STATE.actor()
-    console = Console(stderr=True)
-    with Progress(TextColumn("Generating sales"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=STATE.json) as bar:
-        task = bar.add_task("demo", total=max(invoices, 1))
-        res = demo.generate(db, actor, products=products, customers=customers, invoices=invoices, days=days,
-                            seed=seed, progress=lambda done, total: bar.update(task, completed=done))
-    data = {"products": res.products, "customers": res.customers, "invoices": res.invoices, "lines": res.lines,
-            "returns": res.returns, "purchase_receipts": res.receipts, "dues_payments": res.dues_payments,
-            "from": res.first_day.isoformat() if res.first_day else None,
-            "to": res.last_day.isoformat() if res.last_day else None, "seconds": round(res.seconds, 1)}
-    emit(data, f"Demo shop ready: {res.products} products, {res.customers} customers, {res.invoices} invoices "
-               f"({res.lines} lines), {res.returns} returns, {res.receipts} purchase receipts, "
-               f"{res.dues_payments} dues payments, {data['from']} to {data['to']} in {res.seconds:.1f} s")

@@ -1,4 +1,4 @@
-"""Keeping the data safe: backup, restore, transfer between databases, audit search."""
+"""Keeping the data safe: backup, restore, transfer between databases."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from contextlib import contextmanager
 import click
 
 from billbook.cli.app import STATE, app, emit, table
-from billbook.cli.groups import audit_group
+from billbook.services.data import backup as svc
+from billbook.services.data.transfer import transfer_shop
+from billbook.services.people.users import has_users
 
 
 @contextmanager
 def _progress(label: str):
     """A Rich progress bar on stderr (stdout stays clean for --json); yields a callback."""
-    from rich.console import Console
+    from rich.console import Console  # Rich only when a bar is drawn (start-up speed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
@@ -36,7 +38,6 @@ def _progress(label: str):
 @click.option("--force", is_flag=True, help="Replace FILE if it exists (never a link or a device)")
 def backup_cmd(file: str | None, force: bool) -> None:
     """Back up the whole shop to FILE (a portable zip); without FILE, into the backups folder."""
-    from billbook.services.data import backup as svc
     db, actor = STATE.db(), STATE.actor()
     with _progress("Backing up") as progress:
         info = svc.backup(db, actor, file, progress=progress, force=force) if file else svc.backup_now(db, actor, progress=progress)
@@ -53,8 +54,6 @@ def restore_cmd(file: str, yes: bool, no_safety_backup: bool) -> None:
 
     On a database without users yet (a new computer) no login is needed.
     """
-    from billbook.services.data import backup as svc
-    from billbook.services.people.users import has_users
     db = STATE.db()
     fresh = not has_users(db)
     actor = None if fresh else STATE.actor()
@@ -82,35 +81,11 @@ def transfer_cmd(from_url: str | None, to_url: str) -> None:
 
     Run as an admin of the source shop (--user / BILLBOOK_USER).
     """
-    from billbook.services.data.transfer import transfer_shop
     if from_url:
         STATE.db_url = from_url
     db, actor = STATE.db(), STATE.actor()
     with _progress("Copying") as progress:
         report = transfer_shop(db, actor, to_url, progress=progress)
     rows = [{"table": name, "rows": s.rows} for name, s in report.tables.items() if s.rows]
-    emit(report.to_json(), table(rows, ["table", "rows"], title=f"{report.source} → {report.target}")
+    emit(report.to_json(), lambda: table(rows, ["table", "rows"], title=f"{report.source} → {report.target}")
          + f"\nCopied and verified {report.total_rows} rows (row counts and money totals match).")
-
-
-@audit_group.command("search")
-@click.option("--user", "who", default=None, help="User name")
-@click.option("--action", default=None, help="Action, or a prefix ending in * (login.*)")
-@click.option("--entity", default=None, help="Entity type, e.g. invoice, product, user")
-@click.option("--id", "entity_id", default=None, help="Entity id")
-@click.option("--from", "date_from", default=None, help="From date (YYYY-MM-DD), inclusive")
-@click.option("--to", "date_to", default=None, help="To date (YYYY-MM-DD), inclusive")
-@click.option("--text", default=None, help="Text anywhere in the entry")
-@click.option("--page", default=1, type=int, show_default=True)
-@click.option("--page-size", default=50, type=int, show_default=True)
-def audit_search(who, action, entity, entity_id, date_from, date_to, text, page, page_size) -> None:
-    """Search the audit log (admin): who did what and when, newest first."""
-    from billbook.services.insight.audit import search_audit
-    result = search_audit(STATE.db(), STATE.actor(), user=who, action=action, entity=entity, entity_id=entity_id,
-                          date_from=date_from, date_to=date_to, text=text, page=page, page_size=page_size)
-    rows = [{"at": r.at.isoformat(sep=" "), "user": r.username, "terminal": r.terminal, "action": r.action,
-             "entity": f"{r.entity} {r.entity_id}".strip(),
-             "details": r.details if isinstance(r.details, str) else
-             ", ".join(f"{k}={v}" for k, v in r.details.items())[:80]} for r in result.rows]
-    emit(result.to_json(), table(rows, ["at", "user", "terminal", "action", "entity", "details"],
-                                 title=f"Audit log — page {result.page} of {result.pages} ({result.total} entries)"))

@@ -6,15 +6,16 @@ import uuid
 
 import click
 
-from billbook.cli.app import STATE, app, emit, table
+from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
-from billbook.domain.money import format_money, money_str, qty_str
+from billbook.domain.money import format_money, money_str, price_str, qty_str
 from billbook.services.selling import dues as dues_service
 from billbook.services.selling import held as held_service
 from billbook.services.selling import returns as returns_service
 from billbook.services.selling import checkout as sales_service
 from billbook.errors import ValidationError
+from billbook.services.base import MAX_PAGE
 from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleRequest
 
 
@@ -49,12 +50,17 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
     head = [f"{inv.shop.get('name', '')}  —  {title}", f"{inv.number}   {inv.issued_at:%d-%m-%Y %H:%M}   "
             f"cashier {inv.cashier}" + (f" @ {inv.terminal}" if inv.terminal else "")]
     if inv.customer:
-        head.append(f"Customer: {inv.customer.name} ({inv.customer.phone})"
+        head.append(f"Customer: {inv.customer.name}" + (f" ({inv.customer.phone})" if inv.customer.phone else "")
                     + (f"  GSTIN {inv.customer.gstin}" if inv.customer.gstin else ""))
-    if inv.inter_state:
-        head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)} (IGST)")
+        if inv.customer.address:
+            head.append(f"  {inv.customer.address}"
+                        + (f", {state_name(inv.customer.state_code)}" if inv.customer.state_code else ""))
+    head.append(f"Place of supply: {inv.place_of_supply} {state_name(inv.place_of_supply)}"
+                + (" (IGST)" if inv.inter_state else ""))
+    if inv.delivery_address:
+        head.append(f"Deliver to: {inv.delivery_address}")
     rows = [{"#": ln.line_no, "item": f"{ln.name} ({ln.sku})", "qty": qty_str(ln.qty),
-             "price": money_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
+             "price": price_str(ln.unit_price), "disc": money_str(ln.discount), "taxable": money_str(ln.taxable),
              "gst%": sales_service.rate_str(ln.gst_rate), "tax": money_str(ln.cgst + ln.sgst + ln.igst),
              "total": money_str(ln.total)} for ln in inv.lines]
     body = table(rows, ["#", "item", "qty", "price", "disc", "taxable", "gst%", "tax", "total"])
@@ -85,17 +91,29 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
               "scale's code carrying the weight or price); each scan adds one")
 @click.option("--pay", "pays", multiple=True, help="MODE[=AMOUNT[:REF]]; modes cash upi card netbanking credits "
               "account; without an amount: the rest of the bill (default: cash for everything)")
-@click.option("--customer-phone", default=None)
-@click.option("--customer-name", default=None)
-@click.option("--customer-state", default=None, help="Two-digit GST state code (place of supply)")
-@click.option("--customer-gstin", default=None)
+@click.option("--customer-phone", default=None, help="The customer (found or filed by phone)")
+@click.option("--customer-name", default=None, help="The recipient's name (files a new customer)")
+@click.option("--customer-address", default=None, help="The recipient's address (stored on the customer)")
+@click.option("--customer-state", default=None,
+              help="The customer's two-digit GST state code (stored on the customer; the default place of supply)")
+@click.option("--customer-gstin", default=None,
+              help="GSTIN or UIN; stored on the customer, with its state (needs --customer-phone)")
+@click.option("--place-of-supply", default=None,
+              help="Two-digit state code where the supply is made, e.g. the shop's own for goods taken at the "
+                   "counter; default: the customer's state (the GSTIN's for a registered buyer), else the shop's. "
+                   "IGST exactly when it is not the shop's state")
+@click.option("--delivery-address", default=None, help="Where the goods go, when not the recipient's address")
 @click.option("--discount", default=None, help="Bill discount: AMOUNT or PCT%")
 @click.option("--sale-id", default=None, help="Client-made id; the same id again returns the same invoice")
 @click.option("--print", "print_it", is_flag=True, help="Print on this terminal's printers (as the shop prints "
               "after a sale: receipt, A4 or both)")
-def sale_cmd(items, pays, customer_phone, customer_name, customer_state, customer_gstin, discount, sale_id,
-             scans=(), print_it=False) -> None:
-    """Ring up a sale in one transaction and print the invoice."""
+def sale_cmd(items, pays, customer_phone, customer_name, customer_address, customer_state, customer_gstin,
+             place_of_supply, delivery_address, discount, sale_id, scans=(), print_it=False) -> None:
+    """Ring up a sale in one transaction and print the invoice.
+
+    A tax invoice of ₹50,000 or more (taxable value) to an unregistered buyer needs the
+    recipient's name, address and state (Rule 46(e)): --customer-name, --customer-address,
+    --customer-state (with or without a phone)."""
     lines = [parse_item(i) for i in items]
     if scans:
         from billbook.services.selling import scanning
@@ -106,13 +124,14 @@ def sale_cmd(items, pays, customer_phone, customer_name, customer_state, custome
         sale_id=sale_id or uuid.uuid4().hex, items=lines,
         payments=[parse_pay(p) for p in pays] or [PaymentRequest("cash")], customer_phone=customer_phone,
         customer_name=customer_name, customer_state_code=customer_state, customer_gstin=customer_gstin,
-        bill_discount=discount)
+        bill_discount=discount, customer_address=customer_address, place_of_supply=place_of_supply,
+        delivery_address=delivery_address)
     inv = sales_service.checkout(STATE.db(), STATE.actor(), req)
     if not print_it:
-        emit(inv.to_json(), render_invoice(inv))
+        emit(inv.to_json(), lambda: render_invoice(inv))
         return
     jobs = _print_after_sale(inv.number)
-    emit({**inv.to_json(), "print_jobs": [j.to_json() for j in jobs]}, render_invoice(inv))
+    emit({**inv.to_json(), "print_jobs": [j.to_json() for j in jobs]}, lambda: render_invoice(inv))
 
 
 def _print_after_sale(number: str) -> list:
@@ -143,7 +162,7 @@ def _print_after_sale(number: str) -> list:
 def invoice_show(number) -> None:
     """Show one issued invoice."""
     inv = sales_service.get_invoice(STATE.db(), STATE.actor(), number)
-    emit(inv.to_json(), render_invoice(inv))
+    emit(inv.to_json(), lambda: render_invoice(inv))
 
 
 @invoice_group.command("list")
@@ -151,15 +170,16 @@ def invoice_show(number) -> None:
 @click.option("--to", "date_to", default=None, help="Last business date (YYYY-MM-DD)")
 @click.option("--customer-phone", default=None)
 @click.option("--search", default=None, help="Text in the number or the customer's name/phone")
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--offset", default=0, type=click.IntRange(0))
+@page_options(200, MAX_PAGE)
 def invoice_list(date_from, date_to, customer_phone, search, limit, offset) -> None:
     """List invoices, newest first."""
-    rows = [i.to_json() for i in sales_service.list_invoices(
-        STATE.db(), STATE.actor(), date_from=date_from, date_to=date_to, customer_phone=customer_phone,
-        search=search, limit=limit, offset=offset)]
-    emit(rows, table(rows, ["number", "date", "customer_name", "customer_phone", "grand_total", "due", "status",
-                            "cashier", "terminal"]) if rows else "No invoices.")
+    db, actor = STATE.db(), STATE.actor()
+    filters = {"date_from": date_from, "date_to": date_to, "customer_phone": customer_phone, "search": search}
+    rows = [i.to_json() for i in sales_service.list_invoices(db, actor, **filters, limit=limit, offset=offset)]
+    total = sales_service.count_invoices(db, actor, **filters)
+    emit_list(rows, total=total, offset=offset, human=lambda: table(
+        rows, ["number", "date", "customer_name", "customer_phone", "grand_total", "due", "status", "cashier",
+               "terminal"]) + f"\n{len(rows)} of {total}" if rows else "No invoices.")
 
 
 @app.command("return")
@@ -175,7 +195,7 @@ def return_cmd(number, items, refund, reason, request_id) -> None:
     cn = returns_service.create_return(STATE.db(), STATE.actor(), number, [(i.product, i.qty) for i in parsed],
                                        refund_mode=refund, request_id=request_id, reason=reason)
     rows = [ln.to_json() for ln in cn.lines]
-    human = "\n".join([
+    human = lambda: "\n".join([  # noqa: E731
         f"Credit note {cn.number} against {cn.invoice_number}",
         table(rows, ["sku", "name", "qty", "taxable", "gst_rate", "cgst", "sgst", "igst", "total"]),
         f"Total {format_money(cn.total)} (round off {money_str(cn.round_off)}); refunded "
@@ -207,11 +227,14 @@ def dues_show(phone) -> None:
     """A customer's dues: balance, open invoices, ledger."""
     st = dues_service.dues_statement(STATE.db(), STATE.actor(), phone)
     data = st.to_json()
-    human = f"{st.name} ({st.phone}) owes {format_money(st.balance)}"
-    if data["open_invoices"]:
-        human += "\n" + table(data["open_invoices"], ["number", "date", "due", "settled", "outstanding"])
-    if data["entries"]:
-        human += "\n" + table(data["entries"], ["date", "reason", "reference", "delta", "balance_after"])
+
+    def human() -> str:
+        text = f"{st.name} ({st.phone}) owes {format_money(st.balance)}"
+        if data["open_invoices"]:
+            text += "\n" + table(data["open_invoices"], ["number", "date", "due", "settled", "outstanding"])
+        if data["entries"]:
+            text += "\n" + table(data["entries"], ["date", "reason", "reference", "delta", "balance_after"])
+        return text
     emit(data, human)
 
 
@@ -229,13 +252,15 @@ def held_park(label, items, customer_phone, customer_name, discount) -> None:
 
 
 @held_group.command("list")
-def held_list() -> None:
+@page_options(100, MAX_PAGE)
+def held_list(limit, offset) -> None:
     """Held carts from every terminal."""
-    rows = [h.to_json() for h in held_service.list_held(STATE.db(), STATE.actor())]
+    rows, total = page_of([h.to_json() for h in held_service.list_held(STATE.db(), STATE.actor())], limit, offset)
     for r in rows:
         r["lines"] = len(r["items"])
-    emit(rows, table(rows, ["id", "label", "lines", "customer_phone", "user", "terminal", "created_at"])
-         if rows else "No held carts.")
+    emit_list(rows, total=total, offset=offset, human=lambda: table(
+        rows, ["id", "label", "lines", "customer_phone", "user", "terminal", "created_at"]) if rows
+        else "No held carts.")
 
 
 @held_group.command("resume")

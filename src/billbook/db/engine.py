@@ -150,7 +150,7 @@ def _raising_dbapi_errors(name: str, owner):
         except Exception as exc:
             if type(exc).__name__ != "MySQLInterfaceError" or getattr(exc, "errno", None) is None:
                 raise
-            from mysql.connector.errors import get_mysql_exception
+            from mysql.connector.errors import get_mysql_exception  # the MySQL driver, only on MySQL
             raise get_mysql_exception(exc.errno, msg=getattr(exc, "msg", str(exc)),
                                       sqlstate=getattr(exc, "sqlstate", None)) from exc
     method.__name__ = name

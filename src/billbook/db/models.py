@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x models: the whole billbook data model.
 
-Conventions: money columns are NUMERIC(12,2) (``Money``), quantities NUMERIC(12,3) (``Qty``);
+Conventions: money columns are NUMERIC(12,2) (``Money``), unit prices NUMERIC(13,3) (``UnitPrice``),
+quantities NUMERIC(12,3) (``Qty``);
 times are naive local datetimes (the shop's wall clock); issued documents (invoices,
 credit notes) store every computed figure and a snapshot of what they name, so later
 changes to products, prices, customers or the shop never alter them.
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from billbook.db.types import Blob, LongText, Money, Qty, Rate
+from billbook.db.types import Blob, LongText, Money, Qty, Rate, UnitPrice
 
 
 class Base(DeclarativeBase):
@@ -87,6 +88,9 @@ class Shop(Base):
     email: Mapped[str] = mapped_column(String(120), default="")
     gstin: Mapped[str] = mapped_column(String(15), default="")
     state_code: Mapped[str] = mapped_column(String(2), default="27")
+    #: the e-invoice's Pin and Loc of the seller (migration 0011)
+    pincode: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    locality: Mapped[str] = mapped_column(String(50), default="", server_default="")
     gst_scheme: Mapped[str] = mapped_column(String(16), default="regular")
     upi_vpa: Mapped[str] = mapped_column(String(100), default="")
     logo: Mapped[bytes | None] = mapped_column(Blob, nullable=True)
@@ -133,7 +137,8 @@ class Product(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), nullable=True, index=True)
     hsn: Mapped[str] = mapped_column(String(8), default="")
     unit: Mapped[str] = mapped_column(String(12), default="pcs")
-    price: Mapped[Decimal] = mapped_column(Money)
+    #: up to 3 decimals (per-kg wholesale rates); amounts stay to the paisa
+    price: Mapped[Decimal] = mapped_column(UnitPrice)
     cost_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     gst_rate: Mapped[Decimal] = mapped_column(Rate)
     tax_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -213,6 +218,9 @@ class Customer(Base):
     gstin: Mapped[str] = mapped_column(String(15), default="")
     state_code: Mapped[str] = mapped_column(String(2), default="")
     address: Mapped[str] = mapped_column(String(400), default="")
+    #: the e-invoice's Pin and Loc of the buyer (migration 0011)
+    pincode: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    locality: Mapped[str] = mapped_column(String(50), default="", server_default="")
     credits: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     dues: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     visits: Mapped[int] = mapped_column(Integer, default=0)
@@ -316,8 +324,15 @@ class Invoice(Base):
     customer_gstin: Mapped[str] = mapped_column(String(15), default="")
     customer_address: Mapped[str] = mapped_column(String(400), default="")
     customer_state_code: Mapped[str] = mapped_column(String(2), default="")
+    customer_pincode: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    customer_locality: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    #: two-digit state code: the customer's state by default (the GSTIN's for a registered
+    #: buyer), else the shop's; the cashier may set it (goods taken at the counter / shipped)
     place_of_supply: Mapped[str] = mapped_column(String(2))
+    #: place of supply differs from the shop's state: IGST instead of CGST + SGST
     inter_state: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: where the goods go when not to the recipient's address (Rule 46(k)); NULL: not given
+    delivery_address: Mapped[str | None] = mapped_column(String(400), nullable=True)
     #: JSON snapshot of the shop profile at issue time (name, address, GSTIN, state...)
     shop_snapshot: Mapped[str] = mapped_column(LongText)
     gross_total: Mapped[Decimal] = mapped_column(Money)       # before discounts
@@ -361,7 +376,7 @@ class InvoiceLine(Base):
     unit: Mapped[str] = mapped_column(String(12), default="pcs")
     category_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     qty: Mapped[Decimal] = mapped_column(Qty)
-    unit_price: Mapped[Decimal] = mapped_column(Money)
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice)
     tax_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
     gross: Mapped[Decimal] = mapped_column(Money)            # qty * unit_price
     discount: Mapped[Decimal] = mapped_column(Money)         # line + share of bill discount
@@ -424,6 +439,8 @@ class CreditNote(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     #: cash | original | credits | dues
     refund_mode: Mapped[str] = mapped_column(String(12))
+    #: always its invoice's place of supply (migration 0011 backfilled older notes)
+    place_of_supply: Mapped[str] = mapped_column(String(2))
     taxable_total: Mapped[Decimal] = mapped_column(Money)
     cgst: Mapped[Decimal] = mapped_column(Money)
     sgst: Mapped[Decimal] = mapped_column(Money)

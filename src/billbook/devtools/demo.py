@@ -468,7 +468,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                  "user_id", "balance_after", "note")
     CN_COLS = ("id", "number", "fy", "seq", "request_id", "invoice_id", "issued_at", "business_date", "user_id",
                "user_name", "terminal", "reason", "refund_mode", "taxable_total", "cgst", "sgst", "igst",
-               "round_off", "total")
+               "round_off", "total", "place_of_supply")
     CNL_COLS = ("id", "credit_note_id", "invoice_line_id", "product_id", "sku", "name", "qty", "taxable",
                 "gst_rate", "cgst", "sgst", "igst", "total")
     PO_COLS = ("id", "number", "supplier_id", "status", "created_at", "created_by", "ordered_at", "closed_at",
@@ -617,14 +617,14 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             cust.spent += grand
         if rng.random() < 0.012:
             later = di + rng.randrange(1, 12)
-            pending_returns[later].append((inv_id, fy, totals, line_ids, cust, by_id, st))
+            pending_returns[later].append((inv_id, fy, totals, line_ids, cust, by_id, st, place))
 
     status_updates: dict[int, str] = {}
     levels_written: list[bool] = []
 
     def give_back(w: BulkWriter, day: dt.date, di: int, ret) -> None:
         """A return exactly as services/selling/returns.create_return writes it (one per invoice here)."""
-        inv_id, _fy, totals, line_ids, cust, by_id, st = ret
+        inv_id, _fy, totals, line_ids, cust, by_id, st, place = ret
         at = dt.datetime.combine(day, dt.time(rng.randrange(10, 20), rng.randrange(60), rng.randrange(60)))
         cn_id = take("credit_notes")
         fy = financial_year(day)
@@ -653,7 +653,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             cn_id, num, fy, seq, f"demo-cn-{cn_id}", inv_id, at, day, uid, uname, term,
             rng.choice(("damaged", "wrong item", "not needed", "expired")), mode,
             sum((r[3] for r in rows), ZERO), sum((r[4] for r in rows), ZERO), sum((r[5] for r in rows), ZERO),
-            sum((r[6] for r in rows), ZERO), round_off, total))
+            sum((r[6] for r in rows), ZERO), round_off, total, place))
         back: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for i, lt, q, t, c, s_, g, lt_total in rows:
             w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.item.product_id,

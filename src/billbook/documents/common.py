@@ -37,6 +37,9 @@ def time_text(value: dt.datetime) -> str:
 def shop_lines(shop: ShopHeader) -> list[str]:
     """Address and contact lines under the shop name."""
     lines = [ln.strip() for ln in (shop.address or "").splitlines() if ln.strip()]
+    place = " ".join(p for p in (shop.locality, shop.pincode) if p and p not in (shop.address or ""))
+    if place:                                   # city and PIN code, unless the address has them
+        lines.append(place)
     lines.append(join_nonempty([f"Phone: {shop.phone}" if shop.phone else "",
                                 f"Email: {shop.email}" if shop.email else ""]))
     gst = f"GSTIN: {shop.gstin}" if shop.gstin else (

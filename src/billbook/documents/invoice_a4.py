@@ -10,6 +10,8 @@ Supply" without GST columns, with their declaration.
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 from billbook.documents.common import (
     RULE46_UNREGISTERED_LIMIT, caption, date_text, declaration, kv_left, m, mode_label, party_block,
     shop_lines, signed, time_text,
@@ -21,7 +23,7 @@ from billbook.documents.layout import (
 )
 from billbook.documents.model import InvoiceDoc, RenderResult
 from billbook.documents.qr import upi_payload
-from billbook.domain.money import amount_in_words
+from billbook.domain.money import PAISA, amount_in_words
 
 DASH = "–"
 
@@ -42,6 +44,14 @@ def upi_for(doc: InvoiceDoc) -> str | None:
     return None
 
 
+def unit_price_text(value, locale: str = "en_IN") -> str:
+    """A unit price as printed: two decimals, or three when it has a third (₹41.255 a kg)."""
+    if value == value.quantize(PAISA):
+        return num(value, locale)
+    whole = num(value.quantize(PAISA, ROUND_DOWN), locale).partition(".")[0]
+    return f"{whole}.{format(value.quantize(Decimal('0.001')), 'f').rpartition('.')[2]}"
+
+
 def line_table(doc: InvoiceDoc) -> LineTable:
     loc = doc.shop.locale
     n = lambda v: num(v, loc)  # noqa: E731
@@ -56,7 +66,8 @@ def line_table(doc: InvoiceDoc) -> LineTable:
     rows = []
     for ln in doc.lines:
         row = [str(ln.no), ln.name, ln.hsn or DASH, qty(ln.qty, ln.unit),
-               n(ln.unit_price) + ("*" if ln.tax_inclusive and not bos else ""), n(ln.gross), d(ln.discount)]
+               unit_price_text(ln.unit_price, loc) + ("*" if ln.tax_inclusive and not bos else ""), n(ln.gross),
+               d(ln.discount)]
         if not bos:
             row += [n(ln.taxable), rate(ln.gst_rate)]
             row += [n(ln.igst)] if doc.inter_state else [n(ln.cgst), n(ln.sgst)]
@@ -152,6 +163,9 @@ def build_spec(doc: InvoiceDoc, warnings: list[str]) -> PageSpec:
         warnings.append(f"invoice {doc.number}: Rule 46 asks for the recipient's name and address "
                         f"when the taxable value is ₹50,000 or more")
     billed = party_block(cust, state_fallback=doc.place_of_supply_label if cust else "")
+    if doc.delivery_to_print:                       # Rule 46(k): the delivery address when it differs
+        billed = Stack([billed, TextBlock([caption("Deliver to")] + [
+            Line(ln.strip(), REGULAR, 8) for ln in doc.delivery_to_print.splitlines() if ln.strip()])], gap=4)
     supply_rows = [("Place of supply", doc.place_of_supply_label or doc.place_of_supply)]
     if not doc.is_bill_of_supply:
         supply_rows.append(("Supply", "Inter-state (IGST)" if doc.inter_state else "Intra-state (CGST + SGST)"))

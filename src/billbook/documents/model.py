@@ -36,6 +36,8 @@ class ShopHeader:
     logo: bytes | None = None
     currency: str = "INR"
     locale: str = "en_IN"
+    pincode: str = ""
+    locality: str = ""
 
     @property
     def state(self) -> str:
@@ -149,6 +151,15 @@ class InvoiceDoc:
     terminal: str = ""
     status: str = "issued"
     duplicate: bool = False
+    #: where the goods go (Rule 46(k)); printed only when it is not the recipient's address
+    delivery_address: str | None = None
+
+    @property
+    def delivery_to_print(self) -> str:
+        """The delivery address when it differs from the recipient's, else ''."""
+        delivery = (self.delivery_address or "").strip()
+        billed = (self.customer.address if self.customer is not None else "").strip()
+        return delivery if delivery and delivery.casefold() != billed.casefold() else ""
 
     @property
     def is_bill_of_supply(self) -> bool:

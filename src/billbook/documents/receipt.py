@@ -17,7 +17,7 @@ from billbook.documents.common import (
     date_text, declaration, m, mode_label, shop_lines, signed, time_text,
 )
 from billbook.documents.fonts import BOLD, REGULAR, register_fonts
-from billbook.documents.invoice_a4 import invoice_badge, upi_for
+from billbook.documents.invoice_a4 import invoice_badge, unit_price_text, upi_for
 from billbook.documents.layout import (
     BLACK, Block, KeyValues, Line, MiniTable, QrBlock, Spacer, TextBlock, draw_logo, draw_text, load_logo,
     num, qty, rate, wrap,
@@ -139,6 +139,9 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
             lines.append(Line(f"State: {cu.state}", REGULAR, 7.5))
         blocks.append(Dashes())
         blocks.append(TextBlock(lines, leading=1.22))
+    if doc.delivery_to_print:                       # Rule 46(k): the delivery address when it differs
+        blocks.append(TextBlock([Line("Deliver to:", BOLD, 8)] + [
+            Line(a.strip(), REGULAR, 7.5) for a in doc.delivery_to_print.splitlines() if a.strip()], leading=1.22))
     blocks.append(Dashes())
     blocks.append(_kv([("Item", "Amount ₹")], size=8, bold_last=True))
     for ln in doc.lines:
@@ -150,7 +153,7 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
             first.append(f"taxable {num(ln.taxable, loc)}")
             detail.append(f"GST {rate(ln.gst_rate)}: IGST {num(ln.igst, loc)}" if doc.inter_state else
                           f"GST {rate(ln.gst_rate)}: CGST {num(ln.cgst, loc)} + SGST {num(ln.sgst, loc)}")
-        blocks.append(ItemBlock(f"{ln.no}. {ln.name}", f"{qty(ln.qty, ln.unit)} × {num(ln.unit_price, loc)}"
+        blocks.append(ItemBlock(f"{ln.no}. {ln.name}", f"{qty(ln.qty, ln.unit)} × {unit_price_text(ln.unit_price, loc)}"
                                 + ("*" if ln.tax_inclusive and not bos else ""),
                                 num(ln.total, loc), ["  ".join(d for d in first if d)] + detail))
     blocks.append(Dashes())

@@ -9,19 +9,23 @@ How a bill is computed, line by line (all amounts Decimal, rounded half-up to th
    lines in proportion to their value after line discounts, to the paisa; leftover paise
    go to the lines with the largest remainders (ties: the earlier line), so the shares
    always add up to the bill discount exactly and no line goes below zero.
-4. ``net = gross − discounts``. Tax-exclusive price: ``taxable = net``. Tax-inclusive
-   price: ``taxable = round(net / (1 + rate))`` and the customer pays ``net``.
-5. Tax per line from the taxable value: same state → ``CGST = SGST = round(taxable ×
-   rate/2)``; other state → ``IGST = round(taxable × rate)``. A composition or unregistered
-   shop charges no tax at all (its document is a bill of supply).
-6. ``line total = taxable + CGST + SGST + IGST``. What the customer owes before round-off
-   is the sum of line totals, except that an inclusive line owes exactly its ``net``.
+4. ``net = gross − discounts``. Tax-exclusive price: ``taxable = net``, and the tax per line
+   is computed on it: same state → ``CGST = SGST = round(taxable × rate/2 ÷ 100)``; other
+   state → ``IGST = round(taxable × rate ÷ 100)``.
+5. Tax-inclusive price (the MRP printed on a pack: selling above it is not allowed): the line
+   amount is exactly ``net``, and the tax is carved out of it: same state → ``CGST = SGST =
+   round(net × rate/2 ÷ (100 + rate))``; other state → ``IGST = round(net × rate ÷ (100 +
+   rate))``; ``taxable = net − taxes``. (₹40 at 28 %: CGST = SGST = 4.38, taxable 31.24,
+   total exactly 40.00; 3 × ₹90 at 18 %: 270.00.)
+   A composition or unregistered shop charges no tax at all (its document is a bill of supply).
+6. ``line total = taxable + CGST + SGST + IGST`` (for an inclusive line: exactly ``net``);
+   what the customer owes before round-off is the sum of line totals.
 7. Round-off: with the shop's ``round_off`` on, the grand total is that amount rounded
-   half-up to the rupee; ``round_off = grand_total − Σ line totals`` (so it also carries
-   the paisa left over by inclusive prices).
+   half-up to the rupee; ``round_off = grand_total − Σ line totals``.
 
 Invariants (property-tested): Σ lines = totals; CGST = SGST; taxable + tax + round-off =
-grand total; an inclusive price is what the customer pays; no line is ever negative.
+grand total; an inclusive line's total is exactly qty × price − discount; no line is ever
+negative.
 """
 
 from __future__ import annotations
@@ -187,6 +191,16 @@ def _line_tax(taxable: Decimal, rate: Decimal, inter_state: bool) -> tuple[Decim
     return half, half, ZERO
 
 
+def inclusive_tax(amount: Decimal, rate: Decimal, inter_state: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(CGST, SGST, IGST) carved out of a tax-inclusive ``amount``: CGST = SGST =
+    round(amount × rate/2 ÷ (100 + rate)), or IGST = round(amount × rate ÷ (100 + rate));
+    the taxable value is what is left (``amount`` less them)."""
+    if inter_state:
+        return ZERO, ZERO, round_money(amount * rate / (HUNDRED + rate))
+    half = round_money(amount * rate / (2 * (HUNDRED + rate)))
+    return half, half, ZERO
+
+
 def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charges_gst: bool = True,
                  bill_discount: Discount | None = None, round_off: bool = True) -> CartTotals:
     """Every figure of a bill from its items (see the module docstring for the rules)."""
@@ -218,12 +232,14 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
         net = gross - disc - share
         rate = item.gst_rate if charges_gst else ZERO
         if item.tax_inclusive and rate:
-            taxable = round_money(net / (1 + rate / HUNDRED))
+            # the line amount is exactly net (the printed price); the tax is carved out of it
+            cgst, sgst, igst = inclusive_tax(net, rate, inter_state)
+            taxable = net - cgst - sgst - igst
         else:
             taxable = net
-        cgst, sgst, igst = _line_tax(taxable, rate, inter_state)
+            cgst, sgst, igst = _line_tax(taxable, rate, inter_state)
         total = taxable + cgst + sgst + igst
-        payable = net if item.tax_inclusive else total
+        payable = total
         lines.append(LineTotals(item, gross, disc, share, taxable, rate, cgst, sgst, igst, total, payable))
         gross_t += gross
         disc_t += disc + share

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
-from num2words import num2words
 
 ZERO = Decimal("0.00")
 PAISA = Decimal("0.01")
@@ -104,6 +103,33 @@ def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negat
     return exact
 
 
+PRICE_QUANTUM = Decimal("0.001")
+
+
+def parse_price(text: str | int | Decimal, *, field: str = "price") -> Decimal:
+    """Parse a unit price: like an amount, but with up to 3 decimals (per-kg wholesale rates,
+    as the e-invoice schema allows); amounts computed from it are still rounded to the paisa.
+    Returned with two decimals when the third is 0 ("350.00"), else three ("12.345")."""
+    try:
+        value = D(text)
+    except (MoneyError, TypeError) as exc:
+        raise MoneyError(f"{field}: {text!r} is not an amount") from exc
+    if abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"{field}: {text} is too large")
+    exact = value.quantize(PRICE_QUANTUM, ROUND_HALF_UP)
+    if value != exact:
+        raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
+    if value < 0:
+        raise MoneyError(f"{field}: must not be negative (got {text})")
+    return exact if exact != exact.quantize(PAISA) else exact.quantize(PAISA)
+
+
+def price_str(value: Decimal) -> str:
+    """Exact text of a unit price: '350.00', or '12.345' when it has a third decimal."""
+    three = value.quantize(PRICE_QUANTUM, ROUND_HALF_UP)
+    return str(three) if three != three.quantize(PAISA) else str(three.quantize(PAISA))
+
+
 def money_str(value: Decimal) -> str:
     """Exact text for machines (JSON, CSV): '1180.00'."""
     return str(round_money(value))
@@ -142,6 +168,7 @@ def _title_words(text: str) -> str:
 
 def amount_in_words(value: Decimal, currency: str = "INR", lang: str = "en_IN") -> str:
     """'Rupees One Lakh Twenty-Three Thousand Four Hundred and Fifty-Six and Fifty Paise Only'."""
+    from num2words import num2words  # only documents need words: keeps it off every start's path
     value = round_money(value)
     if value < 0:
         return "Minus " + amount_in_words(-value, currency, lang)

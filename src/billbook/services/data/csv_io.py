@@ -40,7 +40,7 @@ from billbook import clock, files
 from billbook.db.models import Category, Customer, Product, StockMovement, User
 from billbook.db.uow import Database
 from billbook.domain import search as rules
-from billbook.domain.money import money_str, qty_str
+from billbook.domain.money import money_str, price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
 from billbook.services.goods.catalog import (
@@ -371,7 +371,7 @@ def export_products(db: Database, actor: Actor, dest, *, bom: bool = False, incl
         return s.execute(stmt).all()
     rows = db.run(work, readonly=True)
     return _write(dest, PRODUCT_COLUMNS, (
-        (sku, name, money_str(price), _rate_text(rate), hsn, code or "", unit, qty_str(stock), qty_str(level),
+        (sku, name, price_str(price), _rate_text(rate), hsn, code or "", unit, qty_str(stock), qty_str(level),
          "yes" if incl else "no", cat or "", money_str(cost))
         for sku, name, price, rate, hsn, code, unit, stock, level, incl, cat, cost in rows), bom, force=force)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import make_url
@@ -73,7 +74,6 @@ def _open(url: str, field: str) -> Database:
 def _same(a: Database, b: Database) -> bool:
     ua, ub = a.engine.url, b.engine.url
     if a.is_sqlite and b.is_sqlite:
-        from pathlib import Path
         return Path(ua.database).resolve() == Path(ub.database).resolve()
     return (a.is_mysql and b.is_mysql and (ua.host, ua.port or 3306, ua.database)
             == (ub.host, ub.port or 3306, ub.database))

@@ -55,8 +55,8 @@ from billbook.db.uow import Database
 from billbook.domain import search as rules
 from billbook.domain import units
 from billbook.domain.barcode import barcode_problem
-from billbook.domain.gst import UNIT_UQC
-from billbook.domain.money import D, MoneyError, parse_amount, parse_qty
+from billbook.domain.gst import UNIT_UQC, hsn_problem
+from billbook.domain.money import D, MoneyError, parse_amount, parse_price, parse_qty, price_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
@@ -71,7 +71,6 @@ DRIVER_LIMIT = 5000
 COUNT_LIMIT = 1000
 
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-_HSN_RE = re.compile(r"^[0-9]{4,8}$")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class ProductInfo:
     def to_json(self) -> dict:
         from billbook.domain.money import money_str, qty_str
         return {"sku": self.sku, "barcode": self.barcode, "name": self.name, "category": self.category,
-                "hsn": self.hsn, "unit": self.unit, "price": money_str(self.price),
+                "hsn": self.hsn, "unit": self.unit, "price": price_str(self.price),
                 "cost_price": money_str(self.cost_price), "gst_rate": format(self.gst_rate.normalize(), "f"),
                 "tax_inclusive": self.tax_inclusive, "reorder_level": qty_str(self.reorder_level),
                 "stock": qty_str(self.stock_qty), "active": self.active}
@@ -148,7 +147,10 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
     name = (name or "").strip()
     if not name or len(name) > 160 or any(ord(c) < 32 for c in name):
         raise ValidationError("name", "a product needs a name of up to 160 characters")
-    the_price = _money(price, "price")
+    try:
+        the_price = parse_price(price, field="price")      # up to 3 decimals (per-kg rates)
+    except MoneyError as exc:
+        raise ValidationError("price", str(exc).split(": ", 1)[-1]) from None
     try:
         rate = D(gst_rate)
     except (MoneyError, TypeError):
@@ -157,8 +159,9 @@ def validate_product_fields(*, sku, name, price, gst_rate, allowed_rates: tuple[
         raise ValidationError("gst_rate", f"{gst_rate}% is not one of the shop's rates "
                               f"({', '.join(format(r, 'f') for r in allowed_rates)})")
     hsn = (hsn or "").strip()
-    if hsn and not _HSN_RE.match(hsn):
-        raise ValidationError("hsn", "an HSN/SAC code is 4 to 8 digits")
+    problem = hsn_problem(hsn)
+    if problem:
+        raise ValidationError("hsn", problem)
     code = (barcode or "").strip() or None
     if code:
         problem = barcode_problem(code)
@@ -357,7 +360,8 @@ def _page_of(session: Session, ids: list[int]) -> list[ProductInfo]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _scan(session: Session, words: list[str], limit: int, offset: int, include_inactive: bool) -> Page[ProductInfo]:
+def _scan(session: Session, words: list[str], limit: int, offset: int, include_inactive: bool,
+          exact_total: bool = False) -> Page[ProductInfo]:
     """Walk the (active, search_name) index in name order, filtering with LIKE (index-only):
     fast when matches are dense, which is the only time it is used."""
     stmt = select(Product.id)
@@ -368,20 +372,27 @@ def _scan(session: Session, words: list[str], limit: int, offset: int, include_i
     for word in words:
         stmt = stmt.where(column.like(rules.like_pattern(word), escape="\\"))
     ids = list(session.scalars(stmt.order_by(Product.search_name, Product.id).limit(limit + 1).offset(offset)))
-    return Page(_page_of(session, ids[:limit]), offset, limit, has_more=len(ids) > limit, total=None)
+    total = None
+    if exact_total:
+        total = (offset + len(ids) if len(ids) <= limit and (ids or offset == 0)
+                 else session.scalar(select(func.count()).select_from(stmt.subquery())))
+    return Page(_page_of(session, ids[:limit]), offset, limit, has_more=len(ids) > limit, total=total)
 
 
 def search_in(session: Session, text: str | None, *, limit: int = 20, offset: int = 0,
-              include_inactive: bool = False) -> Page[ProductInfo]:
-    """:func:`search_products` inside the caller's transaction (no permission check)."""
+              include_inactive: bool = False, exact_total: bool = False) -> Page[ProductInfo]:
+    """:func:`search_products` inside the caller's transaction (no permission check).
+
+    ``exact_total``: count every match even where that is not cheap (the command line's lists
+    say their total; the counter's search box does not need it)."""
     limit, offset = check_paging(limit, offset)
     words = rules.query_words(text or "")
     if not words:
-        return _scan(session, words, limit, offset, include_inactive)
+        return _scan(session, words, limit, offset, include_inactive, exact_total)
     counts = {w: _link_count(session, w, DRIVER_LIMIT) for w in words}
     driver = min(words, key=lambda w: counts[w])
     if counts[driver] > DRIVER_LIMIT:
-        return _scan(session, words, limit, offset, include_inactive)  # every word is very common
+        return _scan(session, words, limit, offset, include_inactive, exact_total)  # every word is very common
     conditions = [ProductTerm.term_id.in_(_terms_of(driver))]
     if not include_inactive:
         conditions.append(ProductTerm.active.is_(True))
@@ -393,7 +404,7 @@ def search_in(session: Session, text: str | None, *, limit: int = 20, offset: in
                            .limit(limit + 1).offset(offset)).all()
     if len(rows) <= limit and offset == 0:
         total = len(rows)
-    elif counts[driver] <= COUNT_LIMIT:
+    elif counts[driver] <= COUNT_LIMIT or exact_total:
         total = session.scalar(select(func.count(distinct(ProductTerm.product_id))).where(*conditions))
     else:
         total = None
@@ -403,13 +414,14 @@ def search_in(session: Session, text: str | None, *, limit: int = 20, offset: in
 
 @requires(Permission.VIEW_PRODUCTS)
 def search_products(db: Database, actor: Actor, text: str | None, *, limit: int = 20, offset: int = 0,
-                    include_inactive: bool = False) -> Page[ProductInfo]:
+                    include_inactive: bool = False, exact_total: bool = False) -> Page[ProductInfo]:
     """Products whose name contains every word of ``text`` (any order, any case), by name, paged.
 
     An empty ``text`` lists the catalog. Inactive products only with ``include_inactive``.
+    ``total`` is always counted with ``exact_total``, else only when cheap.
     """
-    return db.run(lambda s: search_in(s, text, limit=limit, offset=offset, include_inactive=include_inactive),
-                  readonly=True)
+    return db.run(lambda s: search_in(s, text, limit=limit, offset=offset, include_inactive=include_inactive,
+                                      exact_total=exact_total), readonly=True)
 
 
 def lookup_in(session: Session, code: str | None) -> ProductInfo | None:
@@ -467,7 +479,7 @@ def update_product(db: Database, actor: Actor, sku: str, **changes) -> ProductIn
 
     def work(s: Session) -> ProductInfo:
         p = find_product(s, sku, lock=True)
-        current = dict(name=p.name, price=p.price, gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
+        current = dict(name=p.name, price=Decimal(price_str(p.price)), gst_rate=p.gst_rate, hsn=p.hsn, barcode=p.barcode, unit=p.unit,
                        reorder_level=p.reorder_level, tax_inclusive=p.tax_inclusive,
                        category=p.category.name if p.category else None, cost_price=p.cost_price)
         allowed = parse_rates(get_or_create_shop(s).allowed_gst_rates)

@@ -22,6 +22,7 @@ from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
 from billbook.services.base import check_paging
 from billbook.services.goods.catalog import ProductInfo, find_product, product_info
+from billbook.services.goods.purchasing import on_order
 from billbook.domain import units
 from billbook.errors import ValidationError
 from billbook.services.people.shop import get_or_create_shop
@@ -223,7 +224,6 @@ def suggested_order(stock: Decimal, level: Decimal, on_order: Decimal, unit: str
 @requires(Permission.VIEW_PRODUCTS)
 def low_stock(db: Database, actor: Actor, *, limit: int = 500) -> list[LowStock]:
     """Active products at or below their reorder level (level > 0), furthest below first."""
-    from billbook.services.goods.purchasing import on_order
     limit, _ = check_paging(limit, 0)
 
     def work(s: Session) -> list[LowStock]:

@@ -31,7 +31,7 @@ from billbook import clock
 from billbook.db.models import Category, Customer, DuesEntry, Product
 from billbook.db.uow import Database
 from billbook.domain.calendar import parse_date
-from billbook.domain.money import ZERO, round_money
+from billbook.domain.money import ZERO, format_money, round_money
 from billbook.domain.numbering import financial_year
 from billbook.domain.permissions import Permission
 from billbook.services.insight import summaries as summ
@@ -256,7 +256,6 @@ def _sales(s: Session, d1: dt.date, d2: dt.date, by: str, wm) -> tuple[SalesBuck
 
 
 def _money_label(x: Decimal) -> str:
-    from billbook.domain.money import format_money
     return format_money(x).replace(".00", "")
 
 

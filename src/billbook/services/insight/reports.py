@@ -12,7 +12,7 @@ import io
 import json
 import logging
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty
 from billbook.domain.permissions import Permission
 from billbook.services.insight.analytics import check_range
 from billbook.services.base import Actor, audit, requires
+from billbook.services.data import backup
 from billbook.services.data.csv_io import spreadsheet_writer
 from billbook.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -245,7 +246,6 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
             raise Conflict("date", f"the day {d} is already closed on terminal {term}")
         rep = compute_day(s, d, term, None, float_, counted)
         now = clock.now()
-        from dataclasses import replace
         rep = replace(rep, closed=True, closed_at=now, closed_by=actor.username)
         s.add(DayClose(business_date=d, terminal=term, user_id=actor.user_id, closed_at=now,
                        opening_float=float_, expected_cash=rep.cash_expected, counted_cash=counted,
@@ -263,9 +263,6 @@ def close_day(db: Database, actor: Actor, day=None, *, terminal: str | None = No
 
 def _day_end_backup(db: Database, actor: Actor, rep: DayReport) -> DayReport:
     """Back up after a committed close; a failure is reported on the report, never raised."""
-    from dataclasses import replace
-
-    from billbook.services.data import backup
     try:
         path = backup.auto_backup_if_due(db, actor, reason="day-end", force=True)
     except Exception as exc:  # noqa: BLE001 - the close is committed whatever happens here
@@ -280,7 +277,7 @@ def day_report_pdf(db: Database, actor: Actor, day=None, *, terminal: str | None
     """The Z report as a printable A4 PDF (a closed day prints its stored report)."""
     rep = day_report(db, actor, day, terminal=terminal, cashier=cashier, opening_float=opening_float,
                      counted_cash=counted_cash)
-    from billbook.documents.day_report import render_day_report
+    from billbook.documents.day_report import render_day_report  # reportlab: only when a PDF is asked for
     return render_day_report(rep)
 
 

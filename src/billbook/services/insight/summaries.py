@@ -28,8 +28,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, case, delete, extract, func, insert, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, Integer, case, cast, delete, extract, func, insert, or_, select, type_coerce, union_all
+from sqlalchemy.orm import Session, aliased
 
 from billbook import clock
 from billbook.db.models import (
@@ -572,7 +572,6 @@ def sum_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark) -> d
 
 def _cumulative_diff(dim: str, m_first: dt.date, m_last: dt.date):
     """Per key, the whole months m_first..m_last as running total(m_last) - running total(before m_first)."""
-    from sqlalchemy.orm import aliased
     a, b = aliased(SummaryMonthKey), aliased(SummaryMonthKey)
     z = lambda col: func.coalesce(col, 0)  # noqa: E731
     return (select(a.key.label("k"), (a.n - z(b.n)).label("n"), (a.qty - z(b.qty)).label("qty"),
@@ -594,7 +593,6 @@ def top_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark, fiel
     if not summarised:
         rows = sorted(live.items(), key=lambda kr: (-getattr(kr[1], field_name), int(kr[0])))
         return rows[:n]
-    from sqlalchemy import Integer, cast, union_all
     parts = _tiers(dim, *summarised)
     subs = []
     for model, col, lo, hi in parts:

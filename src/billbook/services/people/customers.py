@@ -6,22 +6,27 @@ Phone numbers are Indian mobiles, stored as 10 digits (+91 / 0 prefixes accepted
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.models import Customer
+from billbook.db.models import Customer, Invoice, LoyaltyEntry
 from billbook.db.uow import Database
-from billbook.domain.gst import gstin_problem, is_valid_state_code, normalise_gstin
-from billbook.domain.money import money_str
+from billbook.domain.gst import (
+    gstin_problem, gstin_state, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
+)
+from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
 from billbook.domain.search import like_pattern
 from billbook.domain.validation import normalise_phone
+from billbook.services import settings
 from billbook.services.base import Actor, Page, audit, check_paging, requires
-from billbook.errors import NotFound, ValidationError
+from billbook.errors import Conflict, NotFound, ValidationError
 
 
 @dataclass(frozen=True)
@@ -38,17 +43,20 @@ class CustomerInfo:
     visits: int
     total_spent: Decimal
     last_visit: dt.datetime | None
+    pincode: str = ""
+    locality: str = ""
 
     def to_json(self) -> dict:
         return {"phone": self.phone, "name": self.name, "email": self.email, "gstin": self.gstin,
-                "state_code": self.state_code, "address": self.address, "credits": money_str(self.credits),
+                "state_code": self.state_code, "address": self.address, "pincode": self.pincode,
+                "locality": self.locality, "credits": money_str(self.credits),
                 "dues": money_str(self.dues), "visits": self.visits, "total_spent": money_str(self.total_spent),
                 "last_visit": self.last_visit.isoformat() if self.last_visit else None}
 
 
 def customer_info(c: Customer) -> CustomerInfo:
     return CustomerInfo(c.id, c.phone, c.name, c.email, c.gstin, c.state_code, c.address, c.credits, c.dues,
-                        c.visits, c.total_spent, c.last_visit)
+                        c.visits, c.total_spent, c.last_visit, c.pincode or "", c.locality or "")
 
 
 def check_phone(phone: str) -> str:
@@ -67,6 +75,29 @@ def check_name(name: str | None, *, required: bool = True) -> str:
     return text
 
 
+def check_address(address: str | None) -> str:
+    text = (address or "").strip()
+    if len(text) > 400 or any(ord(ch) < 32 and ch != "\n" for ch in text):
+        raise ValidationError("address", "at most 400 characters")
+    return text
+
+
+def check_pincode(pincode: str | None) -> str:
+    text = (pincode or "").strip().replace(" ", "")
+    problem = pincode_problem(text)
+    if problem:
+        raise ValidationError("pincode", problem)
+    return text
+
+
+def check_locality(locality: str | None) -> str:
+    text = (locality or "").strip()
+    problem = locality_problem(text)
+    if problem:
+        raise ValidationError("locality", problem)
+    return text
+
+
 def check_b2b(gstin: str | None, state_code: str | None) -> tuple[str, str]:
     g = normalise_gstin(gstin or "")
     if g:
@@ -78,10 +109,10 @@ def check_b2b(gstin: str | None, state_code: str | None) -> tuple[str, str]:
         code = code.zfill(2)
         if not is_valid_state_code(code):
             raise ValidationError("state_code", f"{state_code!r} is not a GST state code")
-    if g and code and g[:2] != code:
+    if g and code and gstin_state(g) and gstin_state(g) != code:
         raise ValidationError("gstin", f"GSTIN {g} is not from state {code}")
     if g and not code:
-        code = g[:2]
+        code = gstin_state(g)          # '' for an OIDAR registration (99: no state)
     return g, code
 
 
@@ -93,7 +124,9 @@ def find_by_phone(session: Session, phone: str, *, lock: bool = False) -> Custom
 
 
 def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | None = None, *,
-                      state_code: str | None = None, gstin: str | None = None, lock: bool = False) -> Customer:
+                      state_code: str | None = None, gstin: str | None = None, lock: bool = False,
+                      address: str | None = None, pincode: str | None = None,
+                      locality: str | None = None) -> Customer:
     """The customer with this phone, or a new one (name required), in the caller's transaction."""
     normal = check_phone(phone)
     customer = find_by_phone(session, normal, lock=lock)
@@ -102,6 +135,8 @@ def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | No
     clean_name = check_name(name)
     g, code = check_b2b(gstin, state_code)
     customer = Customer(phone=normal, name=clean_name, search_name=clean_name.lower(), gstin=g, state_code=code,
+                        address=check_address(address), pincode=check_pincode(pincode),
+                        locality=check_locality(locality),
                         credits=Decimal("0"), dues=Decimal("0"), visits=0, total_spent=Decimal("0"),
                         created_at=clock.now(), active=True)
     session.add(customer)
@@ -110,16 +145,51 @@ def find_or_create_in(session: Session, actor: Actor, phone: str, name: str | No
     return customer
 
 
+def customer_for_sale(session: Session, actor: Actor, phone: str, name: str | None = None, *,
+                      gstin: str | None = None, state_code: str | None = None, address: str | None = None,
+                      lock: bool = False) -> Customer:
+    """The customer a sale is for, in the sale's transaction: the one with this phone, or a new
+    one (name required). What the cashier gives at the sale is the customer's from then on: a
+    GSTIN is stored on the customer with its state (so a GSTIN typed at the counter is treated
+    the same for a customer on file as for a new one), and an address or state fills in or
+    corrects what is on file. Every change to a customer on file is audited old → new.
+
+    ``gstin``, ``state_code`` and ``address`` must already be checked (``check_b2b``,
+    ``check_address``): a refused value must refuse the sale before anything is written."""
+    customer = find_or_create_in(session, actor, phone, name, state_code=state_code, gstin=gstin, lock=lock,
+                                 address=address)
+    changes: dict = {}
+    if gstin and gstin != customer.gstin:
+        changes["gstin"] = gstin
+    registered_in = gstin_state(changes.get("gstin", customer.gstin))
+    if state_code and registered_in and state_code != registered_in:
+        raise ValidationError("state_code", f"{customer.name} is registered in state {registered_in} (GSTIN "
+                                            f"{changes.get('gstin', customer.gstin)}), not {state_code}; "
+                                            "where the goods are supplied is the place of supply")
+    new_state = state_code or registered_in
+    if new_state and new_state != customer.state_code:
+        changes["state_code"] = new_state
+    if address and address != customer.address:
+        changes["address"] = address
+    if changes:
+        diff = {k: (getattr(customer, k), v) for k, v in changes.items()}
+        for k, v in changes.items():
+            setattr(customer, k, v)
+        audit(session, actor, "customer.update", "customer", customer.id, changes=diff, at_sale=True)
+    return customer
+
+
 @requires(Permission.EDIT_CUSTOMERS)
 def add_customer(db: Database, actor: Actor, phone: str, name: str, *, state_code: str | None = None,
-                 gstin: str | None = None) -> CustomerInfo:
-    from billbook.errors import Conflict
+                 gstin: str | None = None, address: str | None = None, pincode: str | None = None,
+                 locality: str | None = None) -> CustomerInfo:
 
     def work(s: Session) -> CustomerInfo:
         normal = check_phone(phone)
         if find_by_phone(s, normal) is not None:
             raise Conflict("phone", f"A customer with phone {normal} already exists.")
-        return customer_info(find_or_create_in(s, actor, normal, name, state_code=state_code, gstin=gstin))
+        return customer_info(find_or_create_in(s, actor, normal, name, state_code=state_code, gstin=gstin,
+                                               address=address, pincode=pincode, locality=locality))
     return db.run(work)
 
 
@@ -135,16 +205,7 @@ def get_customer(db: Database, actor: Actor, phone: str) -> CustomerInfo:
 
 # ---------------------------------------------------------------- back office (issue 4)
 
-import json
-import re as _re
-
-from sqlalchemy import func as _func
-
-from billbook.db.models import Invoice, LoyaltyEntry
-from billbook.domain.money import MoneyError, parse_amount, qty_str  # noqa: F401
-from billbook.services import settings as _settings
-
-_EMAIL_RE = _re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _find(s: Session, phone: str, *, lock: bool = False) -> Customer:
@@ -156,9 +217,8 @@ def _find(s: Session, phone: str, *, lock: bool = False) -> Customer:
 
 @requires(Permission.MANAGE_CUSTOMERS)
 def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_phone=None, email=None, gstin=None,
-                    state_code=None, address=None, active=None) -> CustomerInfo:
+                    state_code=None, address=None, active=None, pincode=None, locality=None) -> CustomerInfo:
     """Change a customer's details (``None`` leaves a field as is); audited old → new."""
-    from billbook.errors import Conflict
 
     changes: dict = {}
     if name is not None:
@@ -169,10 +229,11 @@ def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_ph
             raise ValidationError("email", f"{email!r} is not an e-mail address")
         changes["email"] = e
     if address is not None:
-        a = address.strip()
-        if len(a) > 400 or any(ord(ch) < 32 and ch != "\n" for ch in a):
-            raise ValidationError("address", "at most 400 characters")
-        changes["address"] = a
+        changes["address"] = check_address(address)
+    if pincode is not None:
+        changes["pincode"] = check_pincode(pincode)
+    if locality is not None:
+        changes["locality"] = check_locality(locality)
     if new_phone is not None:
         changes["phone"] = check_phone(new_phone)
     if active is not None:
@@ -199,8 +260,9 @@ def update_customer(db: Database, actor: Actor, phone: str, *, name=None, new_ph
 
 @requires(Permission.VIEW_CUSTOMERS)
 def search_customers(db: Database, actor: Actor, text: str | None = None, *, limit: int = 20, offset: int = 0):
-    """Active customers by name, paged. ``text`` of digits matches phones containing them;
-    otherwise every word must occur in the name (any order, any case)."""
+    """Active customers by name, paged (with the number of all matches). ``text`` of digits
+    matches phones containing them; otherwise every word must occur in the name (any order,
+    any case)."""
     limit, offset = check_paging(limit, offset)
     raw = (text or "").strip()
     digits = raw.replace(" ", "").replace("-", "").removeprefix("+91")
@@ -213,7 +275,10 @@ def search_customers(db: Database, actor: Actor, text: str | None = None, *, lim
             for w in raw.lower().split():
                 stmt = stmt.where(Customer.search_name.like(like_pattern(w), escape="\\"))
         rows = list(s.scalars(stmt.order_by(Customer.search_name, Customer.id).limit(limit + 1).offset(offset)))
-        return Page([customer_info(c) for c in rows[:limit]], offset, limit, has_more=len(rows) > limit)
+        total = (offset + len(rows) if len(rows) <= limit and (rows or offset == 0)
+                 else s.scalar(select(func.count()).select_from(stmt.subquery())))
+        return Page([customer_info(c) for c in rows[:limit]], offset, limit, has_more=len(rows) > limit,
+                    total=total)
     return db.run(work, readonly=True)
 
 
@@ -340,7 +405,7 @@ def _rule_from(text: str | None) -> RewardRule:
 
 @requires(Permission.VIEW_CUSTOMERS)
 def get_reward_rule(db: Database, actor: Actor) -> RewardRule:
-    return db.run(lambda s: _rule_from(_settings.get(s, REWARD_KEY)), readonly=True)
+    return db.run(lambda s: _rule_from(settings.get(s, REWARD_KEY)), readonly=True)
 
 
 @requires(Permission.MANAGE_CUSTOMERS)
@@ -368,9 +433,9 @@ def set_reward_rule(db: Database, actor: Actor, *, enabled: bool = True, period:
     rule = RewardRule(bool(enabled), period, visits, spent, amount)
 
     def work(s: Session) -> RewardRule:
-        old = _settings.get(s, REWARD_KEY)
+        old = settings.get(s, REWARD_KEY)
         new = json.dumps(rule.to_json())
-        _settings.put(s, REWARD_KEY, new)
+        settings.put(s, REWARD_KEY, new)
         audit(s, actor, "loyalty.rule", "setting", REWARD_KEY, changes={"rule": (old, new)})
         return rule
     return db.run(work)
@@ -426,14 +491,14 @@ def apply_rewards(db: Database, actor: Actor, period_label: str | None = None) -
     """Give the rule's credits to every customer who qualified in the period (default: the last
     complete one), once: a customer with a ``reward`` ledger row for that period is skipped."""
     def work(s: Session) -> RewardRun:
-        rule = _rule_from(_settings.get(s, REWARD_KEY))
+        rule = _rule_from(settings.get(s, REWARD_KEY))
         if not rule.enabled:
             raise ValidationError("rule", "no loyalty reward rule is enabled (set one first)")
         label = period_label or previous_period(rule.period, clock.today())
         start, end = period_bounds(rule.period, label)
         if end > clock.today():
             raise ValidationError("period", f"{label} is not over yet")
-        stats = s.execute(select(Invoice.customer_id, _func.count(), _func.sum(Invoice.grand_total))
+        stats = s.execute(select(Invoice.customer_id, func.count(), func.sum(Invoice.grand_total))
                           .where(Invoice.customer_id.is_not(None), Invoice.business_date >= start,
                                  Invoice.business_date < end, Invoice.status != "cancelled")
                           .group_by(Invoice.customer_id)).all()

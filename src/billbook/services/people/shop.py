@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from billbook import clock
 from billbook.db.models import Shop
 from billbook.db.uow import Database
-from billbook.domain.gst import GstScheme, gstin_problem, is_valid_state_code, normalise_gstin
+from billbook.domain.gst import (
+    GstScheme, gstin_problem, is_valid_state_code, locality_problem, normalise_gstin, pincode_problem,
+)
 from billbook.domain.money import D, MoneyError
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, requires
@@ -46,6 +48,8 @@ class ShopInfo:
     cashier_can_return: bool
     print_format: str
     idle_lock_minutes: int
+    pincode: str = ""
+    locality: str = ""
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -91,7 +95,7 @@ def shop_info(shop: Shop) -> ShopInfo:
         allow_negative_stock=shop.allow_negative_stock, allowed_gst_rates=parse_rates(shop.allowed_gst_rates),
         loyalty_rupees_per_credit=shop.loyalty_rupees_per_credit, credit_value=shop.credit_value,
         cashier_can_return=shop.cashier_can_return, print_format=shop.print_format,
-        idle_lock_minutes=shop.idle_lock_minutes,
+        idle_lock_minutes=shop.idle_lock_minutes, pincode=shop.pincode or "", locality=shop.locality or "",
     )
 
 
@@ -136,6 +140,12 @@ def _validate(changes: dict) -> dict:
                 if problem:
                     raise ValidationError("gstin", problem)
             clean[key] = gstin
+        elif key in ("pincode", "locality"):
+            text = str(value).strip()
+            problem = pincode_problem(text) if key == "pincode" else locality_problem(text)
+            if problem:
+                raise ValidationError(key, problem)
+            clean[key] = text
         elif key == "state_code":
             code = str(value).strip().zfill(2)
             if not is_valid_state_code(code):
@@ -197,7 +207,7 @@ def _check_logo(data: bytes | None) -> bytes | None:
         return None
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError("logo", "the logo file is larger than 4 MB")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # Pillow only when a logo is set (start-up speed)
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()

@@ -44,17 +44,22 @@ from billbook.domain.cart import (
     CartError, CartItem, CartTotals, Discount, PaymentInput, Settlement, compute_cart, credits_earned,
     credits_for, parse_discount, settle,
 )
-from billbook.domain.gst import GstScheme, is_valid_state_code, state_name
+from billbook.domain.calendar import parse_date
+from billbook.domain.gst import (
+    GstScheme, default_place_of_supply, gstin_state, is_valid_state_code, recipient_problem, state_name,
+)
 from billbook.domain import units
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
 )
-from billbook.services.base import Actor, audit_values, check_client_id, requires
+from billbook.services.base import Actor, audit_values, check_client_id, check_paging, requires
 from billbook.services.ledgers.numbering import take_number
 from billbook.services.ledgers.stock import move_stock
-from billbook.services.people.customers import check_b2b, check_phone, find_by_phone, find_or_create_in
+from billbook.services.people.customers import (
+    check_address, check_b2b, check_name, check_phone, customer_for_sale, find_by_phone,
+)
 from billbook.services.people.shop import get_or_create_shop
 
 #: units sold only in whole numbers (kg, litres, metres may be fractional): domain/units.py
@@ -101,6 +106,13 @@ class SaleRequest:
     customer_state_code: str | None = None
     customer_gstin: str | None = None
     bill_discount: str | Decimal | Discount | None = None
+    #: the recipient's address (Rule 46(e)); filed on the customer when there is a phone
+    customer_address: str | None = None
+    #: two-digit state code the cashier chose (goods taken at the counter / shipped); None:
+    #: the customer's state (the GSTIN's for a registered buyer), else the shop's
+    place_of_supply: str | None = None
+    #: where the goods go when not to the recipient's address (Rule 46(k))
+    delivery_address: str | None = None
 
 
 # ---------------------------------------------------------------- results
@@ -128,7 +140,7 @@ class InvoiceLineInfo:
 
     def to_json(self) -> dict:
         return {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
-                "qty": qty_str(self.qty), "unit_price": money_str(self.unit_price),
+                "qty": qty_str(self.qty), "unit_price": price_str(self.unit_price),
                 "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
                 "discount": money_str(self.discount), "taxable": money_str(self.taxable),
                 "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
@@ -156,10 +168,12 @@ class CustomerSnapshot:
     gstin: str = ""
     state_code: str = ""
     address: str = ""
+    pincode: str = ""
+    locality: str = ""
 
     def to_json(self) -> dict:
         return {"phone": self.phone, "name": self.name, "gstin": self.gstin, "state_code": self.state_code,
-                "address": self.address}
+                "address": self.address, "pincode": self.pincode, "locality": self.locality}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +211,8 @@ class InvoiceDetail:
     dues_after: Decimal | None         # the customer's dues right after this sale
     bill_discount: str = ""
     status: str = "issued"
+    #: where the goods go when not to the recipient's address (Rule 46(k)); None: not given
+    delivery_address: str | None = None
     #: True when this call found the sale already recorded (same sale_id) and wrote nothing
     replayed: bool = field(default=False, compare=False)
 
@@ -207,8 +223,7 @@ class InvoiceDetail:
     def to_json(self) -> dict:
         return {
             "number": self.number, "date": self.issued_at.isoformat(), "cashier": self.cashier,
-            "customer": {"phone": self.customer.phone, "name": self.customer.name, "gstin": self.customer.gstin,
-                         "state_code": self.customer.state_code} if self.customer else None,
+            "customer": self.customer.to_json() if self.customer else None,
             "lines": [line.to_json() for line in self.lines],
             "taxable_total": money_str(self.taxable_total), "cgst": money_str(self.cgst),
             "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
@@ -219,6 +234,7 @@ class InvoiceDetail:
             "sale_id": self.sale_id, "doc_type": self.doc_type, "business_date": self.business_date.isoformat(),
             "fy": self.fy, "terminal": self.terminal, "place_of_supply": self.place_of_supply,
             "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state,
+            "delivery_address": self.delivery_address,
             "gross_total": money_str(self.gross_total), "discount_total": money_str(self.discount_total),
             "tax_total": money_str(self.tax_total), "paid_total": money_str(self.paid_total),
             "bill_discount": self.bill_discount,
@@ -275,7 +291,7 @@ class PreviewLine:
 
     def to_json(self) -> dict:
         return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": qty_str(self.qty),
-                "unit_price": money_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
+                "unit_price": price_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
                 "discount": money_str(self.discount), "taxable": money_str(self.taxable),
                 "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
                 "igst": money_str(self.igst), "total": money_str(self.total), "available": qty_str(self.available)}
@@ -382,14 +398,23 @@ def _parse_payments(payments: Iterable[PaymentRequest | tuple]) -> list[PaymentI
     return out
 
 
-def _check_state(code: str | None) -> str:
+def _check_state(code: str | None, field: str = "state_code") -> str:
     text = (code or "").strip()
     if not text:
         return ""
     text = text.zfill(2)
     if not is_valid_state_code(text):
-        raise ValidationError("state_code", f"{code!r} is not a GST state code")
+        raise ValidationError(field, f"{code!r} is not a GST state code (e.g. 27 for Maharashtra)")
     return text
+
+
+def _check_delivery(text: str | None) -> str | None:
+    address = (text or "").strip()
+    if not address:
+        return None
+    if len(address) > 400 or any(ord(c) < 32 and c != "\n" for c in address):
+        raise ValidationError("delivery_address", "a delivery address is at most 400 characters")
+    return address
 
 
 # ---------------------------------------------------------------- products and shop (reads)
@@ -406,7 +431,8 @@ _PRODUCT_COLS = (_P.c.id, _P.c.sku, _P.c.barcode, _P.c.name, _P.c.category_id, _
 #: what a sale reads of the shop row: its printed snapshot, numbering and money settings, and
 #: whether it has a logo (not the logo); columns named ``shop_*``
 _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
-    "id", "name", "address", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa", "footer_text",
+    "id", "name", "address", "pincode", "locality", "phone", "email", "gstin", "state_code", "gst_scheme", "upi_vpa",
+    "footer_text",
     "currency", "locale", "invoice_prefix", "round_off", "allow_negative_stock", "credit_value",
     "loyalty_rupees_per_credit")), _SHOP.c.logo.is_not(None).label("shop_has_logo"))
 
@@ -485,7 +511,8 @@ def _compute(items: list[CartItem], shop, place_of_supply: str, bill_discount) -
 
 def shop_snapshot(shop, has_logo: bool | None = None) -> dict:
     """What an issued document prints about the shop, frozen at issue time."""
-    return {"name": shop.name, "address": shop.address, "phone": shop.phone, "email": shop.email,
+    return {"name": shop.name, "address": shop.address, "pincode": shop.pincode, "locality": shop.locality,
+            "phone": shop.phone, "email": shop.email,
             "gstin": shop.gstin, "state_code": shop.state_code, "state_name": state_name(shop.state_code),
             "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
             "currency": shop.currency, "locale": shop.locale,
@@ -501,10 +528,13 @@ class _CheckedSale:
     lines: list[_Line]
     payments: list[PaymentInput]
     phone: str | None
-    state_code: str
-    gstin: str | None
+    state_code: str                    # the customer's state (on file from now on)
+    gstin: str | None                  # checked and normalised
     customer_name: str | None
     bill_discount: str | Decimal | Discount | None
+    address: str | None = None         # the recipient's address
+    place: str = ""                    # the place of supply the cashier chose ("": the default)
+    delivery: str | None = None        # the delivery address
 
 
 def _check_request(req: SaleRequest) -> _CheckedSale:
@@ -513,14 +543,23 @@ def _check_request(req: SaleRequest) -> _CheckedSale:
     pays = _parse_payments(req.payments)
     phone = check_phone(req.customer_phone) if req.customer_phone not in (None, "") else None
     state_code = _check_state(req.customer_state_code)
-    if req.customer_gstin and not phone:
-        raise ValidationError("customer_gstin", "a GSTIN needs the customer's phone to file the customer")
+    gstin = None
+    if req.customer_gstin not in (None, ""):
+        if not phone:
+            raise ValidationError("customer_gstin", "a GSTIN needs the customer's phone to file the customer")
+        # a GSTIN in any of GSTN's formats with its check character; a state given with it must be its own
+        gstin, _ = check_b2b(req.customer_gstin, state_code or None)
+        gstin = gstin or None
+    name = check_name(req.customer_name, required=False) or None
+    address = check_address(req.customer_address) or None
+    place = _check_state(req.place_of_supply, "place_of_supply")
+    delivery = _check_delivery(req.delivery_address)
     try:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
-    return _CheckedSale(sale_id, lines, pays, phone, state_code, req.customer_gstin, req.customer_name,
-                        req.bill_discount)
+    return _CheckedSale(sale_id, lines, pays, phone, state_code, gstin, name, req.bill_discount, address, place,
+                        delivery)
 
 
 @requires(Permission.SELL)
@@ -590,17 +629,26 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
             shop = get_or_create_shop(session())
         customer: Customer | None = None
         if sale.phone:
-            customer = find_or_create_in(session(), actor, sale.phone, sale.customer_name,
-                                         state_code=sale.state_code or None, gstin=sale.gstin, lock=True)
+            # a GSTIN, state or address given now is stored on the customer (new or on file alike)
+            customer = customer_for_sale(session(), actor, sale.phone, sale.customer_name, gstin=sale.gstin,
+                                         state_code=sale.state_code or None, address=sale.address, lock=True)
+        # the recipient as the invoice names it: the customer, or a walk-in's name/address/state
         gstin = customer.gstin if customer else ""
-        if sale.gstin:
-            gstin, _ = check_b2b(sale.gstin, sale.state_code or None)
-        state_code = sale.state_code or (customer.state_code if customer else "")
-        place = state_code or shop.state_code
+        cust_state = customer.state_code if customer else sale.state_code
+        cust_name = customer.name if customer else (sale.customer_name or "")
+        cust_address = customer.address if customer else (sale.address or "")
+        # place of supply: the cashier's choice, else the customer's state (the GSTIN's for a
+        # registered buyer), else the shop's; IGST exactly when it is not the shop's state
+        place = sale.place or default_place_of_supply(shop.state_code, gstin=gstin, customer_state=cust_state)
 
         # 2. compute (domain: pure arithmetic) and check what the shop allows
         items = _cart_items(sale.lines, products)
         totals = _compute(items, shop, place, sale.bill_discount)
+        problem = recipient_problem(tax_invoice=totals.doc_type == "tax_invoice", registered=bool(gstin),
+                                    taxable_value=totals.taxable_total, name=cust_name, address=cust_address,
+                                    state_code=cust_state)
+        if problem:
+            raise ValidationError("customer", problem)
         settlement = _settle(totals, sale.payments)
         redeemed, earned = _loyalty(settlement, shop, customer)
         stock_now = {p.id: p for p in products.values()}
@@ -623,14 +671,15 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         # retry, a twin that committed while we waited for the locks) fails the unique
         # sale_id on the invoice INSERT: the transaction rolls back, the number with it.
         snap = shop_snapshot(shop, has_logo)
-        cust_state = state_code or (customer.state_code if customer else "")
         invoice_id = conn.execute(_INSERT_INVOICE, dict(
             number=number, sale_id=sale.sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
             business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
             terminal=actor.terminal or "", customer_id=customer.id if customer else None,
-            customer_name=customer.name if customer else "", customer_phone=customer.phone if customer else "",
-            customer_gstin=gstin, customer_address=customer.address if customer else "",
-            customer_state_code=cust_state, place_of_supply=place, inter_state=totals.inter_state,
+            customer_name=cust_name, customer_phone=customer.phone if customer else "",
+            customer_gstin=gstin, customer_address=cust_address, customer_state_code=cust_state,
+            customer_pincode=customer.pincode if customer else "",
+            customer_locality=customer.locality if customer else "",
+            place_of_supply=place, inter_state=totals.inter_state, delivery_address=sale.delivery,
             shop_snapshot=json.dumps(snap, ensure_ascii=False),
             gross_total=totals.gross_total, discount_total=totals.discount_total,
             taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
@@ -680,8 +729,9 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
     return InvoiceDetail(
         id=invoice_id, number=number, sale_id=sale.sale_id, doc_type=totals.doc_type, issued_at=now,
         business_date=now.date(), fy=fy, cashier=actor.username, terminal=actor.terminal or "",
-        customer=CustomerSnapshot(customer.phone, customer.name, gstin, cust_state, customer.address)
-        if customer else None,
+        customer=CustomerSnapshot(customer.phone, customer.name, gstin, cust_state, customer.address,
+                                  customer.pincode, customer.locality) if customer
+        else CustomerSnapshot("", cust_name, "", cust_state, cust_address) if cust_name else None,
         place_of_supply=place, inter_state=totals.inter_state, shop=snap, lines=lines,
         payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in settlement.payments),
         gross_total=totals.gross_total, discount_total=totals.discount_total, taxable_total=totals.taxable_total,
@@ -689,7 +739,7 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         grand_total=totals.grand_total, paid_total=settlement.paid_total, change=settlement.change,
         due=settlement.due, credits_earned=earned, credits_redeemed=redeemed, credits_balance=credits_balance,
         dues_after=dues_after, bill_discount=totals.bill_discount.text if totals.bill_discount else "",
-        status="issued",
+        status="issued", delivery_address=sale.delivery,
     )
 
 
@@ -745,7 +795,8 @@ def _update_customer(s: Session, actor: Actor, customer: Customer, invoice_id: i
 
 @requires(Permission.SELL)
 def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, customer_phone: str | None = None,
-            customer_state_code: str | None = None, bill_discount=None) -> CartPreview:
+            customer_state_code: str | None = None, bill_discount=None, place_of_supply: str | None = None,
+            customer_gstin: str | None = None) -> CartPreview:
     """The cart's figures exactly as :func:`checkout` would compute them; writes nothing.
 
     Unlike checkout, short stock is not an error here: each line carries ``available``.
@@ -753,19 +804,25 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
     lines = _parse_items(items)
     phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
     state_code = _check_state(customer_state_code)
+    chosen = _check_state(place_of_supply, "place_of_supply")
+    gstin_given, _ = check_b2b(customer_gstin, state_code or None) if customer_gstin else ("", "")
 
     def work(s: Session) -> CartPreview:
         shop = s.get(Shop, 1) or get_or_create_shop(s)
         products, _ = _load_products(s.connection(), lines, lock=False)
         customer = find_by_phone(s, phone) if phone else None
-        place = state_code or (customer.state_code if customer else "") or shop.state_code
+        # as checkout will: a GSTIN or state given now counts as the customer's
+        gstin = gstin_given or (customer.gstin if customer else "")
+        cust_state = state_code or (gstin_state(gstin_given) if gstin_given else "") \
+            or (customer.state_code if customer else "")
+        place = chosen or default_place_of_supply(shop.state_code, gstin=gstin, customer_state=cust_state)
         totals = _compute(_cart_items(lines, products), shop, place, bill_discount)
         plines = tuple(PreviewLine(lt.item.sku, lt.item.name, lt.item.unit, lt.item.qty, lt.item.unit_price,
                                    lt.item.tax_inclusive, lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst,
                                    lt.igst, lt.total, products[line.key].stock_qty)
                        for lt, line in zip(totals.lines, lines))
         snap = (CustomerSnapshot(customer.phone, customer.name, customer.gstin, customer.state_code,
-                                 customer.address) if customer else None)
+                                 customer.address, customer.pincode, customer.locality) if customer else None)
         return CartPreview(plines, totals.doc_type, place, totals.inter_state, totals.gross_total,
                            totals.discount_total, totals.taxable_total, totals.cgst, totals.sgst, totals.igst,
                            totals.round_off, totals.grand_total, snap,
@@ -800,7 +857,8 @@ def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
     except ValueError:
         shop = {}
     customer = (CustomerSnapshot(inv.customer_phone, inv.customer_name, inv.customer_gstin, inv.customer_state_code,
-                                 inv.customer_address) if inv.customer_id is not None else None)
+                                 inv.customer_address, inv.customer_pincode, inv.customer_locality)
+                if inv.customer_id is not None or inv.customer_name else None)   # a walk-in named for Rule 46(e)
     sale_pays = [p for p in inv.payments if p.kind == "sale"]
     return InvoiceDetail(
         id=inv.id, number=inv.number, sale_id=inv.sale_id, doc_type=inv.doc_type, issued_at=inv.issued_at,
@@ -816,7 +874,7 @@ def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
         paid_total=inv.paid_total, change=inv.change_given, due=inv.due_amount,
         credits_earned=inv.credits_earned, credits_redeemed=inv.credits_redeemed,
         credits_balance=credits_balance, dues_after=dues_after, bill_discount=inv.bill_discount_text,
-        status=inv.status,
+        status=inv.status, delivery_address=inv.delivery_address,
     )
 
 
@@ -843,48 +901,49 @@ def get_invoice_by_sale_id(db: Database, actor: Actor, sale_id: str) -> InvoiceD
     return db.run(work, readonly=True)
 
 
-def _as_date(value, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field, f"{value!r} is not a date like 2026-11-24") from None
+def _invoice_filters(date_from, date_to, customer_phone: str | None, search: str | None) -> list:
+    """The WHERE conditions of an invoice search (validated)."""
+    d_from, d_to = parse_date(date_from, "from", default=None), parse_date(date_to, "to", default=None)
+    if d_from and d_to and d_from > d_to:
+        raise ValidationError("from", "the start date is after the end date")
+    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
+    conditions = []
+    if d_from:
+        conditions.append(Invoice.business_date >= d_from)
+    if d_to:
+        conditions.append(Invoice.business_date <= d_to)
+    if phone:
+        conditions.append(Invoice.customer_phone == phone)
+    if search and search.strip():
+        like = f"%{search.strip().lower()}%"
+        conditions.append(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
+                              Invoice.customer_phone.like(like)))
+    return conditions
 
 
 @requires(Permission.VIEW_INVOICES)
 def list_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
                   search: str | None = None, limit: int = 200, offset: int = 0) -> list[InvoiceSummary]:
     """Invoices newest first, filtered by business date range, customer phone, or text in the
-    number / customer name / phone."""
-    d_from, d_to = _as_date(date_from, "from"), _as_date(date_to, "to")
-    if d_from and d_to and d_from > d_to:
-        raise ValidationError("from", "the start date is after the end date")
-    phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
-    limit = max(1, min(int(limit or 200), 10000))
-    offset = max(0, int(offset or 0))
+    number / customer name / phone; ``limit`` 1–1000 a page (``MAX_PAGE``)."""
+    conditions = _invoice_filters(date_from, date_to, customer_phone, search)
+    limit, offset = check_paging(limit, offset)
 
     def work(s: Session) -> list[InvoiceSummary]:
-        stmt = select(Invoice)
-        if d_from:
-            stmt = stmt.where(Invoice.business_date >= d_from)
-        if d_to:
-            stmt = stmt.where(Invoice.business_date <= d_to)
-        if phone:
-            stmt = stmt.where(Invoice.customer_phone == phone)
-        if search and search.strip():
-            like = f"%{search.strip().lower()}%"
-            stmt = stmt.where(or_(func.lower(Invoice.number).like(like), func.lower(Invoice.customer_name).like(like),
-                                  Invoice.customer_phone.like(like)))
         # newest first: by day, then by number within the day (ix_invoices_business_date
         # serves this order, its entries ending in the row id)
-        stmt = stmt.order_by(Invoice.business_date.desc(), Invoice.id.desc()).limit(limit).offset(offset)
+        stmt = (select(Invoice).where(*conditions).order_by(Invoice.business_date.desc(), Invoice.id.desc())
+                .limit(limit).offset(offset))
         return [InvoiceSummary(i.number, i.issued_at, i.business_date, i.doc_type, i.cashier_name, i.terminal,
                                i.customer_phone, i.customer_name, i.taxable_total, i.cgst + i.sgst + i.igst,
                                i.grand_total, i.paid_total, i.due_amount, i.status)
                 for i in s.scalars(stmt)]
     return db.run(work, readonly=True)
+
+
+@requires(Permission.VIEW_INVOICES)
+def count_invoices(db: Database, actor: Actor, date_from=None, date_to=None, customer_phone: str | None = None,
+                   search: str | None = None) -> int:
+    """How many invoices :func:`list_invoices` pages through with the same filters."""
+    conditions = _invoice_filters(date_from, date_to, customer_phone, search)
+    return db.run(lambda s: s.scalar(select(func.count()).select_from(Invoice).where(*conditions)), readonly=True)

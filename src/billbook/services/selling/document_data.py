@@ -52,7 +52,7 @@ def shop_from_snapshot(snapshot: dict | str | None, logo: bytes | None) -> ShopH
         email=snap.get("email") or "", gstin=snap.get("gstin") or "", state_code=snap.get("state_code") or "",
         gst_scheme=snap.get("gst_scheme") or "regular", upi_vpa=snap.get("upi_vpa") or "",
         footer_text=snap.get("footer_text") or "", logo=logo, currency=snap.get("currency") or "INR",
-        locale=snap.get("locale") or "en_IN",
+        locale=snap.get("locale") or "en_IN", pincode=snap.get("pincode") or "", locality=snap.get("locality") or "",
     )
 
 
@@ -64,6 +64,7 @@ def shop_from_row(shop: Shop | None) -> ShopHeader:
         name=shop.name, address=shop.address, phone=shop.phone, email=shop.email, gstin=shop.gstin,
         state_code=shop.state_code, gst_scheme=shop.gst_scheme, upi_vpa=shop.upi_vpa,
         footer_text=shop.footer_text, logo=shop.logo, currency=shop.currency, locale=shop.locale,
+        pincode=shop.pincode or "", locality=shop.locality or "",
     )
 
 
@@ -89,7 +90,7 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
         credits_earned=detail.credits_earned, credits_redeemed=detail.credits_redeemed,
         credits_balance=detail.credits_balance if cust is not None else None,
         bill_discount_text=detail.bill_discount or "", terminal=detail.terminal or "", status=detail.status,
-        duplicate=duplicate,
+        duplicate=duplicate, delivery_address=detail.delivery_address,
     )
 
 
@@ -122,12 +123,12 @@ def load_credit_note_doc(s: Session, number: str, *, logo: bytes | None = None) 
                     for p in s.scalars(select(Payment).where(Payment.credit_note_id == cn.id).order_by(Payment.id)))
     party = (Party(name=inv.customer_name, phone=inv.customer_phone, address=inv.customer_address,
                    gstin=inv.customer_gstin, state_code=inv.customer_state_code)
-             if inv.customer_id is not None else None)
+             if inv.customer_id is not None or inv.customer_name else None)
     return CreditNoteDoc(
         shop=shop_from_snapshot(inv.shop_snapshot, logo if logo is not None else shop_logo(s)),
         number=cn.number, issued_at=cn.issued_at, user=cn.user_name, invoice_number=inv.number,
         invoice_date=inv.issued_at, lines=tuple(lines), taxable_total=cn.taxable_total, cgst=cn.cgst, sgst=cn.sgst,
-        igst=cn.igst, round_off=cn.round_off or ZERO, total=cn.total, place_of_supply=inv.place_of_supply,
+        igst=cn.igst, round_off=cn.round_off or ZERO, total=cn.total, place_of_supply=cn.place_of_supply,
         inter_state=inv.inter_state, doc_type=inv.doc_type, customer=party, reason=cn.reason,
         refund_mode=cn.refund_mode, refunds=refunds,
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billbook.config import data_dir
 from billbook.db.models import Invoice
 from billbook.db.uow import Database
 from billbook.documents import files
@@ -32,7 +33,8 @@ from billbook.services.selling.document_data import (
 )
 from billbook.domain.calendar import parse_date
 from billbook.domain.permissions import Permission
-from billbook.services.base import Actor, audit, requires
+from billbook.services.base import Actor, audit, check_paging, requires
+from billbook.services.people.customers import check_phone
 from billbook.errors import NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def _invoice_row(s: Session, number: str, *, lock: bool) -> Invoice:
 
 
 def _render_invoice_bytes(doc, receipt: bool):
+    # the renderers load reportlab (0.15 s): only when a document is drawn, not when the GUI starts
     from billbook.documents.invoice_a4 import render_invoice_a4
     from billbook.documents.receipt import render_receipt
     buf = io.BytesIO()
@@ -167,7 +170,7 @@ def _render_and_save(render, doc, path: Path, force: bool) -> PdfResult:
 def credit_note_pdf_result(db: Database, actor: Actor, number: str, *,
                            out: str | Path | None = None, force: bool = False) -> PdfResult:
     """Render credit note ``number`` as an A4 PDF; default path under ``credit_notes/YYYY/MM``."""
-    from billbook.documents.credit_note import render_credit_note
+    from billbook.documents.credit_note import render_credit_note  # reportlab: only when drawn
     number = _check_number(number)
 
     def work(s: Session):
@@ -190,7 +193,7 @@ def credit_note_pdf(db: Database, actor: Actor, number: str, *, out: str | Path 
 def purchase_order_pdf_result(db: Database, actor: Actor, number: str, *,
                               out: str | Path | None = None, force: bool = False) -> PdfResult:
     """Render purchase order ``number`` as an A4 PDF; default path under ``purchase_orders/YYYY/MM``."""
-    from billbook.documents.purchase_order import render_purchase_order
+    from billbook.documents.purchase_order import render_purchase_order  # reportlab: only when drawn
     number = _check_number(number)
 
     def work(s: Session):
@@ -211,7 +214,6 @@ def purchase_order_pdf(db: Database, actor: Actor, number: str, *, out: str | Pa
 
 def statement_path(phone: str, when: dt.date | dt.datetime) -> Path:
     """``data_dir()/statements/<phone>-YYYY-MM-DD.pdf`` (a later statement the same day replaces it)."""
-    from billbook.config import data_dir
     return data_dir() / "statements" / f"{files.safe_name(phone)}-{when:%Y-%m-%d}.pdf"
 
 
@@ -220,9 +222,7 @@ def customer_statement_pdf_result(db: Database, actor: Actor, phone: str, *, out
                                   limit: int = 200, force: bool = False) -> PdfResult:
     """Render the statement of the customer with mobile ``phone`` (dues ledger with balances,
     open invoices, loyalty credits) as an A4 PDF; default path under ``statements/``."""
-    from billbook.documents.statement import render_statement
-    from billbook.services.base import check_paging
-    from billbook.services.people.customers import check_phone
+    from billbook.documents.statement import render_statement  # reportlab: only when drawn
     phone = check_phone(phone)
     limit, _ = check_paging(limit)
 

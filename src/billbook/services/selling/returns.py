@@ -29,6 +29,7 @@ from billbook.db.models import (
 )
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES, prorate
+from billbook.domain.gst import state_name
 from billbook.domain.numbering import financial_year
 from billbook.domain import units
 from billbook.domain.money import PAISA, ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
@@ -89,6 +90,10 @@ class CreditNoteDetail:
     credits_given: Decimal = ZERO        # store credits issued as the refund
     credits_reversed: Decimal = ZERO     # loyalty credits taken back
     replayed: bool = False
+    #: always the invoice's place of supply (two-digit state code), and whether it is
+    #: another state than the shop's (IGST)
+    place_of_supply: str = ""
+    inter_state: bool = False
 
     def to_json(self) -> dict:
         return {"number": self.number, "date": self.issued_at.isoformat(), "invoice": self.invoice_number,
@@ -100,7 +105,8 @@ class CreditNoteDetail:
                 "sgst": money_str(self.sgst), "igst": money_str(self.igst), "round_off": money_str(self.round_off),
                 "total": money_str(self.total), "refunds": [r.to_json() for r in self.refunds],
                 "credits_given": money_str(self.credits_given), "credits_reversed": money_str(self.credits_reversed),
-                "replayed": self.replayed}
+                "replayed": self.replayed, "place_of_supply": self.place_of_supply,
+                "place_of_supply_name": state_name(self.place_of_supply), "inter_state": self.inter_state}
 
 
 class _AlreadyRecorded(Exception):
@@ -257,6 +263,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     cn = CreditNote(number=cn_number, fy=fy, seq=seq, request_id=rid, invoice_id=inv.id, issued_at=now,
                     business_date=now.date(), user_id=actor.user_id, user_name=actor.username,
                     terminal=actor.terminal or "", reason=why, refund_mode=mode,
+                    place_of_supply=inv.place_of_supply,
                     taxable_total=sum((r[2] for r in cn_lines), ZERO), cgst=sum((r[3] for r in cn_lines), ZERO),
                     sgst=sum((r[4] for r in cn_lines), ZERO), igst=sum((r[5] for r in cn_lines), ZERO),
                     round_off=round_off, total=total)
@@ -286,7 +293,7 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
         tuple(CreditNoteLineInfo(ln.line_no, ln.sku, ln.name, q, t, ln.gst_rate, c, sg, ig, lt)
               for ln, q, t, c, sg, ig, lt in cn_lines),
         cn.taxable_total, cn.cgst, cn.sgst, cn.igst, round_off, total, tuple(refunds), credits_given,
-        credits_reversed)
+        credits_reversed, place_of_supply=cn.place_of_supply, inter_state=bool(inv.inter_state))
 
 
 def _refund(s: Session, actor: Actor, shop, inv: Invoice, cn: CreditNote, customer: Customer | None, mode: str,
@@ -388,7 +395,8 @@ def _detail(s: Session, cn: CreditNote | None) -> CreditNoteDetail:
         cn.taxable_total, cn.cgst, cn.sgst, cn.igst, cn.round_off, cn.total,
         tuple(PaymentInfo(p.mode, -p.amount) for p in pays),
         sum((e.delta for e in loyalty if e.reason == "refund"), ZERO),
-        -sum((e.delta for e in loyalty if e.reason == "reverse"), ZERO))
+        -sum((e.delta for e in loyalty if e.reason == "reverse"), ZERO),
+        place_of_supply=cn.place_of_supply, inter_state=bool(inv.inter_state))
 
 
 @requires(Permission.VIEW_INVOICES)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -181,7 +182,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
         expected = zf.read("manifest.sha256").decode("ascii").split()[0]
     except KeyError:
         raise DamagedBackup(f"{path.name} is not a billbook backup (no manifest).") from None
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, IndexError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, IndexError, EOFError, zlib.error) as exc:
         raise DamagedBackup(f"{path.name} is damaged: {exc}.") from None
     if hashlib.sha256(mbytes).hexdigest() != expected:
         raise DamagedBackup(f"{path.name} is damaged: its manifest does not match its checksum.")
@@ -211,7 +212,7 @@ def _iter_file_rows(zf: zipfile.ZipFile, entry: dict, path: Path) -> Iterator[li
                 yield json.loads(line)
     except KeyError:
         raise DamagedBackup(f"{path.name} is damaged: {entry.get('file')} is missing.") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:   # zlib: a flipped byte
         raise DamagedBackup(f"{path.name} is damaged in {entry.get('file')}: {exc}.") from None
     if digest.hexdigest() != entry.get("sha256") or rows != entry.get("rows"):
         raise DamagedBackup(f"{path.name} is damaged: {entry.get('file')} does not match its checksum.")

@@ -1,7 +1,7 @@
 """print jobs: each terminal's receipts, A4 invoices, labels and drawer kicks, and their outcome
 
-Revision ID: 0011_print_jobs
-Revises: 0010_lighter_sale_indexes
+Revision ID: 0012_print_jobs
+Revises: 0011_gst_fields
 Create Date: 2026-12-06
 
 A job is written before it is sent and updated after: a job that did not reach its printer
@@ -11,8 +11,8 @@ A job is written before it is sent and updated after: a job that did not reach i
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0011_print_jobs'
-down_revision = '0010_lighter_sale_indexes'
+revision = '0012_print_jobs'
+down_revision = '0011_gst_fields'
 branch_labels = None
 depends_on = None
 
