@@ -240,3 +240,43 @@ def test_a_receipt_that_cannot_be_made_is_a_failed_job_not_a_lost_one(store, adm
     monkeypatch.undo()
     assert printing.retry_job(store, cashier, job.id).ok
     assert print_count(store, inv.number) == 1
+
+
+def test_the_drawer_opens_once_for_a_sale_and_for_a_cash_refund_and_not_later(store, admin, cashier, printer):
+    import datetime as dt
+
+    from billbook import clock
+    from billbook.services.selling import returns
+    printing.set_printer(store, admin, "receipt", uri=printer.uri, drawer=True, terminal="T1")
+    inv = ring(store, cashier, "r-8", [("SOAP", "2")])
+    assert printing.print_invoice(store, cashier, inv.number, after_sale=True).drawer
+    again = printing.print_invoice(store, cashier, inv.number, after_sale=True)   # a repeated call
+    assert again.ok and not again.drawer
+    first, second = (decode(j) for j in printer.wait_for_jobs(2))
+    assert first.pulses == [2] and second.pulses == []
+    # the shop prints nothing after a sale: the drawer still opens, once
+    other = ring(store, cashier, "r-9", [("SOAP", "1")])
+    done = printing.after_sale(store, cashier, other.number, "none")
+    assert done.results == () and done.drawer is not None and done.drawer.ok
+    assert decode(printer.wait_for_jobs(3)[2]).pulses == [2]
+    assert printing.after_sale(store, cashier, other.number, "none").drawer is None
+    paid_upi_sale = ring(store, cashier, "r-12", [("SOAP", "1")], [PaymentRequest("upi", None, None, "UTR8")])
+    assert printing.after_sale(store, cashier, paid_upi_sale.number, "none").drawer is None
+    # a cash refund opens it once; a refund to UPI never
+    cn = returns.create_return(store, admin, inv.number, [("SOAP", "1")], refund_mode="cash")
+    assert printing.drawer_for_refund(store, cashier, cn.number).ok
+    assert decode(printer.wait_for_jobs(4)[3]).pulses == [2]
+    assert printing.drawer_for_refund(store, cashier, cn.number) is None
+    paid_upi = ring(store, cashier, "r-11", [("SOAP", "1")], [PaymentRequest("upi", None, None, "UTR9")])
+    upi = returns.create_return(store, admin, paid_upi.number, [("SOAP", "1")], refund_mode="original")
+    assert printing.drawer_for_refund(store, cashier, upi.number) is None
+    assert len(printer.jobs) == 4
+    # half an hour after a sale its receipt no longer opens the drawer
+    late = ring(store, cashier, "r-10", [("SOAP", "1")])
+    clock.advance(dt.timedelta(minutes=31))
+    assert not printing.print_invoice(store, cashier, late.number, after_sale=True).drawer
+    assert decode(printer.wait_for_jobs(5)[4]).pulses == []
+    with store.transaction(readonly=True) as s:
+        opened = s.scalars(select(AuditEntry).where(AuditEntry.action == "drawer.open")).all()
+        assert sorted((a.entity, a.entity_id) for a in opened) == sorted(
+            [("invoice", inv.number), ("invoice", other.number), ("credit_note", cn.number)])

@@ -317,8 +317,8 @@ class InvoicesScreen(ctk.CTkFrame):
             if result is not None and not result.ok:
                 self.print_note.configure(text=result.message)
 
-        ctx.run_in_background(lambda: printing.drawer_for_cash(ctx.db, ctx.actor, f"cash refund {cn.number}",
-                                                               terminal=ctx.terminal or None),
+        ctx.run_in_background(lambda: printing.drawer_for_refund(ctx.db, ctx.actor, cn.number,
+                                                                 terminal=ctx.terminal or None),
                               on_done=done, on_error=lambda exc: self.print_note.configure(text=plain_error(exc)))
 
     # ------------------------------------------------------------------ returns

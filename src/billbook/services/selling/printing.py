@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.models import CreditNote, Invoice, Payment, PrintJob
+from billbook.db.models import AuditEntry, CreditNote, Invoice, Payment, PrintJob
 from billbook.db.uow import Database
 from billbook.devices import PrinterError
 from billbook.devices.address import parse_address, system_queue
@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 
 WIDTHS = (58, 80)
 LABEL_LANGUAGES = ("zpl", "tspl")
-#: what the shop prints after a sale (Shop.print_format)
-AFTER_SALE = ("receipt", "a4", "both", "ask", "none")
 
 
 @dataclass(frozen=True)
@@ -98,11 +96,6 @@ class JobInfo:
 
 
 # ---------------------------------------------------------------- settings
-
-def terminal_printers(s: Session, terminal: str) -> dict[str, PrinterSetting]:
-    """The printers of ``terminal``, in ``s`` (for other services)."""
-    return _read(s, terminal)
-
 
 @requires(Permission.SELL)
 def list_printers(db: Database, actor: Actor, terminal: str | None = None) -> dict[str, PrinterSetting]:
@@ -212,6 +205,29 @@ def _cash_moved(s: Session, number: str) -> bool:
                                                   Payment.amount != Decimal("0")).limit(1)))
 
 
+#: a sale or refund opens the drawer once, and only this soon after it was made
+DRAWER_WINDOW = dt.timedelta(minutes=30)
+
+
+def _drawer_due(s: Session, entity: str, number: str, issued_at: dt.datetime) -> bool:
+    """The drawer opens once for a sale's (or a refund's) cash, soon after it: a later reprint or
+    a repeated call never opens it again (that is an admin's audited "Open drawer")."""
+    if clock.now() - issued_at > DRAWER_WINDOW:
+        return False
+    return s.scalar(select(AuditEntry.id).where(AuditEntry.action == "drawer.open", AuditEntry.entity == entity,
+                                                AuditEntry.entity_id == number).limit(1)) is None
+
+
+def _sale_drawer_due(s: Session, number: str) -> bool:
+    inv = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+    return _cash_moved(s, number) and _drawer_due(s, "invoice", number, inv.issued_at)
+
+
+def _audit_drawer(db: Database, actor: Actor, entity: str, number: str, result: JobResult, reason: str) -> None:
+    db.run(lambda s: audit(s, actor, "drawer.open", entity, number, reason=reason, job=result.job_id,
+                           sent=result.ok))
+
+
 def _render_a4_pdf(doc) -> bytes:
     from billbook.documents.invoice_a4 import render_invoice_a4
     buf = io.BytesIO()
@@ -283,17 +299,20 @@ def print_invoice(db: Database, actor: Actor, number: str, *, kind: str = "recei
             raise NotFound(f"No invoice {number!r}.")
         printer = _printer_for(s, name, kind)
         drawer = False
-        if after_sale and _cash_moved(s, number):
+        if after_sale:
             receipt = _read(s, name).get("receipt")
-            drawer = bool(receipt and receipt.drawer)
+            drawer = bool(receipt and receipt.drawer) and _sale_drawer_due(s, number)
         return _new_job(s, actor, name, kind, number, printer.uri), printer, drawer
 
     job_id, printer, drawer = db.run(prepare)
     result = _run_invoice_job(db, actor, job_id, kind, number, printer, drawer=drawer and kind == "receipt",
                               record=documents.record_print)
-    if drawer and kind != "receipt":
+    if drawer and kind == "receipt":
+        _audit_drawer(db, actor, "invoice", number, result, "cash sale")
+    elif drawer:
         # the shop prints A4 only: the drawer still opens, by a pulse of its own
         kick = _kick(db, actor, name, reason=f"cash sale {number}")
+        _audit_drawer(db, actor, "invoice", number, kick, "cash sale")
         result = replace(result, drawer=kick.ok)
     return result
 
@@ -348,9 +367,11 @@ def after_sale(db: Database, actor: Actor, number: str, choice: str, terminal: s
         results.append(res)
     kick = None
     receipt = printers.get("receipt")
+    number = number.strip().upper()
     if not drawer_done and receipt is not None and receipt.drawer and \
-            db.run(lambda s: _cash_moved(s, number.strip().upper()), readonly=True):
+            db.run(lambda s: _sale_drawer_due(s, number), readonly=True):
         kick = _kick(db, actor, name, reason=f"cash sale {number}")
+        _audit_drawer(db, actor, "invoice", number, kick, "cash sale")
     return AfterSale(tuple(results), tuple(missing), kick)
 
 
@@ -504,24 +525,24 @@ def open_drawer(db: Database, actor: Actor, reason: str, terminal: str | None = 
 
 
 @requires(Permission.SELL)
-def drawer_for_cash(db: Database, actor: Actor, reason: str, terminal: str | None = None) -> JobResult | None:
-    """Open the drawer because cash moved (a cash refund, dues paid in cash); None when this
-    terminal's receipt printer has no drawer."""
+def drawer_for_refund(db: Database, actor: Actor, number: str, terminal: str | None = None) -> JobResult | None:
+    """Open the drawer for credit note ``number`` when it paid cash back, once, soon after it was
+    issued; None when there is nothing to open (no cash, already opened, or no drawer here)."""
     name = _terminal(actor, terminal)
-    receipt = db.run(lambda s: _read(s, name).get("receipt"), readonly=True)
-    if receipt is None or not receipt.drawer:
-        return None
-    result = _kick(db, actor, name, reason=reason)
-    db.run(lambda s: audit(s, actor, "drawer.open", "terminal", name, reason=reason, job=result.job_id,
-                           sent=result.ok))
-    return result
+    number = (number or "").strip().upper()
 
-
-def refund_moved_cash(db: Database, number: str) -> bool:
-    """Did credit note ``number`` pay cash back?"""
-    def work(s: Session) -> bool:
-        cn = s.scalars(select(CreditNote).where(CreditNote.number == number.strip().upper())).one_or_none()
+    def check(s: Session):
+        cn = s.scalars(select(CreditNote).where(CreditNote.number == number)).one_or_none()
         if cn is None:
             raise NotFound(f"No credit note {number!r}.")
-        return cn.refund_mode == "cash"
-    return db.run(work, readonly=True)
+        cash = cn.refund_mode == "cash" or s.scalar(
+            select(Payment.id).where(Payment.credit_note_id == cn.id, Payment.mode == "cash").limit(1)) is not None
+        receipt = _read(s, name).get("receipt")
+        return bool(cash and receipt is not None and receipt.drawer and _drawer_due(s, "credit_note", number,
+                                                                                    cn.issued_at))
+
+    if not db.run(check, readonly=True):
+        return None
+    result = _kick(db, actor, name, reason=f"cash refund {number}")
+    _audit_drawer(db, actor, "credit_note", number, result, "cash refund")
+    return result
