@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from billbook import files
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from billbook.domain.money import round_money
+
 RUPEE = "₹"
 
 
@@ -52,7 +54,7 @@ def inr(value, *, decimals: bool = False) -> str:
     if a >= Decimal("10000000"):
         body = f"{a / Decimal('10000000'):.2f} Cr"
     elif decimals:
-        a = a.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        a = round_money(a)
         body = f"{indian_group(int(a))}.{int((a - int(a)) * 100):02d}"
     else:
         body = indian_group(int(a.to_integral_value(rounding=ROUND_HALF_UP)))

@@ -1,15 +1,65 @@
-"""Column types shared by the models: exact money and quantities, portable big text/binary."""
+"""Column types shared by the models: exact money and quantities, portable big text/binary.
+
+Money is exact on every database: MySQL/MariaDB stores DECIMAL(12,2); SQLite, which has no
+decimal type (its NUMERIC columns hold a REAL, a binary fraction), stores a whole number of
+paise (an INTEGER): ₹10.50 is 1050. :class:`ExactDecimal` converts both ways, so the code only
+ever sees :class:`~decimal.Decimal` rupees, and SQL sums, differences and comparisons of
+money columns (``SUM(grand_total)``, ``cgst + sgst``, ``grand_total < 500``) stay exact and
+come back as rupees. What SQL cannot do on paise is multiply or divide a money column by a
+plain number or a quantity (``grand_total * 2`` would double-scale): do that in Python.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import LargeBinary, Numeric, Text
-from sqlalchemy.dialects import mysql
+from decimal import ROUND_HALF_UP, Decimal
 
-#: NUMERIC(12,2), returned as Decimal.
-Money = Numeric(12, 2, asdecimal=True)
+from sqlalchemy import Integer, LargeBinary, Numeric, Text
+from sqlalchemy.dialects import mysql
+from sqlalchemy.types import TypeDecorator
+
+
+class ExactDecimal(TypeDecorator):
+    """NUMERIC(precision, scale) as Decimal; stored on SQLite as a whole number of the smallest
+    unit (10^-scale: paise for money, thousandths of a rupee for a unit price)."""
+
+    impl = Numeric(12, 2, asdecimal=True)
+    cache_ok = True
+
+    def __init__(self, precision: int = 12, scale: int = 2):
+        super().__init__(precision, scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+        self._unit = Decimal(1).scaleb(-scale)
+
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Integer())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        return int(value.scaleb(self.scale).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        if isinstance(value, int):
+            return Decimal(value).scaleb(-self.scale)
+        # not a whole number of units (an unconverted value, an average): round half-up
+        return Decimal(str(value)).scaleb(-self.scale).quantize(self._unit, ROUND_HALF_UP)
+
+
+#: money: exact rupees and paise, returned as Decimal (integer paise on SQLite).
+Money = ExactDecimal(12, 2)
 #: NUMERIC(13,3) for a unit price: up to 3 decimals (per-kg rates) with Money's range of
-#: whole rupees (up to 9,999,999,999); amounts stay Money.
-UnitPrice = Numeric(13, 3, asdecimal=True)
+#: whole rupees (up to 9,999,999,999); amounts stay Money. Integer thousandths on SQLite.
+UnitPrice = ExactDecimal(13, 3)
 #: NUMERIC(12,3) for kg / litres / pieces.
 Qty = Numeric(12, 3, asdecimal=True)
 #: GST rate in percent, e.g. 0.25 or 18.

@@ -295,7 +295,7 @@ def _product_specs(n: int, rng: random.Random) -> list[dict]:
             elif pack.endswith(("500 g", "500 ml")):
                 factor = Decimal("0.55")
         p = (Decimal(price) * factor * Decimal(str(round(rng.uniform(0.85, 1.2), 2)))).quantize(ONE)
-        cost = (p * Decimal(str(round(rng.uniform(0.7, 0.85), 2)))).quantize(Decimal("0.01"))
+        cost = round_money(p * Decimal(str(round(rng.uniform(0.7, 0.85), 2))))
         prefix = "".join(w[0] for w in cat.replace("&", "").split())[:3].upper()
         specs.append(dict(sku=f"{prefix}-{len(specs) + 1:05d}", name=full, category=cat, hsn=hsn, gst_rate=rate,
                           unit="pcs" if unit == "pcs" else unit, price=str(max(p, ONE)), cost_price=str(cost),
@@ -583,7 +583,7 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
         for n, lt in enumerate(totals.lines, 1):
             lid = take("invoice_lines")
             line_ids.append(lid)
-            it = lt.item
+            it = lt
             w.add("invoice_lines", LINE_COLS, (lid, inv_id, n, it.product_id, it.sku, it.name, it.hsn, it.unit,
                                                it.category_id, it.qty, it.unit_price, it.tax_inclusive, lt.gross,
                                                lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst, lt.igst,
@@ -635,14 +635,14 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
         rows = []
         for i in picks:
             lt = totals.lines[i]
-            q = lt.item.qty if lt.item.unit not in WHOLE_UNITS else Decimal(rng.randrange(1, int(lt.item.qty) + 1))
-            if q == lt.item.qty:
+            q = lt.qty if lt.unit not in WHOLE_UNITS else Decimal(rng.randrange(1, int(lt.qty) + 1))
+            if q == lt.qty:
                 t, c, s_, g = lt.taxable, lt.cgst, lt.sgst, lt.igst
             else:
-                t, c, s_, g = (prorate(v, q, lt.item.qty) for v in (lt.taxable, lt.cgst, lt.sgst, lt.igst))
+                t, c, s_, g = (prorate(v, q, lt.qty) for v in (lt.taxable, lt.cgst, lt.sgst, lt.igst))
             rows.append((i, lt, q, t, c, s_, g, t + c + s_ + g))
         lines_total = sum((r[7] for r in rows), ZERO)
-        everything = len(rows) == len(totals.lines) and all(r[2] == r[1].item.qty for r in rows)
+        everything = len(rows) == len(totals.lines) and all(r[2] == r[1].qty for r in rows)
         if everything:
             total = totals.grand_total
         else:
@@ -656,9 +656,9 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
             sum((r[6] for r in rows), ZERO), round_off, total, place))
         back: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for i, lt, q, t, c, s_, g, lt_total in rows:
-            w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.item.product_id,
-                                                  lt.item.sku, lt.item.name, q, t, lt.gst_rate, c, s_, g, lt_total))
-            back[lt.item.product_id] += q
+            w.add("credit_note_lines", CNL_COLS, (take("credit_note_lines"), cn_id, line_ids[i], lt.product_id,
+                                                  lt.sku, lt.name, q, t, lt.gst_rate, c, s_, g, lt_total))
+            back[lt.product_id] += q
         move(w, [(by_id[pid], back[pid], by_id[pid].cost) for pid in sorted(back)], "return", at, "credit_note",
              cn_id)
         pay_id = take("payments")
@@ -724,7 +724,6 @@ def generate(db: Database, actor: Actor, *, products: int = 200, customers: int 
                 s.add(InvoiceCounter(series=series, fy=fy, last_number=last))
             else:
                 row.last_number = last
-        by_id = {p.id: p for p in prods}
         if not levels_written:
             for p in sorted(prods, key=lambda p: p.id):    # reorder levels from the expected demand
                 s.execute(update(Product).where(Product.id == p.id).values(reorder_level=p.reorder))

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billbook.domain.gst import GstScheme, state_name
+from billbook.domain.lines import BillLine
+from billbook.domain.money import ZERO
 
-ZERO = Decimal("0.00")
 
 TAX_INVOICE = "tax_invoice"
 BILL_OF_SUPPLY = "bill_of_supply"
@@ -64,26 +65,6 @@ class Party:
 
 
 @dataclass(frozen=True)
-class InvoiceLineDoc:
-    no: int
-    name: str
-    hsn: str
-    qty: Decimal
-    unit: str
-    unit_price: Decimal
-    gross: Decimal
-    discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal
-    sku: str = ""
-    tax_inclusive: bool = False
-
-
-@dataclass(frozen=True)
 class PaymentDoc:
     mode: str
     amount: Decimal
@@ -124,7 +105,7 @@ class InvoiceDoc:
     number: str
     issued_at: dt.datetime
     cashier: str
-    lines: tuple[InvoiceLineDoc, ...]
+    lines: tuple[BillLine, ...]
     gross_total: Decimal
     discount_total: Decimal
     taxable_total: Decimal

@@ -10,12 +10,12 @@ import datetime as dt
 from decimal import Decimal
 
 from billbook.documents.model import (
-    BILL_OF_SUPPLY, TAX_INVOICE, CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party,
+    BILL_OF_SUPPLY, TAX_INVOICE, CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, Party,
     PaymentDoc, PurchaseLineDoc, PurchaseOrderDoc, ShopHeader,
 )
-from billbook.domain.money import round_money, round_rupee
+from billbook.domain.lines import BillLine
+from billbook.domain.money import ZERO, round_money, round_rupee
 
-ZERO = Decimal("0.00")
 
 PRODUCTS = [
     ("Basmati Rice 5 kg", "1006", "pcs", "350.00", "5"),
@@ -46,7 +46,7 @@ def sample_shop(scheme: str = "regular", *, logo: bytes | None = None, upi: str 
 
 
 def _line(no: int, name: str, hsn: str, unit: str, price: str, gst: str, qty: Decimal, disc: Decimal,
-          inter: bool, bos: bool) -> InvoiceLineDoc:
+          inter: bool, bos: bool) -> BillLine:
     price_d, rate_d = Decimal(price), Decimal(gst)
     gross = round_money(qty * price_d)
     taxable = gross - disc
@@ -59,9 +59,9 @@ def _line(no: int, name: str, hsn: str, unit: str, price: str, gst: str, qty: De
         igst = tax
     else:
         cgst = sgst = half
-    return InvoiceLineDoc(no=no, name=name, hsn=hsn, qty=qty, unit=unit, unit_price=price_d, gross=gross,
-                          discount=disc, taxable=taxable, gst_rate=rate_d, cgst=cgst, sgst=sgst, igst=igst,
-                          total=taxable + cgst + sgst + igst, sku=f"SKU{no:03d}")
+    return BillLine(line_no=no, name=name, hsn=hsn, qty=qty, unit=unit, unit_price=price_d, gross=gross,
+                    discount=disc, taxable=taxable, gst_rate=rate_d, cgst=cgst, sgst=sgst, igst=igst,
+                    total=taxable + cgst + sgst + igst, sku=f"SKU{no:03d}")
 
 
 def sample_invoice(n_lines: int = 6, *, inter_state: bool = False, scheme: str = "regular",

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
+from billbook.domain.lines import BillLine
 from billbook.domain.money import (
     MAX_AMOUNT, PAISA, ZERO, D, MoneyError, parse_amount, round_money, round_rupee,
 )
@@ -110,7 +111,7 @@ def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     if total > whole:
         raise CartError("discount", f"the discount {total} is more than the bill ({whole})")
     raw = [total * w / whole for w in weights]
-    shares = [r.quantize(PAISA, rounding=ROUND_DOWN) for r in raw]
+    shares = [round_money(r, ROUND_DOWN) for r in raw]
     left = int((total - sum(shares, ZERO)) / PAISA)
     order = sorted(range(len(weights)), key=lambda i: (-(raw[i] - shares[i]), i))
     for i in order[:left]:
@@ -138,31 +139,8 @@ class CartItem:
 
 
 @dataclass(frozen=True, slots=True)
-class LineTotals:
-    item: CartItem
-    gross: Decimal
-    line_discount: Decimal
-    bill_discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal          # the rate charged (0 on a bill of supply)
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal             # taxable + taxes
-    payable: Decimal           # what the customer owes for this line before round-off
-
-    @property
-    def discount(self) -> Decimal:
-        return self.line_discount + self.bill_discount
-
-    @property
-    def tax(self) -> Decimal:
-        return self.cgst + self.sgst + self.igst
-
-
-@dataclass(frozen=True, slots=True)
 class CartTotals:
-    lines: tuple[LineTotals, ...]
+    lines: tuple[BillLine, ...]
     inter_state: bool
     charges_gst: bool
     bill_discount: Discount | None
@@ -239,8 +217,13 @@ def compute_cart(items: Sequence[CartItem], *, inter_state: bool = False, charge
             taxable = net
             cgst, sgst, igst = _line_tax(taxable, rate, inter_state)
         total = taxable + cgst + sgst + igst
-        payable = total
-        lines.append(LineTotals(item, gross, disc, share, taxable, rate, cgst, sgst, igst, total, payable))
+        payable = total  # a tax-inclusive line's total is exactly its net amount
+        lines.append(BillLine(
+            sku=item.sku, name=item.name, qty=item.qty, unit_price=item.unit_price, gst_rate=rate,
+            tax_inclusive=item.tax_inclusive, hsn=item.hsn, unit=item.unit, product_id=item.product_id,
+            category_id=item.category_id, cost_price=item.cost_price, line_no=len(lines) + 1, gross=gross,
+            discount=disc + share, taxable=taxable, cgst=cgst, sgst=sgst, igst=igst, total=total,
+            line_discount=disc, bill_discount=share))
         gross_t += gross
         disc_t += disc + share
         taxable_t += taxable
@@ -350,18 +333,26 @@ def credits_for(amount: Decimal, credit_value: Decimal) -> Decimal:
     """Credits needed to pay ``amount`` rupees at ``credit_value`` rupees a credit (rounded up)."""
     if credit_value <= 0:
         raise CartError("payment", "paying with credits is switched off in this shop")
-    return (amount / credit_value).quantize(PAISA, rounding=ROUND_UP)
+    return round_money(amount / credit_value, ROUND_UP)
+
+
+def credits_refunded(amount: Decimal, credit_value: Decimal) -> Decimal:
+    """Credits given for a refund of ``amount`` rupees at ``credit_value`` rupees a credit
+    (rounded down: never more than the money refunded)."""
+    if credit_value <= 0:
+        raise CartError("refund", "store credits are switched off in this shop")
+    return round_money(amount / credit_value, ROUND_DOWN)
 
 
 def credits_earned(money_paid: Decimal, rupees_per_credit: Decimal) -> Decimal:
     """Whole loyalty credits earned on ``money_paid`` (e.g. 1 per ₹100); 0 when loyalty is off."""
     if rupees_per_credit <= 0 or money_paid <= 0:
         return ZERO
-    return (money_paid / rupees_per_credit).to_integral_value(rounding=ROUND_DOWN).quantize(PAISA)
+    return round_money((money_paid / rupees_per_credit).to_integral_value(rounding=ROUND_DOWN))
 
 
 def prorate(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """``amount × part / whole`` rounded half-up to the paisa (for partial returns)."""
     if whole == 0:
         return ZERO
-    return (amount * part / whole).quantize(PAISA, ROUND_HALF_UP)
+    return round_money(amount * part / whole)

@@ -14,6 +14,8 @@ ZERO = Decimal("0.00")
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")
 QTY_QUANTUM = Decimal("0.001")
+#: a quantity of nothing, to the thousandth
+QTY_ZERO = Decimal("0.000")
 
 #: Largest amount billbook accepts anywhere (NUMERIC(12,2) holds 10 digits before the point).
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -48,9 +50,10 @@ def D(value: str | int | Decimal) -> Decimal:
     return result
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Round half-up to the paisa."""
-    return value.quantize(PAISA, ROUND_HALF_UP)
+def round_money(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round to the paisa: half-up, unless a rule says otherwise (``decimal.ROUND_DOWN``: credits
+    given for a refund; ``decimal.ROUND_UP``: credits taken for a payment)."""
+    return value.quantize(PAISA, rounding)
 
 
 def round_rupee(value: Decimal) -> Decimal:
@@ -59,6 +62,7 @@ def round_rupee(value: Decimal) -> Decimal:
 
 
 def round_qty(value: Decimal) -> Decimal:
+    """Round half-up to the thousandth (quantities)."""
     return value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
 
 

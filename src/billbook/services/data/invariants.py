@@ -31,8 +31,8 @@ from billbook.db.models import (
     Payment, Product, PurchaseOrder, PurchaseOrderLine, Shop, StockMovement,
 )
 from billbook.db.uow import Database
+from billbook.domain.money import ZERO
 
-ZERO = Decimal("0")
 
 
 def refusal(what: str, problems: list[str], shown: int = 3) -> str:

@@ -24,7 +24,7 @@ from billbook.db.models import CreditNote, CreditNoteLine, DayClose, Invoice, In
 from billbook.db.uow import Database
 from billbook.domain.calendar import parse_date
 from billbook.domain.gst import UNIT_UQC, state_name
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty_str
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, qty_str, round_money, round_qty
 from billbook.domain.permissions import Permission
 from billbook.services.insight.analytics import check_range
 from billbook.services.base import Actor, audit, requires
@@ -38,7 +38,8 @@ MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
 
 def _d(v) -> Decimal:
-    return ZERO if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(Decimal("0.01"))
+    """An amount from a query as Decimal rupees, rounded half-up to the paisa like every amount."""
+    return ZERO if v is None else round_money(v if isinstance(v, Decimal) else Decimal(str(v)))
 
 
 def _money(value, field_name: str, *, negative=False) -> Decimal | None:
@@ -368,7 +369,7 @@ class GstSummary:
 
 
 def _rate(v) -> Decimal:
-    return Decimal(str(v)).quantize(Decimal("0.01")).normalize() if v is not None else ZERO
+    return round_money(Decimal(str(v))).normalize() if v is not None else ZERO
 
 
 def _rate_rows(rows: dict[Decimal, list[Decimal]]) -> tuple[GstRateRow, ...]:
@@ -414,7 +415,7 @@ def compute_gst(s: Session, d1: dt.date, d2: dt.date) -> GstSummary:
             .join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(inv_range)
             .group_by(InvoiceLine.hsn, InvoiceLine.unit, InvoiceLine.gst_rate)):
         hsn.append((code or "", UNIT_UQC.get((unit or "").lower(), "OTH"), _rate(rate),
-                    Decimal(str(qty or 0)).quantize(Decimal("0.001")), _d(total), _d(taxable), _d(cgst), _d(sgst),
+                    round_qty(Decimal(str(qty or 0))), _d(total), _d(taxable), _d(cgst), _d(sgst),
                     _d(igst)))
     merged: dict[tuple, list] = {}
     for code, uqc, rate, *vals in hsn:        # two units with one UQC (pcs / nos) are one row

@@ -37,12 +37,11 @@ from billbook.db.models import (
     SummaryCustomerFirst, SummaryDay, SummaryDayKey, SummaryMonthKey,
 )
 from billbook.domain.calendar import parse_date
-from billbook.domain.money import ZERO
+from billbook.domain.money import QTY_ZERO, ZERO
 
 STATE_KEY = "analytics.summary"
 #: bump when the meaning of a summary row changes: older summaries are then rebuilt
 SUMMARY_VERSION = 3
-QZERO = Decimal("0.000")
 
 #: upper edges (exclusive) of the invoice-amount histogram bins, in rupees; the last bin is open
 BIN_EDGES: tuple[Decimal, ...] = tuple(Decimal(x) for x in (
@@ -124,7 +123,7 @@ class KeyRow:
     cust: n invoices, a1 spend (grand total net of credit notes), a2 loyalty credits earned
     """
     n: int = 0
-    qty: Decimal = QZERO
+    qty: Decimal = QTY_ZERO
     a1: Decimal = ZERO
     a2: Decimal = ZERO
 
@@ -199,7 +198,7 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
              .where(in_range).group_by(Invoice.business_date, k))
         for day, key, n, qty, taxable, total in s.execute(q):
             r = out[(parse_date(day), str(int(key)))]
-            r.n, r.qty, r.a1, r.a2 = int(n), _dec(qty, QZERO), _dec(taxable), _dec(total)
+            r.n, r.qty, r.a1, r.a2 = int(n), _dec(qty, QTY_ZERO), _dec(taxable), _dec(total)
         rkey = (func.coalesce(InvoiceLine.category_id, 0) if dim == "cat" else CreditNoteLine.product_id).label("k")
         q = (select(CreditNote.business_date, rkey, func.sum(CreditNoteLine.qty), func.sum(CreditNoteLine.taxable),
                     func.sum(CreditNoteLine.total))
@@ -208,7 +207,7 @@ def agg_keys(s: Session, dim: str, d1: dt.date, d2: dt.date) -> dict[tuple[dt.da
              .where(CreditNote.business_date.between(d1, d2)).group_by(CreditNote.business_date, rkey))
         for day, key, qty, taxable, total in s.execute(q):
             r = out[(parse_date(day), str(int(key)))]
-            r.qty -= _dec(qty, QZERO)
+            r.qty -= _dec(qty, QTY_ZERO)
             r.a1 -= _dec(taxable)
             r.a2 -= _dec(total)
     elif dim == "pay":
@@ -374,7 +373,7 @@ def refresh(s: Session, through: dt.date | None = None, *, progress=None) -> dt.
                         func.sum(SummaryDayKey.a1), func.sum(SummaryDayKey.a2))
                  .where(SummaryDayKey.dim.in_(MONTH_DIMS), SummaryDayKey.business_date.between(m, month_end(m)))
                  .group_by(SummaryDayKey.dim, SummaryDayKey.key))
-            rows = [{"dim": dim, "month": m, "key": key, "n": int(n), "qty": _dec(qty, QZERO), "a1": _dec(a1),
+            rows = [{"dim": dim, "month": m, "key": key, "n": int(n), "qty": _dec(qty, QTY_ZERO), "a1": _dec(a1),
                      "a2": _dec(a2)} for dim, key, n, qty, a1, a2 in s.execute(q)]
             if rows:
                 s.execute(insert(SummaryMonthKey), rows)
@@ -443,10 +442,10 @@ def _cumulate(s: Session, m: dt.date, month_rows: list[dict]) -> None:
         q = select(SummaryMonthKey.key, SummaryMonthKey.n, SummaryMonthKey.qty, SummaryMonthKey.a1,
                    SummaryMonthKey.a2).where(SummaryMonthKey.dim == dim + "+", SummaryMonthKey.month == prev_month(m))
         for key, n, qty, a1, a2 in s.execute(q):
-            acc[key] = [int(n), _dec(qty, QZERO), _dec(a1), _dec(a2)]
+            acc[key] = [int(n), _dec(qty, QTY_ZERO), _dec(a1), _dec(a2)]
         for r in month_rows:
             if r["dim"] == dim:
-                cur = acc.setdefault(r["key"], [0, QZERO, ZERO, ZERO])
+                cur = acc.setdefault(r["key"], [0, QTY_ZERO, ZERO, ZERO])
                 cur[0] += r["n"]
                 cur[1] += r["qty"]
                 cur[2] += r["a1"]
@@ -531,7 +530,7 @@ def _sum_keys_sql(s: Session, model, date_col, dim: str, d1: dt.date, d2: dt.dat
     q = (select(model.key, func.sum(model.n), func.sum(model.qty), func.sum(model.a1), func.sum(model.a2))
          .where(model.dim == dim, date_col.between(d1, d2)).group_by(model.key))
     for key, n, qty, a1, a2 in s.execute(q):
-        out.setdefault(key, KeyRow()).add(KeyRow(int(n), _dec(qty, QZERO), _dec(a1), _dec(a2)))
+        out.setdefault(key, KeyRow()).add(KeyRow(int(n), _dec(qty, QTY_ZERO), _dec(a1), _dec(a2)))
 
 
 def _tiers(dim: str, lo: dt.date, hi: dt.date):
@@ -612,7 +611,7 @@ def top_keys(s: Session, dim: str, d1: dt.date, d2: dt.date, wm: Watermark, fiel
              .having(or_(func.sum(u.c.n) != 0, func.sum(u.c.qty) != 0, func.sum(u.c.a1) != 0,
                          func.sum(u.c.a2) != 0))
              .order_by(total_col[field_name].desc(), cast(u.c.k, Integer)).limit(m))
-        fetched = [(k, KeyRow(int(c), _dec(q_, QZERO), _dec(a1), _dec(a2))) for k, c, q_, a1, a2 in s.execute(q)]
+        fetched = [(k, KeyRow(int(c), _dec(q_, QTY_ZERO), _dec(a1), _dec(a2))) for k, c, q_, a1, a2 in s.execute(q)]
         complete = len(fetched) < m
         cand: dict[str, KeyRow] = {}
         for k, r in fetched:

@@ -49,7 +49,8 @@ from billbook.domain.gst import (
     GstScheme, default_place_of_supply, gstin_state, is_valid_state_code, recipient_problem, state_name,
 )
 from billbook.domain import units
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, price_str, qty_str
+from billbook.domain.lines import BillLine, rate_str  # noqa: F401 - rate_str: used by cli and returns
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
 from billbook.errors import (
     BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
@@ -118,37 +119,6 @@ class SaleRequest:
 # ---------------------------------------------------------------- results
 
 @dataclass(frozen=True, slots=True)
-class InvoiceLineInfo:
-    line_no: int
-    product_id: int
-    sku: str
-    name: str
-    hsn: str
-    unit: str
-    qty: Decimal
-    unit_price: Decimal
-    tax_inclusive: bool
-    gross: Decimal
-    discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal
-    returned_qty: Decimal = ZERO
-
-    def to_json(self) -> dict:
-        return {"line_no": self.line_no, "sku": self.sku, "name": self.name, "hsn": self.hsn, "unit": self.unit,
-                "qty": qty_str(self.qty), "unit_price": price_str(self.unit_price),
-                "tax_inclusive": self.tax_inclusive, "gross": money_str(self.gross),
-                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
-                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
-                "igst": money_str(self.igst), "total": money_str(self.total),
-                "returned_qty": qty_str(self.returned_qty)}
-
-
-@dataclass(frozen=True, slots=True)
 class PaymentInfo:
     mode: str
     amount: Decimal
@@ -192,7 +162,7 @@ class InvoiceDetail:
     place_of_supply: str
     inter_state: bool
     shop: dict
-    lines: tuple[InvoiceLineInfo, ...]
+    lines: tuple[BillLine, ...]
     payments: tuple[PaymentInfo, ...]
     gross_total: Decimal
     discount_total: Decimal
@@ -273,34 +243,9 @@ class InvoiceSummary:
 
 
 @dataclass(frozen=True)
-class PreviewLine:
-    sku: str
-    name: str
-    unit: str
-    qty: Decimal
-    unit_price: Decimal
-    tax_inclusive: bool
-    discount: Decimal
-    taxable: Decimal
-    gst_rate: Decimal
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    total: Decimal
-    available: Decimal           # stock now (may be less than qty: the GUI can warn)
-
-    def to_json(self) -> dict:
-        return {"sku": self.sku, "name": self.name, "unit": self.unit, "qty": qty_str(self.qty),
-                "unit_price": price_str(self.unit_price), "tax_inclusive": self.tax_inclusive,
-                "discount": money_str(self.discount), "taxable": money_str(self.taxable),
-                "gst_rate": rate_str(self.gst_rate), "cgst": money_str(self.cgst), "sgst": money_str(self.sgst),
-                "igst": money_str(self.igst), "total": money_str(self.total), "available": qty_str(self.available)}
-
-
-@dataclass(frozen=True)
 class CartPreview:
     """Running totals of a cart, computed exactly as checkout will (nothing written)."""
-    lines: tuple[PreviewLine, ...]
+    lines: tuple[BillLine, ...]               # each with ``available``: the stock now
     doc_type: str
     place_of_supply: str
     inter_state: bool
@@ -326,11 +271,6 @@ class CartPreview:
                 "customer": self.customer.to_json() if self.customer else None,
                 "customer_credits": money_str(self.customer_credits) if self.customer_credits is not None else None,
                 "customer_dues": money_str(self.customer_dues) if self.customer_dues is not None else None}
-
-
-def rate_str(rate: Decimal) -> str:
-    """'5', '18', '0.25' (no trailing zeros, never exponent notation)."""
-    return format(rate.normalize(), "f")
 
 
 # ---------------------------------------------------------------- input checks (no database)
@@ -688,18 +628,8 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
             credits_redeemed=redeemed, bill_discount_text=totals.bill_discount.text if totals.bill_discount else "",
             status="issued", print_count=0,
         )).inserted_primary_key[0]
-        lines = tuple(InvoiceLineInfo(
-            line_no=n, product_id=lt.item.product_id, sku=lt.item.sku, name=lt.item.name, hsn=lt.item.hsn,
-            unit=lt.item.unit, qty=lt.item.qty, unit_price=lt.item.unit_price, tax_inclusive=lt.item.tax_inclusive,
-            gross=lt.gross, discount=lt.discount, taxable=lt.taxable, gst_rate=lt.gst_rate, cgst=lt.cgst,
-            sgst=lt.sgst, igst=lt.igst, total=lt.total) for n, lt in enumerate(totals.lines, 1))
-        conn.execute(_INSERT_LINES, [
-            dict(invoice_id=invoice_id, line_no=ln.line_no, product_id=ln.product_id, sku=ln.sku, name=ln.name,
-                 hsn=ln.hsn, unit=ln.unit, category_id=lt.item.category_id, qty=ln.qty, unit_price=ln.unit_price,
-                 tax_inclusive=ln.tax_inclusive, gross=ln.gross, discount=ln.discount, taxable=ln.taxable,
-                 gst_rate=ln.gst_rate, cgst=ln.cgst, sgst=ln.sgst, igst=ln.igst, total=ln.total,
-                 cost_price=lt.item.cost_price)
-            for ln, lt in zip(lines, totals.lines)])
+        lines = totals.lines
+        conn.execute(_INSERT_LINES, [dict(ln.row(), invoice_id=invoice_id) for ln in lines])
         move_stock(conn, [(stock_now[pid], -wanted[pid], stock_now[pid].cost_price) for pid in sorted(wanted)],
                    "sale", actor, ref_type="invoice", ref_id=invoice_id, at=now)
         conn.execute(_INSERT_PAYMENTS, [
@@ -817,10 +747,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
             or (customer.state_code if customer else "")
         place = chosen or default_place_of_supply(shop.state_code, gstin=gstin, customer_state=cust_state)
         totals = _compute(_cart_items(lines, products), shop, place, bill_discount)
-        plines = tuple(PreviewLine(lt.item.sku, lt.item.name, lt.item.unit, lt.item.qty, lt.item.unit_price,
-                                   lt.item.tax_inclusive, lt.discount, lt.taxable, lt.gst_rate, lt.cgst, lt.sgst,
-                                   lt.igst, lt.total, products[line.key].stock_qty)
-                       for lt, line in zip(totals.lines, lines))
+        plines = tuple(replace(ln, available=products[line.key].stock_qty) for ln, line in zip(totals.lines, lines))
         snap = (CustomerSnapshot(customer.phone, customer.name, customer.gstin, customer.state_code,
                                  customer.address, customer.pincode, customer.locality) if customer else None)
         return CartPreview(plines, totals.doc_type, place, totals.inter_state, totals.gross_total,
@@ -864,10 +791,7 @@ def _detail(s: Session, inv: Invoice | None) -> InvoiceDetail:
         id=inv.id, number=inv.number, sale_id=inv.sale_id, doc_type=inv.doc_type, issued_at=inv.issued_at,
         business_date=inv.business_date, fy=inv.fy, cashier=inv.cashier_name, terminal=inv.terminal,
         customer=customer, place_of_supply=inv.place_of_supply, inter_state=inv.inter_state, shop=shop,
-        lines=tuple(InvoiceLineInfo(ln.line_no, ln.product_id, ln.sku, ln.name, ln.hsn, ln.unit, ln.qty,
-                                    ln.unit_price, ln.tax_inclusive, ln.gross, ln.discount, ln.taxable,
-                                    ln.gst_rate, ln.cgst, ln.sgst, ln.igst, ln.total,
-                                    returned.get(ln.id) or ZERO) for ln in inv.lines),
+        lines=tuple(BillLine.from_row(ln, returned_qty=returned.get(ln.id) or ZERO) for ln in inv.lines),
         payments=tuple(PaymentInfo(p.mode, p.amount, p.tendered, p.reference) for p in sale_pays),
         gross_total=inv.gross_total, discount_total=inv.discount_total, taxable_total=inv.taxable_total,
         cgst=inv.cgst, sgst=inv.sgst, igst=inv.igst, round_off=inv.round_off, grand_total=inv.grand_total,

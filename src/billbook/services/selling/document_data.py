@@ -12,7 +12,6 @@ is not a tax document: it shows the current supplier and product names.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,16 +21,15 @@ from billbook.db.models import (
     CreditNote, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment, Product, PurchaseOrder, Shop, User,
 )
 from billbook.documents.model import (
-    CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, InvoiceLineDoc, Party, PaymentDoc, PurchaseLineDoc,
+    CreditNoteDoc, CreditNoteLineDoc, InvoiceDoc, Party, PaymentDoc, PurchaseLineDoc,
     PurchaseOrderDoc, ShopHeader, StatementDoc, StatementEntryDoc, StatementInvoiceDoc, StatementLoyaltyDoc,
 )
-from billbook.domain.money import round_money
+from billbook.domain.money import ZERO, round_money
 from billbook.errors import NotFound
 from billbook.services.people.customers import check_phone, find_by_phone
 from billbook.services.selling.checkout import load_invoice_detail
 from billbook.services.selling.dues import open_invoices
 
-ZERO = Decimal("0.00")
 
 
 def shop_logo(s: Session) -> bytes | None:
@@ -73,11 +71,7 @@ def invoice_doc_from_detail(detail, logo: bytes | None, *, duplicate: bool = Fal
     cust = detail.customer
     party = (Party(name=cust.name, phone=cust.phone, address=cust.address, gstin=cust.gstin,
                    state_code=cust.state_code) if cust is not None else None)
-    lines = tuple(
-        InvoiceLineDoc(no=ln.line_no, name=ln.name, hsn=ln.hsn, qty=ln.qty, unit=ln.unit, unit_price=ln.unit_price,
-                       gross=ln.gross, discount=ln.discount, taxable=ln.taxable, gst_rate=ln.gst_rate, cgst=ln.cgst,
-                       sgst=ln.sgst, igst=ln.igst, total=ln.total, sku=ln.sku, tax_inclusive=ln.tax_inclusive)
-        for ln in detail.lines)
+    lines = tuple(detail.lines)      # the invoice's own line values (domain/lines.BillLine)
     return InvoiceDoc(
         shop=shop_from_snapshot(detail.shop, logo), number=detail.number, issued_at=detail.issued_at,
         cashier=detail.cashier, lines=lines, gross_total=detail.gross_total,

@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +28,11 @@ from billbook.db.models import (
     CreditNote, CreditNoteLine, Customer, DuesEntry, Invoice, InvoiceLine, LoyaltyEntry, Payment,
 )
 from billbook.db.uow import Database
-from billbook.domain.cart import MONEY_MODES, prorate
+from billbook.domain.cart import MONEY_MODES, CartError, credits_refunded, prorate
 from billbook.domain.gst import state_name
 from billbook.domain.numbering import financial_year
 from billbook.domain import units
-from billbook.domain.money import PAISA, ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
 from billbook.domain.permissions import Permission
 from billbook.services.selling import dues as dues_service
 from billbook.services.base import Actor, audit, requires
@@ -341,9 +341,10 @@ def _refund(s: Session, actor: Actor, shop, inv: Invoice, cn: CreditNote, custom
                       terminal=actor.terminal or "")
         s.add(pay)
         if m == "credits":
-            if shop.credit_value <= 0:
-                raise ValidationError("refund", "store credits are switched off in this shop")
-            credits = (amount / shop.credit_value).quantize(PAISA, rounding=ROUND_DOWN)
+            try:
+                credits = credits_refunded(amount, shop.credit_value)
+            except CartError as exc:
+                raise ValidationError(exc.field, exc.message) from None
             customer.credits += credits
             credits_given += credits
             s.add(LoyaltyEntry(customer_id=customer.id, at=now, delta=credits, reason="refund", note=cn.number,
