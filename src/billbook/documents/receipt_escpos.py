@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 from billbook.documents.common import date_text, declaration, mode_label, shop_lines, time_text
-from billbook.documents.invoice_a4 import invoice_badge, upi_for
+from billbook.documents.invoice_a4 import invoice_badge, unit_price_text, upi_for
 from billbook.documents.layout import num, qty, rate
 from billbook.documents.model import InvoiceDoc
 from billbook.domain.money import amount_in_words
@@ -156,12 +156,17 @@ def receipt_lines(doc: InvoiceDoc, cols: int, *, logo: bool = False) -> Lines:
             out.text(f"GSTIN: {cu.gstin}", bold=True)
         if cu.state:
             out.text(f"State: {cu.state}")
+    if doc.delivery_to_print:                       # Rule 46(k): the delivery address when it differs
+        out.text("Deliver to:", bold=True)
+        for a in doc.delivery_to_print.splitlines():
+            if a.strip():
+                out.text(a.strip())
     out.rule()
     out.pair("Item", "Amount Rs.", bold=True)
     for ln in doc.lines:
         out.text(f"{ln.no}. {ln.name}", bold=True)
         star = "*" if ln.tax_inclusive and not bos else ""
-        out.pair(f"{qty(ln.qty, ln.unit)} x {n(ln.unit_price)}{star}", n(ln.total), indent=2)
+        out.pair(f"{qty(ln.qty, ln.unit)} x {unit_price_text(ln.unit_price, loc)}{star}", n(ln.total), indent=2)
         if ln.discount:
             out.text(f"value {n(ln.gross)}  disc {n(ln.discount)}", indent=2)
         first = [f"HSN {ln.hsn}" if ln.hsn else "", "" if bos else f"taxable {n(ln.taxable)}"]

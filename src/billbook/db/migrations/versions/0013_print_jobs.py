@@ -1,7 +1,7 @@
 """print jobs: each terminal's receipts, A4 invoices, labels and drawer kicks, and their outcome
 
-Revision ID: 0012_print_jobs
-Revises: 0011_gst_fields
+Revision ID: 0013_print_jobs
+Revises: 0012_money_in_paise
 Create Date: 2026-12-06
 
 A job is written before it is sent and updated after: a job that did not reach its printer
@@ -11,8 +11,8 @@ A job is written before it is sent and updated after: a job that did not reach i
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012_print_jobs'
-down_revision = '0011_gst_fields'
+revision = '0013_print_jobs'
+down_revision = '0012_money_in_paise'
 branch_labels = None
 depends_on = None
 
