@@ -250,7 +250,13 @@ def write_file(path: str | Path, data: bytes | str, *, force: bool = False, priv
 
 def _open_regular(path: Path, what: str, limit: int) -> tuple[IO[bytes], int]:
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - handed to the caller
+        # O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait forever (no effect on files)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            fh = os.fdopen(fd, "rb")  # noqa: SIM115 - handed to the caller
+        except BaseException:
+            os.close(fd)
+            raise
     except FileNotFoundError:
         raise FileRefused(f"No {what} at {path}.") from None
     except IsADirectoryError:

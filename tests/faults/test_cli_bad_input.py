@@ -9,6 +9,9 @@ escaping ``main``; and a refused command (status 1 or 2) changes nothing in the 
 
 from __future__ import annotations
 
+import os
+import stat
+
 import click
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,14 +30,19 @@ pytestmark = pytest.mark.slow
 
 #: not fuzzed: they need a fresh or second database, generate bulk data, or are the data-safety
 #: commands tested on their own in tests/safety/
-SKIP = {"init", "db upgrade", "demo", "transfer", "restore", "backup", "user passwd"}
+SKIP = {"init", "db upgrade", "demo", "transfer", "user passwd"}
 NEVER_SET = {"open_it", "print_it", "printer"}          # would open a viewer or print
 NOT_COMPARED = {"audit_log", "login_sessions", "users"}
 INJECTIONS = ["' OR '1'='1", "'; DROP TABLE invoices; --", "RICE' --", "\" OR \"\"=\"", "%", "_", "\\",
               "<script>", "${jndi:ldap://x}", "RICE=1; DELETE FROM products"]
 ODD = ["", " ", "\u202eevil", "😀" * 30, "e\u0301" * 4, "x" * 3000, "ﷺ", "-1", "-0.001", "1e308", "NaN",
        "99999999999999999999", "١٢٣", "0", "2026-02-30", "RICE=abc", "RICE=-5", "RICE=1e9", "cash=-10",
-       "RICE=1@-3", "=", "RICE==2"]
+       "RICE=1@-3", "=", "RICE==2", "1_000", "RICE=1_0", "-0", "1,0,0", "１２", "1e3", "Infinity", "0x10",
+       "1.2.3", "RICE=-0"]
+#: paths for every command that takes one: benign names, and what must never be written
+#: through, replaced or read as a file (a symlink, a FIFO, devices, a folder, a missing folder)
+HOSTILE_PATHS = ["existing.out", "link.out", "fifo.out", "/dev/zero", "/dev/null", "adir", "no/such/dir/x.csv",
+                 "big.csv"]
 text_junk = st.one_of(st.sampled_from(INJECTIONS + ODD),
                       st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20))
 GOOD = {"sku": "RICE", "code": "RICE", "phone": "9876543210", "name": "Ravi", "supplier": "Acme",
@@ -68,7 +76,8 @@ def argv_for(draw, cmd, tmp, shop):
             argv.append(p.opts[0])
             continue
         if isinstance(p.type, click.Path):
-            value = str(tmp / draw(st.sampled_from(["out.pdf", "missing.csv", "sub dir/x.png", "data.csv"])))
+            value = str(tmp / draw(st.sampled_from(["out.pdf", "missing.csv", "sub dir/x.png", "data.csv",
+                                                    *HOSTILE_PATHS])))
         elif isinstance(p.type, click.Choice):
             value = draw(st.one_of(st.sampled_from(list(p.type.choices)), text_junk))
         elif isinstance(p.type, (click.types.IntParamType, click.IntRange)):
@@ -123,18 +132,31 @@ def test_every_command_refuses_bad_input_cleanly(cli_db, path, cmd, tmp_path, mo
     monkeypatch.setattr(CliState, "db", lambda self, migrate=True: db)
     monkeypatch.setattr(CliState, "actor", lambda self: shop["admin"])
     state = {"before": _data(db)}
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "existing.out").write_text("keep")
+    (tmp_path / "link.out").symlink_to(victim)
+    os.mkfifo(tmp_path / "fifo.out")
+    (tmp_path / "adir").mkdir()
+    with open(tmp_path / "big.csv", "wb") as fh:
+        fh.truncate(300 * 1024 * 1024)              # sparse: larger than any import may be
 
     @settings(max_examples=2 if db.is_sqlite else 1, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(argv=argv_for(cmd, tmp_path, shop))
     def check(argv):
         full = ["--db", shop["url"], *path, *argv]
+        (tmp_path / "existing.out").write_text("keep")
         code = main(full)          # an exception escaping main fails the test: it would be a traceback
         out, err = capsys.readouterr()
         assert code in (0, 1, 2), (full, code)
         assert "Traceback" not in err
         if code == 1:
             assert err.strip() and len(err.strip().splitlines()) <= 2, (full, err)
+        assert victim.read_text() == "precious" and (tmp_path / "link.out").is_symlink(), full
+        assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo.out").st_mode), full
+        if "--force" not in full:
+            assert (tmp_path / "existing.out").read_text() == "keep", full
         if code == 0:
             state["before"] = _data(db)
         else:

@@ -12,7 +12,7 @@ from billbook.db.models import InvoiceCounter, Product, StockMovement
 from billbook.services.goods import catalog
 from billbook.services.ledgers import numbering
 from billbook.services.selling import checkout as sales
-from billbook.errors import OutOfStock
+from billbook.errors import Conflict, OutOfStock
 from billbook.services.selling.checkout import PaymentRequest, SaleRequest
 from billbook.services.ledgers.stock import lock_products, move_stock
 from tests.builders import snapshot
@@ -47,11 +47,15 @@ def test_resubmit_after_taking_the_last_units_replays_instead_of_refusing(stocke
     assert snapshot(stocked) == before
 
 
-def test_same_sale_id_with_another_cart_still_gives_the_first_invoice(stocked, cashier):
+def test_same_sale_id_gives_the_first_invoice_and_with_another_cart_is_refused(stocked, cashier):
+    # issue 20: the same sale id with a different cart is refused (it used to answer with the
+    # first invoice, losing the second sale silently); the same cart still answers with it
     first = sales.checkout(stocked, cashier, SaleRequest("id-1", [("SOAP", "2")], [("cash", None)]))
     before = snapshot(stocked)
-    again = sales.checkout(stocked, cashier, SaleRequest("id-1", [("SOAP", "1")], [("cash", None)]))
+    again = sales.checkout(stocked, cashier, SaleRequest("id-1", [("SOAP", "2")], [("cash", None)]))
     assert again.replayed and again.number == first.number and again.grand_total == first.grand_total
+    with pytest.raises(Conflict, match="already used for a different sale"):
+        sales.checkout(stocked, cashier, SaleRequest("id-1", [("SOAP", "1")], [("cash", None)]))
     assert snapshot(stocked) == before
 
 
@@ -107,9 +111,9 @@ def test_mysql_statements_do_not_ping_first(stocked, cashier, monkeypatch):
 
 
 def test_the_sale_reads_the_shop_row_with_its_products_fresh_every_time(stocked, admin, cashier):
-    """The shop row travels in the products statement (LEFT JOIN): a sale on a database without
-    the shop row (its columns come back NULL) files the default shop; a later change (prefix,
-    GST state, name) is on the very next invoice."""
+    """Every sale reads the shop row as it is now (its own statement, not locked): a sale on a
+    database without the shop row files the default shop; a later change (prefix, GST state,
+    name) is on the very next invoice."""
     from sqlalchemy import delete
 
     from billbook.db.models import Shop

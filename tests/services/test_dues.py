@@ -9,7 +9,7 @@ from billbook.services.goods import catalog
 from billbook.services.people import customers
 from billbook.services.selling import dues
 from billbook.services.selling import checkout as sales
-from billbook.errors import NotFound, ValidationError
+from billbook.errors import Conflict, NotFound, ValidationError
 from billbook.services.selling.checkout import SaleRequest
 from tests.builders import snapshot
 
@@ -77,7 +77,12 @@ def test_the_same_request_id_takes_the_payment_once(db, cashier, owing):
         (first.payment_id, first.amount, first.dues_before, first.dues_after, first.allocations)
     assert snapshot(db) == before
     # even a resubmit that would now be refused (only 100 owed) answers with the first payment
-    assert dues.pay_dues(db, cashier, PHONE, "350", request_id="pay-1").payment_id == first.payment_id
+    assert dues.pay_dues(db, cashier, PHONE, "350", mode="upi", reference="UTR1",
+                         request_id="pay-1").payment_id == first.payment_id
+    # the same request id with other content is a client bug: refused, nothing written (issue 20)
+    with pytest.raises(Conflict, match="already used for a different dues payment"):
+        dues.pay_dues(db, cashier, PHONE, "350", request_id="pay-1")
+    assert snapshot(db) == before
     assert customers.get_customer(db, cashier, PHONE).dues == Dec("100.00")
     # a new request id is a new payment
     second = dues.pay_dues(db, cashier, PHONE, "40", request_id="pay-2")

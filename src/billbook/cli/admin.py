@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from billbook import files
 from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, read_secret, table
-from billbook.db.migrate import current_revision
-from billbook.errors import ValidationError
+from billbook.db.migrate import current_revision, upgrade
+from billbook.domain.permissions import Role
+from billbook.errors import PermissionDenied, ValidationError
 from billbook.services.base import MAX_PAGE
 from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
@@ -45,9 +47,18 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 def db_upgrade() -> None:
-    """Run migrations to head."""
-    db = STATE.db()
-    emit({"schema": current_revision(db)}, f"Schema at {current_revision(db)}")
+    """Run migrations to head: an admin's login (--user / BILLBOOK_USER) unless the database has no users yet."""
+    db = STATE.db(migrate=False)
+    before = current_revision(db)
+    if before is not None and user_service.has_users(db):
+        actor = STATE.actor()
+        if actor.role != Role.ADMIN:
+            raise PermissionDenied(f"{actor.username} ({actor.role.value}) may not upgrade the database; "
+                                   "an admin may.")
+    upgrade(db)
+    after = current_revision(db)
+    emit({"schema": after, "from": before},
+         f"Schema at {after}" + (f" (upgraded from {before})" if before != after else " (already up to date)"))
 
 
 @app.group("user")
@@ -148,10 +159,7 @@ def shop_group() -> None:
 def shop_set(logo, **changes) -> None:
     """Change the shop profile (admin)."""
     if logo is not None:
-        try:
-            changes["logo"] = logo.read_bytes()
-        except OSError as exc:
-            raise ValidationError("--logo", f"cannot read {logo}: {exc.strerror}") from None
+        changes["logo"] = files.read_bytes(logo, limit=files.MAX_LOGO_BYTES, what="logo (PNG or JPEG)")
     info = shop_service.update_shop(STATE.db(), STATE.actor(), **changes)
     emit(info.to_json(), f"Shop profile saved: {info.name}")
 

@@ -32,14 +32,18 @@ def _summary_text(summary) -> str:
               help="Write the portal JSON here (default: GSTR1_<GSTIN>_<MMYYYY>.json in the current folder)")
 @click.option("--csv-dir", "csv_dir", type=click.Path(file_okay=False), default=None,
               help="Also write the offline tool's CSV sheets (b2b.csv … docs.csv) into this folder")
-def gst_gstr1(period, out, csv_dir) -> None:
+@click.option("--force", is_flag=True, help="Replace files that exist (never a link or a device)")
+def gst_gstr1(period, out, csv_dir, force) -> None:
     """GSTR-1 for a period in the GST portal's JSON format, validated before it is written."""
+    from billbook import files
     from billbook.services.insight import filing
+    if out:
+        files.check_target(out, force=force)
     result = filing.gstr1(STATE.db(), STATE.actor(), period)
     doc = result.document
     path = Path(out) if out else Path(f"GSTR1_{doc['gstin']}_{doc['fp']}.json")
-    written = result.write(path)
-    sheets = [str(p) for p in result.write_csv(csv_dir)] if csv_dir else []
+    written = result.write(path, force=force)
+    sheets = [str(p) for p in result.write_csv(csv_dir, force=force)] if csv_dir else []
     totals = {name: {"count": t.count, "taxable": str(t.taxable), "igst": str(t.igst), "cgst": str(t.cgst),
                      "sgst": str(t.sgst)} for name, t in result.gstr1.totals.items()}
     data = {"period": result.summary.period.label, "fp": doc["fp"], "gstin": doc["gstin"], "file": str(written),
@@ -58,14 +62,18 @@ def gst_gstr1(period, out, csv_dir) -> None:
 @click.option("--period", required=True, help=PERIOD_HELP)
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Also write the tables: .pdf (for the accountant), .csv or .json (portal format)")
-def gst_gstr3b(period, out) -> None:
+@click.option("--force", is_flag=True, help="Replace files that exist (never a link or a device)")
+def gst_gstr3b(period, out, force) -> None:
     """GSTR-3B tables 3.1 and 3.2 for a period, net of credit notes (--json: the portal's format)."""
+    from billbook import files
     from billbook.services.insight import filing
+    if out:
+        files.check_target(out, force=force)
     result = filing.gstr3b(STATE.db(), STATE.actor(), period)
     data = dict(result.document)
     data["check"] = result.summary.to_json()
     if out:
-        data["file"] = str(result.write(out))
+        data["file"] = str(result.write(out, force=force))
     g = result.gstr3b
     rows = [{"table": "3.1" + r.label[:3], "nature": r.label[4:52], "taxable": str(r.taxable), "igst": str(r.igst),
              "cgst": str(r.cgst), "sgst": str(r.sgst)} for r in g.table_31]
@@ -84,12 +92,16 @@ def gst_gstr3b(period, out) -> None:
 @click.argument("number")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the JSON here (default: print it)")
-def invoice_einvoice(number, out) -> None:
+@click.option("--force", is_flag=True, help="Replace files that exist (never a link or a device)")
+def invoice_einvoice(number, out, force) -> None:
     """e-invoice JSON (INV-01 v1.1) of a B2B tax invoice, checked against NIC's schema."""
+    from billbook import files
     from billbook.services.insight import filing
+    if out:
+        files.check_target(out, force=force)
     result = filing.einvoice(STATE.db(), STATE.actor(), number)
     if out:
-        path = result.write(out)
+        path = result.write(out, force=force)
         emit({"number": result.number, "file": str(path)}, f"e-invoice JSON for {result.number} written to {path}")
     else:
         click.echo(result.text())

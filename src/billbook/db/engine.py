@@ -33,6 +33,43 @@ def is_mysql(url: str | URL) -> bool:
     return make_url(url).get_backend_name() in ("mysql", "mariadb")
 
 
+#: MySQL/MariaDB errors that are the server's disk or mode, not the network
+_MYSQL_STORAGE = {
+    1021: "the database server's disk is full", 1114: "the database server's disk is full (a table is full)",
+    1030: "the database server could not write its files (is its disk full?)",
+    1290: "the database server is read-only", 1836: "the database server is read-only",
+    1792: "the database server is read-only", 1205: "another terminal has held a lock for too long",
+}
+#: SQLite messages (lower case) → plain words
+_SQLITE_STORAGE = (
+    ("database or disk is full", "the disk holding the database is full (no space left)"),
+    ("disk is full", "the disk holding the database is full (no space left)"),
+    ("readonly database", "the database file or its folder is read-only"),
+    ("read-only", "the database file or its folder is read-only"),
+    ("database is locked", "the database is locked by another program or terminal (waited 15 s)"),
+    ("database table is locked", "the database is locked by another program or terminal"),
+    ("disk i/o error", "the disk reported an input/output error (is it full, removed or failing?)"),
+    ("unable to open database file", "the database file cannot be opened (missing folder or no permission)"),
+)
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """Plain words for a database error that is about the disk, not the connection: a full disk,
+    a read-only file or server, a lock held too long, an I/O error. None for anything else."""
+    orig = getattr(exc, "orig", exc)
+    errno = getattr(orig, "errno", None)
+    if isinstance(errno, int) and errno in _MYSQL_STORAGE:
+        return _MYSQL_STORAGE[errno]
+    text = str(orig).lower()
+    if "got error 28" in text or "no space left" in text:
+        return "the database server's disk is full"
+    if getattr(orig, "sqlite_errorname", None) is not None or "sqlite" in type(orig).__module__:
+        for needle, words in _SQLITE_STORAGE:
+            if needle in text:
+                return words
+    return None
+
+
 def safe_url(url: str | URL) -> str:
     """The URL with its password masked, for status bars and logs."""
     return make_url(url).render_as_string(hide_password=True)

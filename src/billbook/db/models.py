@@ -281,6 +281,8 @@ class DuesEntry(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     #: a dues payment's client-made id: the same id again returns the first payment
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: SHA-256 of the payment request (domain/fingerprint.py): the same id with other content is refused
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (Index("uq_dues_ledger_request_id", "request_id", unique=True),)
 
 
@@ -308,6 +310,8 @@ class Invoice(Base):
     number: Mapped[str] = mapped_column(String(16), unique=True)
     #: client-made id: a retried submit with the same id returns this invoice
     sale_id: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the sale request (domain/fingerprint.py): the same sale id with another cart is refused
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     fy: Mapped[str] = mapped_column(String(5))
     seq: Mapped[int] = mapped_column(Integer)
     #: tax_invoice | bill_of_supply
@@ -430,6 +434,8 @@ class CreditNote(Base):
     seq: Mapped[int] = mapped_column(Integer)
     #: client-made id, as for invoices
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the return request (domain/fingerprint.py): the same request id with other items is refused
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from billbook.db.engine import is_mysql, is_sqlite, make_engine, safe_url, sqlite_begin_mode
+from billbook.db.engine import is_mysql, is_sqlite, make_engine, safe_url, sqlite_begin_mode, storage_problem
 from billbook.errors import DatabaseUnavailable
 from billbook.db import append_only, locking  # noqa: F401,E402 - session guards: append-only, fresh locked rows
 
@@ -150,6 +150,10 @@ class Database:
         if refused:
             return DatabaseUnavailable(f"Cannot use the database ({self.display_name}): {refused}. "
                                        "Check the database settings.")
+        problem = storage_problem(exc)       # a full disk, a read-only file, a lock: say which
+        if problem and not is_connection_lost(exc):
+            return DatabaseUnavailable(f"Cannot save to the database ({self.display_name}): {problem}. "
+                                       "Nothing was saved; fix that and try again.")
         if is_connection_lost(exc) or (isinstance(exc, OperationalError) and not is_transient(exc)):
             return DatabaseUnavailable(f"Cannot reach the database ({self.display_name}). Nothing was saved; "
                                        "check the connection and try again.")

@@ -6,6 +6,7 @@ Never float: ``D(0.1)`` is refused so a float can't sneak in unnoticed.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal
@@ -26,8 +27,21 @@ class MoneyError(ValueError):
     """A value that is not a valid amount of money or quantity."""
 
 
+#: what a typed number may look like: ASCII digits with at most one decimal point, an optional
+#: sign; thousands grouped with commas the Indian way (1,23,456.50) or the Western way
+#: (123,456.50). No exponents, underscores (1_000), other scripts' digits or spaces inside.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_GROUPED_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,2}(?:,[0-9]{2})*,[0-9]{3}|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?",
+                             re.ASCII)
+
+
 def D(value: str | int | Decimal) -> Decimal:
-    """Build a Decimal from text, int or Decimal; floats are refused."""
+    """Build a Decimal from text, int or Decimal; floats are refused.
+
+    Text is ASCII digits with at most one decimal point (a leading ``₹``, surrounding spaces
+    and comma grouping as the GUI shows amounts are accepted); ``1_000``, ``1e3``, ``NaN``,
+    ``١٢٣`` are refused. Minus zero is zero.
+    """
     if isinstance(value, float):
         raise TypeError("money must not be built from float; pass a string")
     if isinstance(value, bool):
@@ -35,19 +49,23 @@ def D(value: str | int | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise MoneyError(f"not a finite number: {value!r}")
-        return value
+        return value if value or not value.is_signed() else value.copy_abs()
     if isinstance(value, int):
         return Decimal(value)
     if type(value) is str and value.isascii() and value.isdigit():       # "3": nothing to clean up
         return Decimal(value)
-    text = str(value).strip().replace(",", "").replace("₹", "")
+    text = str(value).strip()
+    if text.startswith(("₹", "-₹", "+₹")):
+        text = text.replace("₹", "", 1).strip() if text[0] == "₹" else text[0] + text[2:].strip()
+    if _PLAIN_NUMBER.fullmatch(text) is None:
+        if _GROUPED_NUMBER.fullmatch(text) is None:
+            raise MoneyError(f"not a number: {value!r} (digits with at most one decimal point)")
+        text = text.replace(",", "")
     try:
         result = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"not a number: {value!r}") from exc
-    if not result.is_finite():
-        raise MoneyError(f"not a finite number: {value!r}")
-    return result
+    return result if result or not result.is_signed() else result.copy_abs()
 
 
 def round_money(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:

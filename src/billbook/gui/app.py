@@ -22,7 +22,7 @@ import customtkinter as ctk
 
 from typing import TYPE_CHECKING
 
-from billbook import config
+from billbook import config, files
 from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.errors import BillbookError, ValidationError
@@ -144,9 +144,9 @@ class FirstRunWizard(ctk.CTkFrame):
 
     def set_logo(self, path: Path) -> None:
         try:
-            self._logo = path.read_bytes()
-        except OSError as exc:
-            self.message.configure(text=f"Cannot read {path.name}: {exc.strerror}")
+            self._logo = files.read_bytes(path, limit=files.MAX_LOGO_BYTES, what="logo (PNG or JPEG)")
+        except BillbookError as exc:
+            self.message.configure(text=str(exc))
             return
         self.logo_label.configure(text=path.name, text_color=("gray10", "gray90"))
 

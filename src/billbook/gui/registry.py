@@ -21,10 +21,14 @@ shortcuts. Billing uses F2, F4–F10 and F12 for its own work, Ctrl+L locks.
 
 from __future__ import annotations
 
+import importlib
+import logging
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from billbook.domain.permissions import Permission
+from billbook.gui import screens
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,11 @@ def screen(*, key: str, title: str, permission: Permission, order: int = 100,
 
 def load_all() -> list[ScreenSpec]:
     """Import every screen module; return the specs in sidebar order."""
-    import importlib
-    import pkgutil
-
-    from billbook.gui import screens
     for info in pkgutil.iter_modules(screens.__path__):
         if not info.name.startswith("_"):
             try:
                 importlib.import_module(f"billbook.gui.screens.{info.name}")
             except Exception as exc:  # noqa: BLE001 - one broken screen must not stop the app
-                import logging
                 logging.getLogger("billbook.gui").exception("screen module %s failed to import", info.name)
                 LOAD_ERRORS[info.name] = exc
     return sorted(SCREENS.values(), key=lambda s: (s.order, s.title))

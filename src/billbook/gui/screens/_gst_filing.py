@@ -187,7 +187,7 @@ class GstFilingPanel(ctk.CTkFrame):
 
     def save_gstr1_json(self, path: str) -> None:
         export = self.gstr1
-        self._save(lambda: export.write(path), "GSTR-1 JSON saved: {path}")
+        self._save(lambda: export.write(path, force=True), "GSTR-1 JSON saved: {path}")   # the dialog asked
 
     def ask_gstr1_csv(self) -> None:
         if self.gstr1 and (folder := self.choose_folder(self, "Folder for the GSTR-1 CSV sheets")):
@@ -195,7 +195,7 @@ class GstFilingPanel(ctk.CTkFrame):
 
     def save_gstr1_csv(self, folder: str) -> None:
         export = self.gstr1
-        self._save(lambda: (export.write_csv(folder), folder)[1], "GSTR-1 CSV sheets saved in {path}")
+        self._save(lambda: (export.write_csv(folder, force=True), folder)[1], "GSTR-1 CSV sheets saved in {path}")
 
     def ask_gstr3b(self, kind: str) -> None:
         if self.gstr3b and (path := Dialogs.save_path(
@@ -205,7 +205,7 @@ class GstFilingPanel(ctk.CTkFrame):
 
     def save_gstr3b(self, path: str) -> None:
         export = self.gstr3b
-        self._save(lambda: export.write(path), "GSTR-3B saved: {path}")
+        self._save(lambda: export.write(path, force=True), "GSTR-3B saved: {path}")   # the dialog asked
 
     def ask_einvoice(self) -> None:
         number = self.einv_form["number"].get().strip().upper()
@@ -224,5 +224,5 @@ class GstFilingPanel(ctk.CTkFrame):
 
         def done(p):
             self.einv_form.status.ok(f"e-invoice JSON saved: {p}")
-        run_bg(self.ctx, lambda: filing.einvoice(db, actor, number).write(path), done, self.einv_form.show_error,
-               busy="Writing the e-invoice…")
+        run_bg(self.ctx, lambda: filing.einvoice(db, actor, number).write(path, force=True),   # the dialog asked
+               done, self.einv_form.show_error, busy="Writing the e-invoice…")

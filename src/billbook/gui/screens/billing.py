@@ -32,6 +32,7 @@ from billbook.gui.widgets.cart_table import CartTable
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
+from billbook.gui.widgets.supply import PlaceOfSupplyControl, RecipientForm
 from billbook.gui.widgets.table import Column, Table
 from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
 
@@ -62,10 +63,16 @@ class Cart:
     customer_name: str = ""
     bill_discount: str = ""
     sale_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: GST (issue 17): the place of supply chosen ('' = the customer's state, else the shop's) and
+    #: the recipient's address and state given for Rule 46(e)
+    place_of_supply: str = ""
+    customer_address: str = ""
+    customer_state: str = ""
 
     def copy(self) -> Cart:
         return Cart([CartLine(ln.product, ln.qty, ln.discount) for ln in self.lines], self.customer_phone,
-                    self.customer_name, self.bill_discount, self.sale_id)
+                    self.customer_name, self.bill_discount, self.sale_id, self.place_of_supply,
+                    self.customer_address, self.customer_state)
 
 
 
@@ -140,7 +147,11 @@ class BillingScreen(ctk.CTkFrame):
         self.cust_name.pack(side="left", fill="x", expand=True, padx=(8, 0))
         self.cust_info = ctk.CTkLabel(cust, text="Walk-in customer", anchor="w", font=theme.font(12),
                                       text_color=theme.MUTED, height=22)
-        self.cust_info.pack(fill="x", padx=12, pady=(2, 8))
+        self.cust_info.pack(fill="x", padx=12, pady=(2, 0))
+        # place of supply (issue 17): customer's state / taken at the counter / shipped to …
+        self.supply = PlaceOfSupplyControl(cust, shop_state=ctx.shop.state_code if ctx.shop else "",
+                                           on_change=self._supply_changed)
+        self.supply.pack(fill="x", padx=12, pady=(2, 8))
         # totals
         tot = ctk.CTkFrame(right, corner_radius=10)
         tot.pack(fill="x", pady=(10, 0))
@@ -302,6 +313,7 @@ class BillingScreen(ctk.CTkFrame):
         clear_entry(self.cust_name)
         clear_entry(self.bill_disc)
         self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
+        self.supply.reset(self.ctx.shop.state_code if self.ctx.shop else None)
         self.payment.reset()
         self.close_payment()
         self._render()
@@ -323,7 +335,9 @@ class BillingScreen(ctk.CTkFrame):
 
         def work():
             return sales.preview(ctx.db, ctx.actor, items, customer_phone=cart.customer_phone or None,
-                                 bill_discount=cart.bill_discount or None)
+                                 bill_discount=cart.bill_discount or None,
+                                 place_of_supply=cart.place_of_supply or None,
+                                 customer_state_code=cart.customer_state or None)
 
         def done(pv) -> None:
             if seq != self._preview_seq:
@@ -378,6 +392,7 @@ class BillingScreen(ctk.CTkFrame):
             self.total_labels["sgst"].configure(text="" if inter else rupees(pv.sgst))
             self.total_labels["round_off"].configure(text=rupees(pv.round_off))
             self.grand.configure(text=rupees(pv.grand_total))
+            self.supply.show_effect(pv.place_of_supply, pv.inter_state)
             self.payment.set_due(pv.grand_total)
             if pv.customer is not None:
                 self._show_customer(pv.customer.name, pv.customer_credits, pv.customer_dues)
@@ -385,6 +400,7 @@ class BillingScreen(ctk.CTkFrame):
             for key in ("gross", "discount", "taxable", "cgst", "sgst", "round_off"):
                 self.total_labels[key].configure(text=rupees(Decimal("0")) if key != "sgst" or not inter else "")
             self.grand.configure(text=rupees(Decimal("0")))
+            self.supply.show_effect(None, None)
             self.payment.set_due(Decimal("0"))
         if short and short != self._short:
             self.ctx.notify("Not enough stock — " + "; ".join(short), "warn")
@@ -512,6 +528,31 @@ class BillingScreen(ctk.CTkFrame):
         self.focus_scan()
         return "break"
 
+    # ------------------------------------------------------------------ GST (issue 17)
+    def _supply_changed(self) -> None:
+        self._mutate(lambda cart: setattr(cart, "place_of_supply", self.supply.value))
+
+    def open_recipient_form(self, message: str) -> None:
+        """The recipient's name, address and state (Rule 46(e)); saved with the sale, then pay."""
+        self.close_overlay()
+        cart = self.cart
+
+        def save(name: str, address: str, state: str) -> None:
+            self.cart.customer_name = self.cart.customer_name if self.cart.customer_phone and \
+                self.cart.customer_name else name
+            self.cart.customer_address, self.cart.customer_state = address, state
+            self.cust_name.configure(state="normal")
+            clear_entry(self.cust_name)
+            self.cust_name.insert(0, self.cart.customer_name)
+            self.cust_info.configure(text=f"{address} · {state}", text_color=("gray10", "gray90"))
+            self.close_overlay()
+            self.complete()
+
+        form = RecipientForm(self.body, message=message, name=cart.customer_name, address=cart.customer_address,
+                             state=cart.customer_state, on_save=save, on_close=self.close_overlay)
+        self.overlay = form
+        form.show()
+
     def _show_customer(self, name: str, credits: Decimal | None, dues: Decimal | None) -> None:
         parts = [name] if name else []
         if credits is not None:
@@ -572,7 +613,9 @@ class BillingScreen(ctk.CTkFrame):
             sale_id=cart.sale_id,
             items=[sales.SaleItem(ln.product.id, ln.qty, ln.discount or None) for ln in cart.lines],
             payments=payments, customer_phone=cart.customer_phone or None,
-            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None)
+            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None,
+            place_of_supply=cart.place_of_supply or None, customer_address=cart.customer_address or None,
+            customer_state_code=cart.customer_state or None)
         ctx = self.ctx
         self._saving = True
         self.pay_button.configure(state="disabled")
@@ -606,6 +649,10 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
         elif isinstance(exc, ValidationError) and (exc.field or "").startswith(("payment", "tendered")):
             self.payment.show_error(exc.message)
+        elif isinstance(exc, ValidationError) and exc.field == "customer" and "Rule 46" in exc.message:
+            self.close_payment()
+            self.open_recipient_form(exc.message)      # name, address and state, then pay again
+            return
         elif self._uncertain:
             message += " The cart is kept; press F10 to try again (it will not be billed twice)."
         self.ctx.notify(message, "error")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import customtkinter as ctk
 
+from billbook import files
 from billbook.domain.gst import STATES
 from billbook.domain.permissions import Permission, Role
 from billbook.gui.forms import (
@@ -22,7 +23,7 @@ from billbook.gui.forms import (
 from billbook.gui.registry import screen
 from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
-from billbook.errors import ValidationError
+from billbook.errors import BillbookError, ValidationError
 
 PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Receipt and A4": "both", "Ask each time": "ask",
                  "Don't print": "none"}
@@ -187,7 +188,11 @@ class SettingsScreen(ctk.CTkFrame):
             self.set_logo_file(path)
 
     def set_logo_file(self, path: str) -> None:
-        data = Path(path).read_bytes()
+        try:
+            data = files.read_bytes(path, limit=files.MAX_LOGO_BYTES, what="logo (PNG or JPEG)")
+        except BillbookError as exc:
+            self.shop_form.status.error(str(exc))
+            return
         self._pending_logo = data
         self._show_logo(data)
         self.shop_form.status.info("Logo chosen; Save to keep it.")

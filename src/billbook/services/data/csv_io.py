@@ -27,10 +27,10 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import IO
 
 from sqlalchemy import select, text
@@ -46,7 +46,7 @@ from billbook.services.base import Actor, audit, requires
 from billbook.services.goods.catalog import (
     ProductFields, category_id, fast_insert, index_products, validate_product_fields,
 )
-from billbook.errors import BillbookError, ValidationError
+from billbook.errors import BillbookError, FileRefused, StorageError, ValidationError
 from billbook.services.people.shop import get_or_create_shop, parse_rates
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "gst_rate", "hsn", "barcode", "unit", "stock", "reorder_level",
@@ -108,14 +108,14 @@ class ImportRejected(BillbookError):
 
 # ---------------------------------------------------------------- reading
 
-def _read_text(source: str | os.PathLike | IO[str] | IO[bytes]) -> str:
-    if hasattr(source, "read"):
-        data = source.read()
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise ValidationError("file", f"cannot read {source}: {exc.strerror}") from None
+_NOT_UTF8 = "not UTF-8 text; save the sheet as CSV UTF-8"
+
+
+def _read_text(source: IO[str] | IO[bytes]) -> str:
+    """The text of an open stream (a GUI's or a test's), at most ``MAX_CSV_BYTES``."""
+    data = source.read(files.MAX_CSV_BYTES + 1)
+    if len(data) > files.MAX_CSV_BYTES:
+        raise ValidationError("file", f"larger than {files.MAX_CSV_BYTES // (1024 * 1024)} MB; split the file")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -124,14 +124,32 @@ def _read_text(source: str | os.PathLike | IO[str] | IO[bytes]) -> str:
     return data.lstrip("\ufeff")
 
 
-def _records(text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+@contextmanager
+def _text_stream(source: str | os.PathLike | io.StringIO) -> Iterator[IO[str]]:
+    """A CSV file read as a stream (a regular file of at most ``MAX_CSV_BYTES``), or buffered text."""
+    if isinstance(source, io.StringIO):
+        yield io.StringIO(source.getvalue(), newline="")
+        return
+    try:
+        with files.open_input(source, limit=files.MAX_CSV_BYTES, what="CSV file") as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+            yield text
+    except (FileRefused, StorageError) as exc:
+        raise ValidationError("file", str(exc)) from None
+
+
+def _records(text: str | IO[str]) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
+    """The header and the numbered rows of a CSV text or stream (read row by row; one field at most
+    the csv module's limit, 128 KB)."""
+    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
     try:
         header = next(reader)
     except StopIteration:
         raise ValidationError("file", "the file is empty (a header row is needed)") from None
     except csv.Error as exc:
         raise ValidationError("file", f"line 1: {exc}") from None
+    except UnicodeDecodeError:
+        raise ValidationError("file", f"line 1: {_NOT_UTF8}") from None
 
     def rows():
         start = reader.line_num + 1
@@ -142,6 +160,8 @@ def _records(text: str) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
                 return
             except csv.Error as exc:
                 raise ValidationError("file", f"line {start}: {exc}") from None
+            except UnicodeDecodeError:
+                raise ValidationError("file", f"line {start}: {_NOT_UTF8}") from None
             yield start, row
             start = reader.line_num + 1
     return [h.strip().lower() for h in header], rows()
@@ -156,7 +176,7 @@ def _parse_bool(text: str) -> bool:
     raise ValidationError("tax_inclusive", f"{text!r} is not yes/no/true/false/1/0")
 
 
-def parse_products(text: str, allowed_rates: tuple[Decimal, ...], existing_skus: set[str],
+def parse_products(text: str | IO[str], allowed_rates: tuple[Decimal, ...], existing_skus: set[str],
                    existing_barcodes: set[str]) -> tuple[list[ProductFields], int, list[RowError]]:
     """Check every row; returns (good rows, number of data rows, every bad row's error).
 
@@ -276,12 +296,14 @@ def import_products(db: Database, actor: Actor, source, *, dry_run: bool = False
     Real run: all-or-nothing — any bad row raises :class:`ImportRejected` (with the report)
     and nothing is written; otherwise every row is inserted in one transaction.
     """
-    text = _read_text(source)
+    # a path is streamed (opened again if the unit of work retries); an open stream is read once, bounded
+    src = io.StringIO(_read_text(source)) if hasattr(source, "read") else source
 
     def check(s: Session) -> tuple[list[ProductFields], ImportReport]:
         allowed = parse_rates(get_or_create_shop(s).allowed_gst_rates)
         skus, codes = _existing_codes(s)
-        good, count, errors = parse_products(text, allowed, skus, codes)
+        with _text_stream(src) as text:
+            good, count, errors = parse_products(text, allowed, skus, codes)
         return good, ImportReport(rows=count, imported=0, dry_run=dry_run, errors=errors)
 
     if dry_run:

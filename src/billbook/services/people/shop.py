@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from billbook import clock
+from billbook import clock, files
 from billbook.db.models import Shop
 from billbook.db.uow import Database
 from billbook.domain.gst import (
@@ -22,7 +22,9 @@ from billbook.errors import ValidationError
 
 _PREFIX_RE = re.compile(r"^[A-Z0-9]{1,5}$")
 _VPA_RE = re.compile(r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z][A-Za-z0-9.\-]{1,63}$")
-MAX_LOGO_BYTES = 4 * 1024 * 1024
+MAX_LOGO_BYTES = files.MAX_LOGO_BYTES
+#: a logo's largest side in pixels (a small file may still unpack to a huge bitmap)
+MAX_LOGO_SIDE = 4096
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,11 @@ def _check_logo(data: bytes | None) -> bytes | None:
     from PIL import Image, UnidentifiedImageError  # Pillow only when a logo is set (start-up speed)
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if max(img.size) > MAX_LOGO_SIDE:
+                raise ValidationError("logo", f"the image is {img.size[0]}×{img.size[1]} pixels; at most "
+                                              f"{MAX_LOGO_SIDE} on a side")
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError("logo", "not a readable PNG or JPEG image") from None
     return data
 

@@ -49,6 +49,7 @@ from billbook.domain.gst import (
     GstScheme, default_place_of_supply, gstin_state, is_valid_state_code, recipient_problem, state_name,
 )
 from billbook.domain import units
+from billbook.domain.fingerprint import fingerprint
 from billbook.domain.lines import BillLine, rate_str  # noqa: F401 - rate_str: used by cli and returns
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
 from billbook.domain.permissions import Permission
@@ -379,36 +380,38 @@ _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
 
 @functools.lru_cache(maxsize=128)
 def _products_statement(n_ids: int, n_codes: int, lock: bool) -> Select:
-    """The products with ids :i0.. or SKU/barcode :c0.., each row carrying the shop row
-    (``LEFT JOIN shop``: its columns are NULL while the shop has not been saved yet), so a sale
-    reads both in one statement. With ``lock``: ``FOR UPDATE``, in id order (every terminal
-    locks products in the same order; the shop row is locked with them, which costs no
-    concurrency: every sale also takes the invoice counter's lock, and nothing that locks the
-    shop row locks a product after it). One statement per cart shape, compiled once."""
+    """The products with ids :i0.. or SKU/barcode :c0.. ; with ``lock``: ``FOR UPDATE``, in id
+    order (every terminal locks products in the same order). One statement per cart shape,
+    compiled once."""
     conds = []
     if n_ids:
         conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
     if n_codes:
         codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
         conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
-    stmt = (select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
-            .where(or_(*conds)))
+    stmt = select(*_PRODUCT_COLS).where(or_(*conds))
     return stmt.order_by(_P.c.id).with_for_update() if lock else stmt
 
 
-def _load_products(conn: Connection, lines: list[_Line], *, lock: bool) -> tuple[dict, _ShopRow | None]:
-    """({cart key: product row}, the shop row or None while it was never saved), in one SELECT."""
+#: the shop row as a sale reads it. Not locked: a sale only reads it (locking it in the same
+#: statement as the products, a join ``FOR UPDATE``, let terminals deadlock under load).
+_SHOP_ROW = select(*_SHOP_COLS).where(_SHOP.c.id == 1)
+_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+
+
+def _load_products(conn: Connection, lines: list[_Line], *, lock: bool) -> dict:
+    """{cart key: product row} for the cart (one SELECT; with ``lock``: ``FOR UPDATE`` in id order)."""
     ids = sorted({line.key for line in lines if not isinstance(line.key, str)})
     codes = sorted({line.key for line in lines if isinstance(line.key, str)})
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
-    rows = conn.execute(_products_statement(len(ids), len(codes), lock), params).all()
-    shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):]) if rows and rows[0].shop_id is not None else None
-    return _match_products(lines, rows), shop
+    return _match_products(lines, conn.execute(_products_statement(len(ids), len(codes), lock), params).all())
 
 
-#: the shop row as a sale reads it (see _SHOP_COLS)
-_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+def _load_shop(conn: Connection) -> _ShopRow | None:
+    """The shop row (None while the shop details were never saved)."""
+    row = conn.execute(_SHOP_ROW).first()
+    return _ShopRow._make(row) if row is not None else None
 
 
 def _match_products(lines: list[_Line], rows) -> dict:
@@ -459,6 +462,22 @@ def shop_snapshot(shop, has_logo: bool | None = None) -> dict:
             "has_logo": bool(shop.logo) if has_logo is None else has_logo}
 
 
+def _snapshot(shop, has_logo: bool) -> tuple[dict, str]:
+    """The shop snapshot and its JSON text; made once per distinct shop row (a _ShopRow is a
+    tuple of its values), fresh for an ORM Shop (the very first sale)."""
+    if isinstance(shop, tuple):
+        snap, text = _snapshot_of_row(shop, has_logo)
+        return dict(snap), text
+    snap = shop_snapshot(shop, has_logo)
+    return snap, json.dumps(snap, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _snapshot_of_row(shop: tuple, has_logo: bool) -> tuple[dict, str]:
+    snap = shop_snapshot(shop, has_logo)
+    return snap, json.dumps(snap, ensure_ascii=False)
+
+
 # ---------------------------------------------------------------- checkout
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +494,7 @@ class _CheckedSale:
     address: str | None = None         # the recipient's address
     place: str = ""                    # the place of supply the cashier chose ("": the default)
     delivery: str | None = None        # the delivery address
+    fingerprint: str = ""              # of the whole checked request (domain/fingerprint.py)
 
 
 def _check_request(req: SaleRequest) -> _CheckedSale:
@@ -498,8 +518,12 @@ def _check_request(req: SaleRequest) -> _CheckedSale:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
+    content = {"items": [[line.key, line.qty, line.discount] for line in lines],
+               "payments": [[p.mode, p.amount, p.tendered, p.reference] for p in pays],
+               "customer": [phone, state_code, gstin, name, address], "place": place, "delivery": delivery,
+               "discount": req.bill_discount}
     return _CheckedSale(sale_id, lines, pays, phone, state_code, gstin, name, req.bill_discount, address, place,
-                        delivery)
+                        delivery, fingerprint("sale", content))
 
 
 @requires(Permission.SELL)
@@ -508,7 +532,8 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
 
     Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
     and what is available; nothing written). The same ``req.sale_id`` again returns the
-    first invoice (``replayed=True``) and writes nothing.
+    first invoice (``replayed=True``) and writes nothing; the same id with a different cart,
+    payments or customer is refused (Conflict) and writes nothing.
     """
     sale = _check_request(req)
 
@@ -525,7 +550,7 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
         except IntegrityError:
             # This sale id was recorded before (or another terminal created this customer).
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             if attempt == 2:
                 raise Conflict("sale", "the sale clashed with another terminal twice; please submit it again")
         except DatabaseUnavailable:
@@ -534,14 +559,20 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
             # Refused (short stock, credits, a product no longer sold...): if this sale id is
             # already an invoice, this is a resubmit and its answer is that invoice.
             if (found := recorded()) is not None:
-                return _replay(db, found)
+                return _replay(db, found, sale)
             raise
     raise AssertionError("unreachable")
 
 
-def _replay(db: Database, invoice_id: int) -> InvoiceDetail:
-    detail = db.run(lambda s: _detail(s, s.get(Invoice, invoice_id)), readonly=True)
-    return replace(detail, replayed=True)
+def _replay(db: Database, invoice_id: int, sale: _CheckedSale) -> InvoiceDetail:
+    """The invoice already made from ``sale.sale_id`` — if it was made from the same request."""
+    def work(s: Session) -> InvoiceDetail:
+        inv = s.get(Invoice, invoice_id)
+        if inv.request_hash is not None and inv.request_hash != sale.fingerprint:
+            raise Conflict("sale_id", f"sale id {sale.sale_id} was already used for a different sale "
+                                      f"(invoice {inv.number}); nothing was written. A new sale needs a new sale id.")
+        return _detail(s, inv)
+    return replace(db.run(work, readonly=True), replayed=True)
 
 
 def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
@@ -563,7 +594,8 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
 
     try:
         # 1. load: the products (locked), the shop, the customer (locked; filed if new)
-        products, shop = _load_products(conn, sale.lines, lock=conn.dialect.name != "sqlite")
+        products = _load_products(conn, sale.lines, lock=conn.dialect.name != "sqlite")
+        shop = _load_shop(conn)
         has_logo = bool(shop.has_logo) if shop is not None else False
         if shop is None:                # the very first sale, before anyone saved shop details
             shop = get_or_create_shop(session())
@@ -610,9 +642,10 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         # 4. write: invoice, lines, stock, payments, audit. A sale id already recorded (a
         # retry, a twin that committed while we waited for the locks) fails the unique
         # sale_id on the invoice INSERT: the transaction rolls back, the number with it.
-        snap = shop_snapshot(shop, has_logo)
+        snap, snap_json = _snapshot(shop, has_logo)
         invoice_id = conn.execute(_INSERT_INVOICE, dict(
-            number=number, sale_id=sale.sale_id, fy=fy, seq=seq, doc_type=totals.doc_type, issued_at=now,
+            number=number, sale_id=sale.sale_id, request_hash=sale.fingerprint, fy=fy, seq=seq,
+            doc_type=totals.doc_type, issued_at=now,
             business_date=now.date(), cashier_id=actor.user_id, cashier_name=actor.username,
             terminal=actor.terminal or "", customer_id=customer.id if customer else None,
             customer_name=cust_name, customer_phone=customer.phone if customer else "",
@@ -620,7 +653,7 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
             customer_pincode=customer.pincode if customer else "",
             customer_locality=customer.locality if customer else "",
             place_of_supply=place, inter_state=totals.inter_state, delivery_address=sale.delivery,
-            shop_snapshot=json.dumps(snap, ensure_ascii=False),
+            shop_snapshot=snap_json,
             gross_total=totals.gross_total, discount_total=totals.discount_total,
             taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
             round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
@@ -739,7 +772,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
 
     def work(s: Session) -> CartPreview:
         shop = s.get(Shop, 1) or get_or_create_shop(s)
-        products, _ = _load_products(s.connection(), lines, lock=False)
+        products = _load_products(s.connection(), lines, lock=False)
         customer = find_by_phone(s, phone) if phone else None
         # as checkout will: a GSTIN or state given now counts as the customer's
         gstin = gstin_given or (customer.gstin if customer else "")

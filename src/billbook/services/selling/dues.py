@@ -19,11 +19,12 @@ from billbook import clock
 from billbook.db.models import Customer, DuesAllocation, DuesEntry, Invoice, Payment
 from billbook.db.uow import Database
 from billbook.domain.cart import MONEY_MODES
+from billbook.domain.fingerprint import fingerprint
 from billbook.domain.money import MoneyError, money_str, parse_amount
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, check_client_id, check_paging, requires
 from billbook.services.people.customers import check_phone, find_by_phone
-from billbook.errors import NotFound, ValidationError
+from billbook.errors import Conflict, NotFound, ValidationError
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
 
     ``request_id`` (client-made, e.g. a UUID): submitting the same id again (a retry, a double
     click, two terminals) returns the first payment's receipt (``replayed=True``) and writes
-    nothing.
+    nothing; the same id with another customer, amount, mode or reference is refused
+    (Conflict) and writes nothing.
     """
     try:
         value = parse_amount(amount, field="amount", allow_zero=False)
@@ -160,10 +162,11 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
     if ref and (len(ref) > 64 or any(ord(c) < 32 for c in ref)):
         raise ValidationError("reference", "at most 64 plain characters")
     rid = None if request_id is None else check_client_id(request_id, "request_id", "a request id")
-    check_phone(phone)
+    phone = check_phone(phone)
+    digest = fingerprint("dues", {"customer": phone, "amount": value, "mode": mode, "reference": ref})
 
     def work(s: Session) -> DuesReceipt:
-        if rid is not None and (first := _recorded(s, rid)) is not None:
+        if rid is not None and (first := _recorded(s, rid, digest)) is not None:
             return first
         c = _customer(s, phone, lock=True)
         if c.dues <= 0:
@@ -181,7 +184,7 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
         c.dues = before - value
         s.add(DuesEntry(customer_id=c.id, at=now, delta=-value, reason="payment", payment_id=pay.id,
                         user_id=actor.user_id, balance_after=c.dues, note=f"{mode} {ref or ''}".strip(),
-                        request_id=rid))
+                        request_id=rid, request_hash=digest if rid is not None else None))
         audit(s, actor, "dues.pay", "customer", c.id, amount=value, mode=mode)
         return DuesReceipt(pay.id, now, c.phone, c.name, mode, value, ref, before, c.dues, tuple(allocations))
 
@@ -189,17 +192,21 @@ def pay_dues(db: Database, actor: Actor, phone: str, amount, mode: str = "cash",
         return db.run(work)
     except IntegrityError:
         # another terminal recorded this request id between our look and our write
-        first = db.run(lambda s: _recorded(s, rid), readonly=True) if rid is not None else None
+        first = db.run(lambda s: _recorded(s, rid, digest), readonly=True) if rid is not None else None
         if first is None:
             raise
         return first
 
 
-def _recorded(s: Session, request_id: str) -> DuesReceipt | None:
-    """The receipt of the dues payment recorded under ``request_id`` (``replayed``), or None."""
+def _recorded(s: Session, request_id: str, digest: str | None = None) -> DuesReceipt | None:
+    """The receipt of the dues payment recorded under ``request_id`` (``replayed``), or None;
+    Conflict when that payment was made from a different request (``digest``)."""
     entry = s.scalars(select(DuesEntry).where(DuesEntry.request_id == request_id)).one_or_none()
     if entry is None:
         return None
+    if digest is not None and entry.request_hash is not None and entry.request_hash != digest:
+        raise Conflict("request_id", f"request id {request_id} was already used for a different dues payment; "
+                                     "nothing was written. A new payment needs a new request id.")
     pay = s.get(Payment, entry.payment_id)
     customer = s.get(Customer, entry.customer_id)
     allocations = s.execute(select(Invoice.number, DuesAllocation.amount)

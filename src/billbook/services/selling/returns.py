@@ -32,11 +32,12 @@ from billbook.domain.cart import MONEY_MODES, CartError, credits_refunded, prora
 from billbook.domain.gst import state_name
 from billbook.domain.numbering import financial_year
 from billbook.domain import units
+from billbook.domain.fingerprint import fingerprint
 from billbook.domain.money import ZERO, MoneyError, money_str, parse_qty, qty_str, round_rupee
 from billbook.domain.permissions import Permission
 from billbook.services.selling import dues as dues_service
 from billbook.services.base import Actor, audit, requires
-from billbook.errors import NotFound, PermissionDenied, ValidationError
+from billbook.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from billbook.services.ledgers.numbering import next_seq
 from billbook.services.selling.checkout import PaymentInfo, rate_str
 from billbook.services.people.shop import get_or_create_shop
@@ -136,7 +137,8 @@ def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequen
     """Issue a credit note for ``items`` [(SKU, qty), ...] of invoice ``invoice_number``.
 
     ``refund_mode``: cash | original | credits | dues. ``request_id`` makes a retry safe:
-    the same id again returns the first credit note and writes nothing.
+    the same id again returns the first credit note and writes nothing; the same id with
+    other items, invoice, refund mode or reason is refused (Conflict) and writes nothing.
     """
     wanted = _parse_items(items)
     mode = (refund_mode or "cash").strip().lower()
@@ -148,6 +150,9 @@ def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequen
     why = (reason or "").strip()
     if len(why) > 200 or any(ord(c) < 32 for c in why):
         raise ValidationError("reason", "at most 200 plain characters")
+    number = (invoice_number or "").strip().upper()
+    digest = fingerprint("return", {"invoice": number, "items": [[sku.upper(), qty] for sku, qty in wanted],
+                                    "refund": mode, "reason": why})
 
     def work(s: Session) -> CreditNoteDetail:
         if (found := s.scalar(select(CreditNote.id).where(CreditNote.request_id == rid))) is not None:
@@ -156,26 +161,35 @@ def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequen
         if not (actor.can(Permission.RETURN_SALE) or shop.cashier_can_return):
             raise PermissionDenied(f"{actor.username} ({actor.role.value}) is not allowed to take returns "
                                    "(an admin can allow cashiers in the shop settings).")
-        return _write_return(s, actor, shop, (invoice_number or "").strip().upper(), wanted, mode, rid, why)
+        return _write_return(s, actor, shop, number, wanted, mode, rid, why, digest)
 
     for attempt in (1, 2):
         try:
             return db.run(work)
         except _AlreadyRecorded as done:
-            return _replayed(db, done.cn_id)
+            return _replayed(db, done.cn_id, digest)
         except IntegrityError:
             found = db.run(lambda s: s.scalar(select(CreditNote.id).where(CreditNote.request_id == rid)),
                            readonly=True)
             if found is not None:
-                return _replayed(db, found)
+                return _replayed(db, found, digest)
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _replayed(db: Database, cn_id: int) -> CreditNoteDetail:
+def _replayed(db: Database, cn_id: int, digest: str) -> CreditNoteDetail:
+    """The credit note already made under this request id — if it was made from the same request."""
     from dataclasses import replace
-    return replace(db.run(lambda s: _detail(s, s.get(CreditNote, cn_id)), readonly=True), replayed=True)
+
+    def work(s: Session) -> CreditNoteDetail:
+        cn = s.get(CreditNote, cn_id)
+        if cn.request_hash is not None and cn.request_hash != digest:
+            raise Conflict("request_id", f"request id {cn.request_id} was already used for a different return "
+                                         f"(credit note {cn.number}); nothing was written. A new return needs a "
+                                         "new request id.")
+        return _detail(s, cn)
+    return replace(db.run(work, readonly=True), replayed=True)
 
 
 def _returned_so_far(s: Session, invoice_id: int) -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]]:
@@ -190,7 +204,7 @@ def _returned_so_far(s: Session, invoice_id: int) -> dict[int, tuple[Decimal, De
 
 
 def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tuple[str, Decimal]], mode: str,
-                  rid: str, why: str) -> CreditNoteDetail:
+                  rid: str, why: str, digest: str | None = None) -> CreditNoteDetail:
     inv = s.scalars(select(Invoice).where(Invoice.number == number)).one_or_none()
     if inv is None:
         raise NotFound(f"No invoice {number!r}.")
@@ -260,7 +274,8 @@ def _write_return(s: Session, actor: Actor, shop, number: str, wanted: list[tupl
     fy = financial_year(now)
     seq = next_seq(s, CN_SERIES, fy)
     cn_number = f"{CN_SERIES}/{fy}/{seq:06d}"      # CN/26-27/000001 (more digits past 999999)
-    cn = CreditNote(number=cn_number, fy=fy, seq=seq, request_id=rid, invoice_id=inv.id, issued_at=now,
+    cn = CreditNote(number=cn_number, fy=fy, seq=seq, request_id=rid, request_hash=digest, invoice_id=inv.id,
+                    issued_at=now,
                     business_date=now.date(), user_id=actor.user_id, user_name=actor.username,
                     terminal=actor.terminal or "", reason=why, refund_mode=mode,
                     place_of_supply=inv.place_of_supply,

@@ -25,11 +25,18 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, Text
 
+from billbook import files
 from billbook.db import migrate
 from billbook.errors import BillbookError
 
 FORMAT = "billbook-backup"
 FORMAT_VERSION = 1
+#: limits for reading a backup (bounded whatever the file holds)
+MAX_ROW_BYTES = 32 * 1024 * 1024         # one row (a 4 MB logo is 5.4 MB of base64)
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_PACKING_RATIO = 100                  # unpacked / packed; real backups pack 5-20 times
+MIN_UNPACKED_LIMIT = 512 * 1024 * 1024   # small backups may always unpack to this much
+MAX_ENTRIES = 1000
 BATCH = 2000
 
 Progress = Callable[[str, int, int], None]
@@ -160,13 +167,38 @@ def decode_value(kind: str, value: Any) -> Any:
 
 # ------------------------------------------------------------------ reading and checking a file
 
+def unpacked_limit(archive_size: int) -> int:
+    """How many bytes a backup of ``archive_size`` bytes may unpack to, all entries together."""
+    return max(MIN_UNPACKED_LIMIT, archive_size * MAX_PACKING_RATIO)
+
+
 def _open_zip(path: Path) -> zipfile.ZipFile:
+    """The backup zip, refused at once when it is not a regular file, too large, or would unpack to far
+    more than any real backup does (a zip bomb): every entry's size is declared in the zip and
+    enforced while it is read (a longer entry fails its CRC)."""
     if not path.is_file():
         raise DamagedBackup(f"No backup file at {path}.")
     try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+        size = path.stat().st_size
+        if size > files.MAX_BACKUP_BYTES:
+            raise DamagedBackup(f"{path.name} is too large for a billbook backup ({size:,} bytes).")
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise DamagedBackup(f"{path.name} is not a billbook backup or is damaged ({exc}).") from None
+    unpacked = sum(info.file_size for info in zf.infolist())
+    if unpacked > unpacked_limit(size) or len(zf.infolist()) > MAX_ENTRIES:
+        zf.close()
+        raise DamagedBackup(f"{path.name} is not a billbook backup: it would unpack to {unpacked:,} bytes from "
+                            f"{size:,} (at most {unpacked_limit(size):,}), refused before reading it.")
+    return zf
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise DamagedBackup(f"{name} in the backup is larger than {limit:,} bytes.")
+    with zf.open(info) as fh:
+        return fh.read(limit + 1)
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -178,8 +210,8 @@ def read_manifest(path: str | Path) -> dict:
 
 def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
     try:
-        mbytes = zf.read("manifest.json")
-        expected = zf.read("manifest.sha256").decode("ascii").split()[0]
+        mbytes = _read_entry(zf, "manifest.json", MAX_MANIFEST_BYTES)
+        expected = _read_entry(zf, "manifest.sha256", 1024).decode("ascii").split()[0]
     except KeyError:
         raise DamagedBackup(f"{path.name} is not a billbook backup (no manifest).") from None
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError, IndexError, EOFError, zlib.error) as exc:
@@ -188,7 +220,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
         raise DamagedBackup(f"{path.name} is damaged: its manifest does not match its checksum.")
     try:
         manifest = json.loads(mbytes)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise DamagedBackup(f"{path.name} is damaged: unreadable manifest.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DamagedBackup(f"{path.name} is not a billbook backup.")
@@ -201,17 +233,29 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict:
 
 
 def _iter_file_rows(zf: zipfile.ZipFile, entry: dict, path: Path) -> Iterator[list]:
-    """Rows of one table file; checks its SHA-256 and row count as it reads."""
+    """Rows of one table file, streamed; checks its SHA-256 and row count as it reads.
+
+    A row longer than ``MAX_ROW_BYTES`` is refused as soon as that much has been read, so a
+    crafted entry never has to fit in memory.
+    """
     digest = hashlib.sha256()
     rows = 0
     try:
         with zf.open(entry["file"]) as fh:
-            for line in fh:
+            while True:
+                line = fh.readline(MAX_ROW_BYTES + 1)
+                if not line:
+                    break
+                if len(line) > MAX_ROW_BYTES:
+                    raise DamagedBackup(f"{path.name} is not a usable backup: {entry.get('file')} has a row "
+                                        f"longer than {MAX_ROW_BYTES // (1024 * 1024)} MB (row {rows + 1}).")
                 digest.update(line)
                 rows += 1
                 yield json.loads(line)
-    except KeyError:
+    except (KeyError, TypeError):
         raise DamagedBackup(f"{path.name} is damaged: {entry.get('file')} is missing.") from None
+    except RecursionError:
+        raise DamagedBackup(f"{path.name} is damaged in {entry.get('file')}: a row nested too deep.") from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:   # zlib: a flipped byte
         raise DamagedBackup(f"{path.name} is damaged in {entry.get('file')}: {exc}.") from None
     if digest.hexdigest() != entry.get("sha256") or rows != entry.get("rows"):
