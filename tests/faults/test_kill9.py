@@ -54,8 +54,10 @@ def _shop(db) -> Actor:
         catalog.add_product(db, admin, sku=sku, name=sku.title(), price=price, gst_rate="5", stock=stock)
     suppliers.add_supplier(db, admin, "Acme")
     purchasing.create_po(db, admin, "Acme", [("RICE", "100000", "300"), ("OIL", "100000", "150")], order=True)
+    # ₹2,25,000 to an unregistered buyer: Rule 46(e) wants the buyer's name, address and state
     sales.checkout(db, admin, SaleRequest(sale_id="big-sale", items=[SaleItem("SOAP", "5000")],
-                                          payments=[PaymentRequest("cash")]))
+                                          payments=[PaymentRequest("cash")], customer_name="Big Buyer",
+                                          customer_address="12 Market Road, Pune", customer_state_code="27"))
     return admin
 
 

@@ -17,6 +17,10 @@ Keys. Screen shortcuts switch screens (``<F1>`` Billing, ``<F3>`` Invoices; back
 screens should use ``<Control-…>`` letters or digits). Keys a screen binds for itself with
 ``ctx.bind_key(self, "<F8>", handler)`` fire only while it is shown and win over screen
 shortcuts. Billing uses F2, F4–F10 and F12 for its own work, Ctrl+L locks.
+
+Switching. A screen's first show builds it while the shell shows "Opening …" in its place;
+``prepare=`` (optional) names work the shell runs in a worker thread shortly after login so
+that build is quick — slow imports, typically. It must not touch Tk.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ class ScreenSpec:
     order: int
     shortcut: str | None
     factory: type
+    #: optional work the shell runs in a worker thread soon after login so the first show is
+    #: quick (e.g. importing matplotlib for the dashboard); must not touch Tk
+    prepare: Callable[[], object] | None = None
 
 
 SCREENS: dict[str, ScreenSpec] = {}
@@ -47,9 +54,9 @@ LOAD_ERRORS: dict[str, BaseException] = {}
 
 
 def screen(*, key: str, title: str, permission: Permission, order: int = 100,
-           shortcut: str | None = None) -> Callable[[type], type]:
+           shortcut: str | None = None, prepare: Callable[[], object] | None = None) -> Callable[[type], type]:
     def register(cls: type) -> type:
-        SCREENS[key] = ScreenSpec(key, title, permission, order, shortcut, cls)
+        SCREENS[key] = ScreenSpec(key, title, permission, order, shortcut, cls, prepare)
         return cls
     return register
 

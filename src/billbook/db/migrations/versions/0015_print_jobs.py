@@ -1,7 +1,7 @@
 """print jobs: each terminal's receipts, A4 invoices, labels and drawer kicks, and their outcome
 
-Revision ID: 0014_print_jobs
-Revises: 0013_request_fingerprints
+Revision ID: 0015_print_jobs
+Revises: 0014_held_in_progress
 Create Date: 2026-12-06
 
 A job is written before it is sent and updated after: a job that did not reach its printer
@@ -11,8 +11,8 @@ A job is written before it is sent and updated after: a job that did not reach i
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0014_print_jobs'
-down_revision = '0013_request_fingerprints'
+revision = '0015_print_jobs'
+down_revision = '0014_held_in_progress'
 branch_labels = None
 depends_on = None
 
