@@ -113,7 +113,9 @@ class SettingsScreen(ctk.CTkFrame):
 
     def _build_printers(self, tab) -> None:
         from billbook.gui.screens.settings_printers import PrintersPanel
-        self.printers_panel = PrintersPanel(tab, self.ctx)
+        body = ctk.CTkScrollableFrame(tab, fg_color="transparent")      # scrolls on a 600-px window
+        body.pack(fill="both", expand=True)
+        self.printers_panel = PrintersPanel(body, self.ctx)
         self.printers_panel.pack(fill="both", expand=True)
 
     def load(self) -> None:
