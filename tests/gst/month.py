@@ -64,10 +64,13 @@ def build(db, admin) -> Month:
     add("b2c_intra", "b2cs", [("SOAP", "3"), ("COLA", "3"), ("MILK", "2"), ("RICE", "1.375")])
     add("b2c_inter", "b2cs", [("RICE", "4"), ("COLA", "1")],
         customer_phone="9800000003", customer_name="Meena", customer_state_code="33")
+    # above ₹50,000 to unregistered buyers: named with an address and state (Rule 46(e))
     add("b2cl", "b2cl", [("LAPTOP", "2"), ("INSTALL", "1")],
-        customer_phone="9800000004", customer_name="Arun Kumar", customer_state_code="29")
+        customer_phone="9800000004", customer_name="Arun Kumar", customer_state_code="29",
+        customer_address="8 Brigade Road, Bengaluru")
     add("b2c_intra_large", "b2cs", [("LAPTOP", "2")],
-        customer_phone="9800000005", customer_name="Sunita Patil", customer_state_code="27")
+        customer_phone="9800000005", customer_name="Sunita Patil", customer_state_code="27",
+        customer_address="21 FC Road, Pune")
     # composition case: a bill of supply issued while the shop was on the composition scheme
     shop_service.update_shop(db, admin, gst_scheme="composition")
     add("bill_of_supply", "bos", [("SOAP", "2")])

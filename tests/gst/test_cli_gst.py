@@ -50,6 +50,8 @@ def test_gstr1_writes_the_json_and_the_sheets(month_url, capsys, tmp_path):
         ["b2b.csv", "b2cl.csv", "b2cs.csv", "cdnr.csv", "cdnur.csv", "exemp.csv", "hsn(b2b).csv", "hsn(b2c).csv",
          "docs.csv"])
     code, stdout, err = run_cli(capsys, "--db", url, "gst", "gstr1", "--period", period, "-o", str(out))
+    assert code == 1 and "exists" in err            # an existing return is never replaced unasked
+    code, stdout, err = run_cli(capsys, "--db", url, "gst", "gstr1", "--period", period, "-o", str(out), "--force")
     assert code == 0 and "Totals match the sales report." in stdout and "B2C large 1" in stdout
 
 
@@ -69,11 +71,12 @@ def test_gstr3b_json_pdf_and_csv(month_url, capsys, tmp_path):
 
 
 def test_a_shop_without_a_gstin_gets_a_plain_refusal_and_no_file(shop_url, capsys, tmp_path):
-    out = tmp_path / "returns" / "r1.json"
+    out, sheets = tmp_path / "r1.json", tmp_path / "sheets"
+    sheets.mkdir()
     code, stdout, err = run_cli(capsys, "--db", shop_url, "gst", "gstr1", "--period", "2026-11", "-o", str(out),
-                                "--csv-dir", str(tmp_path / "returns" / "sheets"))
+                                "--csv-dir", str(sheets))
     assert code == 1 and "GSTIN" in err and "Traceback" not in err
-    assert not (tmp_path / "returns").exists()
+    assert not out.exists() and list(sheets.iterdir()) == []
 
 
 @pytest.mark.parametrize("period", ["2026-13", "Nov 2026", "2026-Q5"])

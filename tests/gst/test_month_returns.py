@@ -195,6 +195,11 @@ def test_gstr1_every_section_matches_the_documents(db, admin, shop, period, tmp_
     svc = [r for r in doc["hsn"]["hsn_b2c"] if r["hsn_sc"] == "998719"]
     assert svc == [{"num": svc[0]["num"], "hsn_sc": "998719", "desc": "Installation service", "uqc": "NA", "qty": 0,
                     "rt": 18, "txval": D("500.00"), "iamt": D("90.00"), "camt": 0, "samt": 0, "csamt": 0}]
+    # MRP (tax-inclusive) items: the HSN row's value is exactly the printed price × quantity, never a paisa more
+    cola = next(r for r in doc["hsn"]["hsn_b2c"] if r["hsn_sc"] == "2202")          # 3 + 1 bottles at ₹40
+    assert cola["txval"] + cola["iamt"] + cola["camt"] + cola["samt"] == D("160.00")
+    tea = next(r for r in doc["hsn"]["hsn_b2b"] if r["hsn_sc"] == "0902")           # 4 sold, 1 back, at ₹90
+    assert tea["txval"] + tea["iamt"] + tea["camt"] + tea["samt"] == D("270.00") and tea["qty"] == 3
     rice = next(r for r in doc["hsn"]["hsn_b2c"] if r["hsn_sc"] == "1006")
     assert rice["uqc"] == "KGS" and rice["qty"] == D("5.38")         # 1.375 + 4 kg, to two decimals
 

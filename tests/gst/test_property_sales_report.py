@@ -24,11 +24,15 @@ from tests.builders import make_user
 from tests.gst import month as M
 
 SKUS = [p[0] for p in M.PRODUCTS]
+#: unregistered buyers come with a name, address and state: a sale of ₹50,000 or more needs them (Rule 46(e))
 BUYERS = st.sampled_from([
-    {}, {"customer_phone": "9800000011", "customer_name": "Bharat Traders", "customer_gstin": M.B2B_INTRA},
+    {"customer_name": "Walk-in", "customer_address": "Station Road, Pune", "customer_state_code": "27"},
+    {"customer_phone": "9800000011", "customer_name": "Bharat Traders", "customer_gstin": M.B2B_INTRA},
     {"customer_phone": "9800000012", "customer_name": "Reliable Tech", "customer_gstin": M.B2B_INTER},
-    {"customer_phone": "9800000013", "customer_name": "Meena", "customer_state_code": "33"},
-    {"customer_phone": "9800000014", "customer_name": "Arun", "customer_state_code": "29"}])
+    {"customer_phone": "9800000013", "customer_name": "Meena", "customer_state_code": "33",
+     "customer_address": "3 Anna Salai, Chennai"},
+    {"customer_phone": "9800000014", "customer_name": "Arun", "customer_state_code": "29",
+     "customer_address": "8 Brigade Road, Bengaluru"}])
 SALE = st.tuples(st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1, max_size=4,
                           unique_by=lambda t: t[0]),
                  BUYERS, st.sampled_from([None, "all", "first"]))

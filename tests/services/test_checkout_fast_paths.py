@@ -111,9 +111,9 @@ def test_mysql_statements_do_not_ping_first(stocked, cashier, monkeypatch):
 
 
 def test_the_sale_reads_the_shop_row_with_its_products_fresh_every_time(stocked, admin, cashier):
-    """The shop row travels in the products statement (LEFT JOIN): a sale on a database without
-    the shop row (its columns come back NULL) files the default shop; a later change (prefix,
-    GST state, name) is on the very next invoice."""
+    """Every sale reads the shop row as it is now (its own statement, not locked): a sale on a
+    database without the shop row files the default shop; a later change (prefix, GST state,
+    name) is on the very next invoice."""
     from sqlalchemy import delete
 
     from billbook.db.models import Shop

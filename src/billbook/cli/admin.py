@@ -156,6 +156,8 @@ def shop_group() -> None:
 @click.option("--credit-value")
 @click.option("--print-format", type=click.Choice(["a4", "receipt", "ask", "none"]))
 @click.option("--idle-lock-minutes", type=int)
+@click.option("--discount-limit", help="a cashier's discounts above this % of the bill need an admin's "
+                                       "approval at the counter; 'none' for no limit")
 def shop_set(logo, **changes) -> None:
     """Change the shop profile (admin)."""
     if logo is not None:

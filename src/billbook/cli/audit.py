@@ -6,7 +6,7 @@ import click
 
 from billbook.cli.app import STATE, emit, table
 from billbook.cli.groups import audit_group
-from billbook.services.insight.audit import search_audit
+from billbook.services.insight.audit import MAX_PAGE_SIZE, search_audit
 
 
 @audit_group.command("search")
@@ -18,7 +18,8 @@ from billbook.services.insight.audit import search_audit
 @click.option("--to", "date_to", default=None, help="To date (YYYY-MM-DD), inclusive")
 @click.option("--text", default=None, help="Text anywhere in the entry")
 @click.option("--page", default=1, type=int, show_default=True)
-@click.option("--page-size", default=50, type=int, show_default=True)
+@click.option("--page-size", default=50, type=click.IntRange(1, MAX_PAGE_SIZE), show_default=True,
+              help=f"Entries a page (up to {MAX_PAGE_SIZE})")
 def audit_search(who, action, entity, entity_id, date_from, date_to, text, page, page_size) -> None:
     """Search the audit log (admin): who did what and when, newest first."""
     result = search_audit(STATE.db(), STATE.actor(), user=who, action=action, entity=entity, entity_id=entity_id,

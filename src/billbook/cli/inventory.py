@@ -481,7 +481,8 @@ def po_cancel(number) -> None:
 
 @stock_group.command("show")
 @click.argument("sku")
-@click.option("--limit", default=30, show_default=True)
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, MAX_PAGE),
+              help=f"Latest ledger rows to show (up to {MAX_PAGE:,})")
 def stock_show(sku, limit) -> None:
     """A product's stock and latest ledger rows."""
     card = inventory.stock_card(*_ctx(), sku, limit=limit)

@@ -476,14 +476,20 @@ class CreditNoteLine(Base):
 
 
 class HeldSale(Base):
-    """A parked cart (JSON); reserves no stock; resumable on any terminal."""
+    """A parked cart (JSON); reserves no stock; resumable on any terminal.
+
+    ``state`` 'open' marks a terminal's cart in progress (one per terminal, saved as it
+    changes); ``sale_id`` is the client sale id the cart will be billed under."""
     __tablename__ = "held_sales"
+    __table_args__ = (Index("ix_held_sales_terminal_state", "terminal", "state"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(80))
     cart_json: Mapped[str] = mapped_column(LongText)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     terminal: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(8), default="held", server_default="held")
+    sale_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 # ---------------------------------------------------------------- purchasing

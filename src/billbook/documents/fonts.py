@@ -21,6 +21,10 @@ import os
 import threading
 from pathlib import Path
 
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
 log = logging.getLogger(__name__)
 
 REGULAR = "DejaVuSans"
@@ -43,7 +47,7 @@ _registered: dict[str, str] | None = None
 def font_dir() -> Path | None:
     """Directory holding DejaVu Sans (matplotlib's bundled fonts), or None if missing."""
     try:
-        import matplotlib
+        import matplotlib  # only for the path of its bundled DejaVu fonts (a heavy import)
     except ImportError:  # pragma: no cover - matplotlib is a dependency
         return None
     path = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -63,10 +67,6 @@ def register_fonts() -> dict[str, str]:
     with _lock:
         if _registered is not None:
             return _registered
-        from reportlab.lib.fonts import addMapping
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-
         directory = font_dir()
         names: dict[str, str] = {}
         for name, filename in _FILES.items():

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 
 from billbook.documents.fonts import BOLD, REGULAR, font, register_fonts
+from billbook.documents.qr import draw_qr
 from billbook.domain.money import format_money, format_number, qty_str
 
 log = logging.getLogger(__name__)
@@ -128,8 +131,7 @@ def load_logo(data: bytes | None, warnings: list[str], max_px: int = 600):
     if not data:
         return None
     try:
-        from PIL import Image
-        from reportlab.lib.utils import ImageReader
+        from PIL import Image  # Pillow only when a logo is drawn
         img = Image.open(io.BytesIO(data))
         img.load()
         if img.mode not in ("RGB", "RGBA", "L"):
@@ -386,7 +388,6 @@ class QrBlock(Block):
         return self.size + (12 if self.caption else 0)
 
     def draw(self, c, x: float, top: float, width: float) -> None:
-        from billbook.documents.qr import draw_qr
         qx = x + width - self.size if self.align == "R" else x + (width - self.size) / 2 if self.align == "C" else x
         draw_qr(c, self.payload, qx, top - self.size, self.size)
         if self.caption:
@@ -644,8 +645,6 @@ def _plan(spec: PageSpec, width: float) -> list[list[tuple]]:
 
 def render_pages(spec: PageSpec, out) -> int:
     """Draw ``spec`` into ``out`` (path or binary file); returns the number of pages."""
-    from reportlab.pdfgen.canvas import Canvas
-
     register_fonts()
     width = PAGE_W - 2 * MARGIN
     pages = _plan(spec, width)

@@ -31,7 +31,7 @@ def upi_payload(vpa: str, payee: str, amount: Decimal, note: str, currency: str 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules (True = dark), without the quiet zone."""
-    import qrcode
+    import qrcode  # only when a UPI QR code is drawn
     from qrcode.constants import ERROR_CORRECT_M
 
     # a fixed mask: any of the 8 is valid, and trying all of them is most of qrcode's time

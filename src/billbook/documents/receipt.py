@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from billbook.documents.common import (
     date_text, declaration, m, mode_label, shop_lines, signed, time_text,
@@ -219,8 +220,6 @@ def build_blocks(doc: InvoiceDoc, warnings: list[str]) -> list[Block]:
 
 def render_receipt(doc: InvoiceDoc, out) -> RenderResult:
     """Draw ``doc`` as an 80 mm receipt PDF into ``out``; the page is as long as the content."""
-    from reportlab.pdfgen.canvas import Canvas
-
     register_fonts()
     result = RenderResult()
     blocks = build_blocks(doc, result.warnings)

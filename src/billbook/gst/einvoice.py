@@ -32,18 +32,16 @@ def _date(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
-def _pin(party: Party, who: str) -> int:
-    text = (party.pincode or "").strip()
-    if not (len(text) == 6 and text.isdigit() and text[0] != "0"):
-        raise ReturnInvalid(f"The {who}'s pincode is needed for an e-invoice (6 digits, got {text or 'none'}).")
-    return int(text)
-
-
 def _party(party: Party, who: str, *, pos: str | None = None) -> dict:
     missing = [name for name, value in (("name", party.name), ("address", party.address),
                                         ("locality (town)", party.locality)) if not (value or "").strip()]
+    pin = (party.pincode or "").strip()
+    if not (len(pin) == 6 and pin.isdigit() and pin[0] != "0"):
+        missing.append(f"pincode (6 digits, not {pin})" if pin else "pincode")
     if missing:
-        raise ReturnInvalid(f"The {who}'s {', '.join(missing)} needed for an e-invoice.")
+        where = "shop set" if who == "shop" else "customer update"
+        names = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+        raise ReturnInvalid(f"An e-invoice needs the {who}'s {names} ({where} --address/--locality/--pincode).")
     out = {"Gstin": party.gstin, "LglNm": party.name.strip()[:100]}
     if pos is not None:
         out["Pos"] = pos
@@ -53,7 +51,7 @@ def _party(party: Party, who: str, *, pos: str | None = None) -> dict:
     if len(addr) > 100:
         out["Addr2"] = addr[100:200]
     out["Loc"] = party.locality.strip()[:50]
-    out["Pin"] = _pin(party, who)
+    out["Pin"] = int(pin)
     out["Stcd"] = party.state_code or party.gstin[:2]
     phone = "".join(ch for ch in party.phone if ch.isdigit())
     if 6 <= len(phone) <= 12:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("billbook.gui")
 
 DEFAULT_GEOMETRY = "1366x768"
-MIN_SIZE = (1100, 660)
+MIN_SIZE = (1024, 600)     # the smallest laptop screen billbook fits (issue 16)
 
 
 def _state_choices() -> list[str]:
@@ -76,7 +76,6 @@ class FirstRunWizard(ctk.CTkFrame):
         super().__init__(master, fg_color="transparent")
         self.app = master
         self.ctx = master.ctx
-        self._actor: Actor | None = None
         self._logo: bytes | None = None
         card = ctk.CTkFrame(self, corner_radius=14)
         card.place(relx=0.5, rely=0.5, anchor="center")
@@ -137,7 +136,8 @@ class FirstRunWizard(ctk.CTkFrame):
 
     def _choose_logo(self) -> None:
         from tkinter import filedialog
-        path = filedialog.askopenfilename(parent=self, title="Shop logo",
+        from billbook.gui.forms import documents_folder
+        path = filedialog.askopenfilename(parent=self, title="Shop logo", initialdir=documents_folder(),
                                           filetypes=[("Images", "*.png *.jpg *.jpeg"), ("All files", "*")])
         if path:
             self.set_logo(Path(path))
@@ -157,33 +157,37 @@ class FirstRunWizard(ctk.CTkFrame):
 
     def save(self) -> None:
         self._clear_errors()
+        bad = []                        # every bad field at once
+        if not self.username.get().strip():
+            bad.append((self.username, "choose a user name"))
+        if len(self.password.get()) < 8:
+            bad.append((self.password, "at least 8 characters"))
         if self.password.get() != self.confirm.get():
-            self.confirm.set_error("the two passwords differ")
-            return
+            bad.append((self.confirm, "the two passwords differ"))
         if not self.shop_name.get().strip():
-            self.shop_name.set_error("the shop needs a name")
+            bad.append((self.shop_name, "the shop needs a name"))
+        if bad:
+            for f, text in bad:
+                f.set_error(text)
+            bad[0][0].entry.focus_set()
             return
         values = dict(username=self.username.get(), password=self.password.get(), full_name=self.full_name.get())
         shop = dict(name=self.shop_name.get(), state_code=self.state.get()[:2], gstin=self.gstin.get(),
                     upi_vpa=self.upi.get(), invoice_prefix=self.prefix.get() or "INV", logo=self._logo)
-        db, terminal, actor = self.ctx.db, self.ctx.terminal, self._actor
+        db, terminal = self.ctx.db, self.ctx.terminal
 
         def work():
             from billbook.services.people import shop as shop_service
             from billbook.services.people import users as user_service
-            nonlocal actor
-            if actor is None:
-                user_service.create_first_admin(db, values["username"], values["password"], values["full_name"])
-                actor = user_service.login(db, values["username"], values["password"], terminal)
-            try:
-                info = shop_service.update_shop(db, actor, **shop)
-            except BillbookError as exc:
-                exc.actor = actor  # the admin exists now: a retry only fixes the shop
-                raise
-            return actor, info
+            # one transaction: the admin and the shop together, or nothing at all
+            user_service.create_shop_and_first_admin(db, values["username"], values["password"],
+                                                     values["full_name"], **shop)
+            actor = user_service.login(db, values["username"], values["password"], terminal)
+            return actor, shop_service.get_shop(db)
 
         self.submit.configure(state="disabled")
-        self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…")
+        self.ctx.run_in_background(work, on_done=self._done, on_error=self._failed, busy="Creating your shop…",
+                                   app_wide=True)
 
     def _done(self, result) -> None:
         actor, info = result
@@ -191,13 +195,8 @@ class FirstRunWizard(ctk.CTkFrame):
         self.app.start_session(actor)
 
     def _failed(self, exc: BaseException) -> None:
+        # nothing was written: every field stays editable, the one at fault is marked
         self.submit.configure(state="normal")
-        self._actor = getattr(exc, "actor", None) or self._actor
-        if self._actor is not None:
-            self.username.entry.configure(state="disabled")
-            self.password.entry.configure(state="disabled")
-            self.confirm.entry.configure(state="disabled")
-            self.submit.configure(text="Save shop and log in")
         field = getattr(exc, "field", None)
         if isinstance(exc, ValidationError) and field in self._fields:
             self._fields[field].set_error(exc.message)
@@ -238,13 +237,23 @@ class LoginForm(ctk.CTkFrame):
             self.user.configure(state="disabled")
             ctk.CTkButton(card, text="Log out instead", width=320, fg_color="transparent",
                           text_color=theme.ACCENT, hover_color=theme.PANEL,
-                          command=self.app.logout).pack(padx=40, pady=(0, 6))
+                          command=self.app.request_logout).pack(padx=40, pady=(0, 6))
         self.where = ctk.CTkLabel(card, text="", text_color=theme.MUTED, font=theme.font(11), wraplength=340)
         self.where.pack(padx=40, pady=(4, 22))
         self.refresh()
         self.user.bind("<Return>", lambda _e: self.password.focus_set())
         self.password.bind("<Return>", lambda _e: self.submit())
-        self.after(30, self.focus_first)
+        self.after(30, self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        """Focus the first field, unless the person already clicked or typed into this form."""
+        try:
+            current = self.focus_get()
+        except (KeyError, tk.TclError):
+            current = None
+        if current is not None and str(current).startswith(str(self) + "."):
+            return
+        self.focus_first()
 
     def focus_first(self) -> None:
         (self.password if self.locked_user else self.user).focus_set()
@@ -272,7 +281,8 @@ class LoginForm(ctk.CTkFrame):
         self.message.configure(text="")
         db, terminal = self.ctx.db, self.ctx.terminal
         self.ctx.run_in_background(lambda: user_service.login(db, username, password, terminal),
-                                   on_done=self._ok, on_error=self._refused, busy="Checking your password…")
+                                   on_done=self._ok, on_error=self._refused, busy="Checking your password…",
+                                   app_wide=True)
 
     def _ok(self, actor: Actor) -> None:
         if self.locked_user:
@@ -285,6 +295,37 @@ class LoginForm(ctk.CTkFrame):
         self.password.delete(0, "end")
         self.message.configure(text=plain_error(exc))
         self.password.focus_set()
+
+
+class Ask(ctk.CTkFrame):
+    """A small question over the whole window: Enter takes the first choice, Esc the last."""
+
+    def __init__(self, master, title: str, text: str, choices: list[tuple[str, object]]):
+        super().__init__(master, corner_radius=12, border_width=2, border_color=theme.WARN)
+        self.choices = choices
+        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=18, pady=(14, 2))
+        ctk.CTkLabel(self, text=text, font=theme.font(13), anchor="w", justify="left", wraplength=460).pack(
+            fill="x", padx=18)
+        row = ctk.CTkFrame(self, fg_color="transparent")
+        row.pack(fill="x", padx=18, pady=(10, 14))
+        for i, (label, _fn) in enumerate(choices):
+            ctk.CTkButton(row, text=label, command=lambda i=i: self.choose(i),
+                          **({} if i == 0 else {"fg_color": "transparent", "border_width": 1,
+                                                 "text_color": ("gray10", "gray90")})).pack(side="left", padx=(0, 8))
+        # keys on the frame's own window (CTkFrame.bind would bind its canvas, which never has the focus)
+        tk.Misc.bind(self, "<Return>", lambda _e: self.choose(0) or "break")
+        tk.Misc.bind(self, "<KP_Enter>", lambda _e: self.choose(0) or "break")
+        tk.Misc.bind(self, "<Escape>", lambda _e: self.choose(len(choices) - 1) or "break")
+        self.place(relx=0.5, rely=0.4, anchor="center")
+        self.lift()
+        self.focus_set()
+
+    def choose(self, index: int) -> None:
+        fn = self.choices[index][1]
+        if self.winfo_exists():
+            self.destroy()
+        if callable(fn):
+            fn()
 
 
 class App(ctk.CTk):
@@ -302,7 +343,8 @@ class App(ctk.CTk):
         self.geometry(geometry or cfg.get("gui_geometry") or DEFAULT_GEOMETRY)
         self.face: ctk.CTkFrame | None = None
         self.shell = None
-        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.protocol("WM_DELETE_WINDOW", self.request_close)
+        self.question: Ask | None = None
         self.last_activity = time.monotonic()
         for seq in ("<KeyPress>", "<Motion>", "<ButtonPress>"):
             self.bind_all(seq, self._activity, add="+")
@@ -322,7 +364,7 @@ class App(ctk.CTk):
         self._open_started = True
         url = self._url
         self.ctx.run_in_background(lambda: _load(_open(url)), on_done=self._opened, on_error=self._open_failed,
-                                   busy="Opening the database…")
+                                   busy="Opening the database…", app_wide=True)
 
     def _opened(self, loaded) -> None:
         db, info, has_users = loaded
@@ -358,10 +400,11 @@ class App(ctk.CTk):
 
     def start_session(self, actor: Actor) -> None:
         from billbook.gui.shell import Shell
+        if self.shell is not None:
+            self._end_shell()
         self.ctx.actor = actor
         self.set_title()
-        if self.shell is not None:
-            self.shell.destroy()
+        self.ctx.begin_session()
         self.shell = Shell(self, self.ctx)
         self.show(self.shell)
         self.shell.start()
@@ -377,20 +420,69 @@ class App(ctk.CTk):
         self.show(self.shell)
         self.shell.resume()
 
+    def _end_shell(self) -> None:
+        """Tear the session down: the shell's timers and screens, then every callback it left."""
+        shell, self.shell = self.shell, None
+        if shell is not None:
+            shell.stop()
+            if self.face is shell:
+                self.face = None
+        self.ctx.end_session()
+        if shell is not None:
+            shell.destroy()
+
+    def open_cart(self):
+        """The billing screen when it holds an open cart, else None."""
+        billing = self.shell.screens.get("billing") if self.shell is not None else None
+        return billing if billing is not None and getattr(billing, "cart", None) is not None \
+            and billing.cart.lines else None
+
+    def ask(self, title: str, text: str, choices: list[tuple[str, object]]) -> Ask:
+        if self.question is not None and self.question.winfo_exists():
+            self.question.destroy()
+        self.question = Ask(self, title, text, choices)
+        return self.question
+
+    def request_logout(self) -> None:
+        """Log out (Ctrl+Shift+Q, the sidebar, the lock screen); with a cart open, ask first and hold it."""
+        billing = self.open_cart()
+        if billing is None:
+            self.logout()
+            return
+        lines = len(billing.cart.lines)
+        self.ask("Log out with a cart open?",
+                 f"The cart ({lines} line{'s' if lines != 1 else ''}) will be held: F5 on the counter resumes it, "
+                 "on any terminal.",
+                 [("Hold the cart and log out  (Enter)", lambda: billing.hold(then=self.logout)),
+                  ("Stay  (Esc)", self._back_to_work)])
+
+    def request_close(self) -> None:
+        """The window's close button: with a cart open, ask first (the cart is kept either way)."""
+        billing = self.open_cart()
+        if billing is None:
+            self.close()
+            return
+        lines = len(billing.cart.lines)
+        self.ask("Close billbook with a cart open?",
+                 f"The cart ({lines} line{'s' if lines != 1 else ''}) is kept on this terminal and offered back "
+                 "at the next start.",
+                 [("Keep the cart and close  (Enter)", self.close), ("Stay  (Esc)", self._back_to_work)])
+
+    def _back_to_work(self) -> None:
+        if self.face is not None and hasattr(self.face, "focus_first"):
+            self.face.focus_first()
+        elif self.shell is not None and self.shell.current:
+            self.shell.show(self.shell.current)
+
     def logout(self) -> None:
         actor = self.ctx.actor
+        self._end_shell()
         self.ctx.actor = None
         self.save_window()
-        if self.shell is not None:
-            self.shell.stop()
-            if self.face is self.shell:
-                self.face = None
-            self.shell.destroy()
-            self.shell = None
         if actor is not None:
             from billbook.services.people import users as user_service
             db = self.db
-            self.ctx.run_in_background(lambda: user_service.logout(db, actor))
+            self.ctx.run_in_background(lambda: user_service.logout(db, actor), app_wide=True)
         self.show(LoginForm(self))
 
     def save_window(self) -> None:
@@ -406,18 +498,20 @@ class App(ctk.CTk):
         self.save_window()
 
     def close(self) -> None:
+        """Close now: the open cart is saved (offered back at the next start), the session ends."""
         self.save_window()
         actor = self.ctx.actor
+        if self.shell is not None:
+            self.shell.stop()          # the counter saves its open cart here, on this thread
+        self.ctx.end_session()         # nothing of the session calls back into the dying window
         if actor is not None:
             from billbook.services.people import users as user_service
             try:
                 user_service.logout(self.db, actor)
             except BillbookError:
                 pass
-        if self.shell is not None:
-            self.shell.stop()
         try:
-            self.ctx.wait_idle(5)      # let running work finish so nothing outlives the window
+            self.ctx.wait_idle(2)      # let running work finish so nothing outlives the window
         except TimeoutError:
             log.warning("closing with background work still running")
         self.ctx.shutdown()

@@ -209,6 +209,7 @@ class Field(ctk.CTkFrame):
                  width: int = 220, placeholder: str = "", hint: str = ""):
         super().__init__(master, fg_color="transparent")
         self.kind = kind
+        self.width = width
         self.label = ctk.CTkLabel(self, text=label, anchor="w")
         self.label.grid(row=0, column=0, sticky="w")
         if kind in ("entry", "password"):
@@ -233,7 +234,13 @@ class Field(ctk.CTkFrame):
         self._border = None
         if kind in ("entry", "password"):
             self._border = self.input.cget("border_color")
-            self.input.bind("<KeyRelease>", lambda _e: self.clear_error(), add="+")
+            self.input.bind("<KeyRelease>", self._edited, add="+")
+        self._shown_for: Any = None
+
+    def _edited(self, _event=None) -> None:
+        """A refusal goes once the value is edited (not on the release of the Enter that saved)."""
+        if self._shown_for is None or self.get() != self._shown_for:
+            self.clear_error()
 
     def get(self) -> Any:
         if self.kind == "switch":
@@ -260,11 +267,13 @@ class Field(ctk.CTkFrame):
             self.input.configure(values=list(values) or [""])
 
     def show_error(self, message: str) -> None:
+        self._shown_for = self.get() if self.kind in ("entry", "password") else None
         self.message.configure(text=message, text_color=ERROR)
         if self._border is not None:
             self.input.configure(border_color=ERROR)
 
     def clear_error(self) -> None:
+        self._shown_for = None
         self.message.configure(text=self._hint, text_color=MUTED)
         if self._border is not None:
             self.input.configure(border_color=self._border)
@@ -296,11 +305,37 @@ class Form(ctk.CTkFrame):
     def add(self, key: str, label: str, *, span: int = 1, **kw) -> Field:
         field = Field(self, label, **kw)
         row, col = divmod(self._next, self.columns)
+        if col and col + span > self.columns:      # a wide field starts a row of its own
+            self._next += self.columns - col
+            row, col = row + 1, 0
         field.grid(row=row, column=col, columnspan=span, sticky="nw", padx=(0, 16), pady=(0, 2))
         self._next += span
         self.fields[key] = field
         self.status.grid(row=row + 1, column=0, columnspan=self.columns, sticky="we", pady=(4, 0))
         return field
+
+    def natural_width(self) -> int:
+        """The width the fields ask for (without asking Tk to lay the window out first)."""
+        columns = [0] * self.columns
+        for field in self.fields.values():
+            info = field.grid_info()
+            col, span = int(info.get("column", 0)), int(info.get("columnspan", 1))
+            if span == 1:
+                columns[col] = max(columns[col], field.width + 16)
+        wide = max((f.width + 16 for f in self.fields.values() if int(f.grid_info().get("columnspan", 1)) > 1),
+                   default=0)
+        return max(sum(columns), wide)
+
+    def submit_with(self, callback: Callable[[], None]) -> None:
+        """Enter (or keypad Enter) in any one-line field of the form calls ``callback`` — saves."""
+        def fire(_event=None) -> str:
+            callback()
+            return "break"
+        for field in self.fields.values():
+            if field.kind in ("entry", "password", "combo"):
+                target = field.input._entry if field.kind == "combo" else field.input
+                target.bind("<Return>", fire, add="+")
+                target.bind("<KP_Enter>", fire, add="+")
 
     def __getitem__(self, key: str) -> Field:
         return self.fields[key]
@@ -330,15 +365,73 @@ class Form(ctk.CTkFrame):
 
     def show_error(self, exc: BaseException) -> None:
         """Put a service error next to its field (or in the status line); never a traceback."""
+        self.show_errors([exc])
+
+    def show_errors(self, errors: Sequence[BaseException]) -> None:
+        """Every bad field at once, each at its field; the first one gets the focus."""
         self.clear_errors()
-        field = self.field_for(getattr(exc, "field", None))
-        message = getattr(exc, "message", None) or str(exc)
-        if field is not None:
-            field.show_error(message)
-            field.focus()
-            self.status.error("Please correct the field marked in red.")
-        else:
-            self.status.error(error_text(exc))
+        marked: list[Field] = []
+        other: list[str] = []
+        for exc in errors:
+            field = self.field_for(getattr(exc, "field", None))
+            message = getattr(exc, "message", None) or str(exc)
+            if field is not None and field not in marked:
+                field.show_error(message)
+                marked.append(field)
+            elif field is None:
+                other.append(error_text(exc))
+        if marked:
+            marked[0].focus()
+        if other:
+            self.status.error("  ".join(other))
+        elif marked:
+            self.status.error("Please correct the field marked in red." if len(marked) == 1 else
+                              f"Please correct the {len(marked)} fields marked in red.")
+
+    def check(self, checks: dict[str, Callable[[Any], Any]]) -> dict[str, Any] | None:
+        """Run ``checks[key](value)`` for every field; show all the refusals at once.
+
+        A check returns the clean value or raises (a ``ValidationError``/``MoneyError``/
+        ``ValueError`` with a message). Returns the values (cleaned where checked), or None
+        when any field was refused.
+        """
+        values = self.values()
+        errors: list[BaseException] = []
+        for key, fn in checks.items():
+            try:
+                values[key] = fn(values.get(key))
+            except Exception as exc:  # noqa: BLE001 - any refusal is shown at its field
+                message = getattr(exc, "message", None) or str(exc).split(": ", 1)[-1]
+                err = ValueError(message)
+                err.field, err.message = key, message          # type: ignore[attr-defined]
+                errors.append(err)
+        if errors:
+            self.show_errors(errors)
+            return None
+        self.clear_errors()
+        return values
+
+
+def all_errors(validate: Callable[..., Any], values: dict[str, Any], fallback: dict[str, Any],
+               rounds: int = 24) -> list[BaseException]:
+    """Every field the service's own validator refuses, not just the first.
+
+    ``validate(**values)`` raises a ``ValidationError`` naming one field; that field is then
+    given its harmless ``fallback`` value and the check runs again, until it passes (or a
+    field without a fallback is refused). The rules stay in the service.
+    """
+    from billbook.errors import ValidationError
+    vals, errors = dict(values), []
+    for _ in range(rounds):
+        try:
+            validate(**vals)
+            return errors
+        except ValidationError as exc:
+            errors.append(exc)
+            if exc.field not in fallback or vals.get(exc.field) == fallback[exc.field]:
+                return errors
+            vals[exc.field] = fallback[exc.field]
+    return errors
 
 
 def error_text(exc: BaseException) -> str:
@@ -357,6 +450,8 @@ class Column:
     width: int = 100
     anchor: str = "w"      # "e" for numbers: right-aligned
     stretch: bool = False
+    priority: int | None = None   # higher stays longer when the table is narrow (see gui/widgets/fit.py)
+    min_width: int = 0
 
 
 def _apply_table_style(widget: tk.Misc) -> None:
@@ -376,7 +471,9 @@ class Table(ctk.CTkFrame):
                                  style="Billbook.Treeview", selectmode="browse")
         for c in columns:
             self.tree.heading(c.key, text=c.title, anchor=c.anchor)
-            self.tree.column(c.key, width=c.width, minwidth=40, anchor=c.anchor, stretch=c.stretch)
+            self.tree.column(c.key, width=c.width, minwidth=20, anchor=c.anchor, stretch=False)
+        from billbook.gui.widgets.fit import ColumnFitter, fit_columns
+        self.fitter = ColumnFitter(self.tree, fit_columns(self.columns, heading_attr="title"))
         bar = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview, style="Billbook.Vertical.TScrollbar")
         self.tree.configure(yscrollcommand=bar.set)
         self.tree.grid(row=0, column=0, sticky="nsew")
@@ -410,12 +507,12 @@ class Table(ctk.CTkFrame):
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Any], Any]], *, tags: dict[str, tuple] | None = None) -> None:
         """``rows``: (iid, values in column order, the object behind the row)."""
-        self.tree.delete(*self.tree.get_children())
+        self.fitter.clear()
         self.rows = {}
         for iid, values, obj in rows:
-            self.tree.insert("", "end", iid=iid, values=["" if v is None else v for v in values],
-                             tags=(tags or {}).get(iid, ()))
+            self.fitter.insert(iid, values, (tags or {}).get(iid, ()))
             self.rows[iid] = obj
+        self.fitter.after_rows_changed()
 
     def selected(self) -> str | None:
         sel = self.tree.selection()
@@ -431,7 +528,7 @@ class Table(ctk.CTkFrame):
         self.tree.see(iid)
 
     def values_of(self, iid: str) -> dict[str, str]:
-        return dict(zip((c.key for c in self.columns), self.tree.item(iid, "values")))
+        return dict(zip((c.key for c in self.columns), self.fitter.values(iid)))
 
     def count(self) -> int:
         return len(self.tree.get_children())
@@ -529,18 +626,33 @@ def header(master, title: str, subtitle: str = "") -> ctk.CTkFrame:
     return frame
 
 
+def documents_folder() -> str:
+    """Where file dialogs start: the shop's documents folder (billbook's data folder, where
+    invoices and exports live), never the program's own folder."""
+    from billbook.config import data_dir
+    folder = data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        from pathlib import Path
+        return str(Path.home())
+    return str(folder)
+
+
 class Dialogs:
-    """File choosers, kept in one place so tests can replace them (no modal dialog in tests)."""
+    """File choosers, kept in one place so tests can replace them (no modal dialog in tests).
+    They open in :func:`documents_folder`."""
 
     @staticmethod
     def save_path(parent, *, title: str, default: str, types: list[tuple[str, str]]) -> str | None:
         path = filedialog.asksaveasfilename(parent=parent, title=title, initialfile=default, filetypes=types,
-                                            defaultextension=types[0][1].lstrip("*") if types else "")
+                                            defaultextension=types[0][1].lstrip("*") if types else "",
+                                            initialdir=documents_folder())
         return path or None
 
     @staticmethod
     def open_path(parent, *, title: str, types: list[tuple[str, str]]) -> str | None:
-        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types)
+        path = filedialog.askopenfilename(parent=parent, title=title, filetypes=types, initialdir=documents_folder())
         return path or None
 
     @staticmethod

@@ -17,14 +17,22 @@ Keys. Screen shortcuts switch screens (``<F1>`` Billing, ``<F3>`` Invoices; back
 screens should use ``<Control-…>`` letters or digits). Keys a screen binds for itself with
 ``ctx.bind_key(self, "<F8>", handler)`` fire only while it is shown and win over screen
 shortcuts. Billing uses F2, F4–F10 and F12 for its own work, Ctrl+L locks.
+
+Switching. A screen's first show builds it while the shell shows "Opening …" in its place;
+``prepare=`` (optional) names work the shell runs in a worker thread shortly after login so
+that build is quick — slow imports, typically. It must not touch Tk.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from billbook.domain.permissions import Permission
+from billbook.gui import screens
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,9 @@ class ScreenSpec:
     order: int
     shortcut: str | None
     factory: type
+    #: optional work the shell runs in a worker thread soon after login so the first show is
+    #: quick (e.g. importing matplotlib for the dashboard); must not touch Tk
+    prepare: Callable[[], object] | None = None
 
 
 SCREENS: dict[str, ScreenSpec] = {}
@@ -43,25 +54,20 @@ LOAD_ERRORS: dict[str, BaseException] = {}
 
 
 def screen(*, key: str, title: str, permission: Permission, order: int = 100,
-           shortcut: str | None = None) -> Callable[[type], type]:
+           shortcut: str | None = None, prepare: Callable[[], object] | None = None) -> Callable[[type], type]:
     def register(cls: type) -> type:
-        SCREENS[key] = ScreenSpec(key, title, permission, order, shortcut, cls)
+        SCREENS[key] = ScreenSpec(key, title, permission, order, shortcut, cls, prepare)
         return cls
     return register
 
 
 def load_all() -> list[ScreenSpec]:
     """Import every screen module; return the specs in sidebar order."""
-    import importlib
-    import pkgutil
-
-    from billbook.gui import screens
     for info in pkgutil.iter_modules(screens.__path__):
         if not info.name.startswith("_"):
             try:
                 importlib.import_module(f"billbook.gui.screens.{info.name}")
             except Exception as exc:  # noqa: BLE001 - one broken screen must not stop the app
-                import logging
                 logging.getLogger("billbook.gui").exception("screen module %s failed to import", info.name)
                 LOAD_ERRORS[info.name] = exc
     return sorted(SCREENS.values(), key=lambda s: (s.order, s.title))

@@ -28,6 +28,7 @@ import customtkinter as ctk
 from billbook.domain.permissions import Permission
 from billbook.gui import registry, theme
 from billbook.gui.context import AppContext, plain_error
+from billbook.gui.widgets.fit import ElidedLabel
 from billbook.gui.widgets.message_bar import MessageBar
 from billbook.services.people import shop as shop_service
 
@@ -38,10 +39,8 @@ IDLE_CHECK_MS = 5_000
 #: the first automatic-backup check after login, then one every 15 minutes
 BACKUP_FIRST_MS = 60_000
 BACKUP_EVERY_MS = 15 * 60_000
-
-
-def _short(text: str, limit: int = 56) -> str:
-    return text if len(text) <= limit else text[: limit // 2 - 1] + "…" + text[-(limit // 2 - 1):]
+#: after login, screens' slow preparations (imports) run in the background
+PREPARE_AFTER_MS = 1_500
 
 
 def pretty_key(sequence: str | None) -> str:
@@ -80,6 +79,9 @@ class Shell(ctk.CTkFrame):
         self.running = False
         self.password_dialog = None
         self._backup_running = False
+        self._placeholder: ctk.CTkLabel | None = None
+        #: when the last switch painted its placeholder (perf_counter), for the switch benchmark
+        self.switch_times: dict[str, float] = {}
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -92,20 +94,20 @@ class Shell(ctk.CTkFrame):
         side.pack_propagate(False)
         self.sidebar = side
         ctk.CTkLabel(side, text="billbook", font=theme.font(22, "bold"), text_color=theme.ACCENT,
-                     anchor="w").pack(fill="x", padx=18, pady=(18, 0))
+                     anchor="w").pack(fill="x", padx=18, pady=(14, 0))
         self.shop_label = ctk.CTkLabel(side, text=self.ctx.shop.name, font=theme.font(12), anchor="w",
                                        text_color=theme.MUTED, wraplength=175, justify="left")
-        self.shop_label.pack(fill="x", padx=18, pady=(0, 14))
+        self.shop_label.pack(fill="x", padx=18, pady=(0, 10))
         self.nav: dict[str, ctk.CTkButton] = {}
         for spec in self.allowed:
             label = spec.title + (f"   {pretty_key(spec.shortcut)}" if spec.shortcut else "")
-            btn = ctk.CTkButton(side, text=label, anchor="w", height=38, corner_radius=8, font=theme.font(14),
+            btn = ctk.CTkButton(side, text=label, anchor="w", height=34, corner_radius=8, font=theme.font(14),
                                 fg_color="transparent", text_color=("gray10", "gray90"),
                                 hover_color=("gray80", "gray22"), command=lambda k=spec.key: self.show(k))
-            btn.pack(fill="x", padx=10, pady=2)
+            btn.pack(fill="x", padx=10, pady=1)
             self.nav[spec.key] = btn
         bottom = ctk.CTkFrame(side, fg_color="transparent")
-        bottom.pack(side="bottom", fill="x", padx=10, pady=12)
+        bottom.pack(side="bottom", fill="x", padx=10, pady=(4, 10))
         ctk.CTkLabel(bottom, text="Theme", font=theme.font(11), text_color=theme.MUTED, anchor="w",
                      height=18).pack(fill="x", padx=4)
         self.theme_switch = ctk.CTkSegmentedButton(bottom, values=["Light", "Dark", "System"],
@@ -117,10 +119,15 @@ class Shell(ctk.CTkFrame):
                                           border_width=1, text_color=("gray10", "gray90"),
                                           command=self.change_password)
         self.password_btn.pack(fill="x", pady=2)
-        ctk.CTkButton(bottom, text="Lock   Ctrl+L", height=32, fg_color="transparent", border_width=1,
-                      text_color=("gray10", "gray90"), command=self.app.lock).pack(fill="x", pady=2)
-        ctk.CTkButton(bottom, text="Log out", height=32, fg_color="transparent", border_width=1,
-                      text_color=("gray10", "gray90"), command=self.app.logout).pack(fill="x", pady=2)
+        pair = ctk.CTkFrame(bottom, fg_color="transparent")      # side by side: the sidebar fits 600 px
+        pair.pack(fill="x", pady=2)
+        pair.grid_columnconfigure((0, 1), weight=1, uniform="pair")
+        ctk.CTkButton(pair, text="Lock  Ctrl+L", height=32, width=60, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=self.app.lock).grid(row=0, column=0, sticky="ew",
+                                                                                  padx=(0, 3))
+        ctk.CTkButton(pair, text="Log out", height=32, width=60, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=self.app.request_logout).grid(row=0, column=1, sticky="ew",
+                                                                                    padx=(3, 0))
 
         self.content = ctk.CTkFrame(self, fg_color="transparent")
         self.content.grid(row=0, column=1, sticky="nsew", padx=12, pady=(10, 0))
@@ -138,9 +145,9 @@ class Shell(ctk.CTkFrame):
         self.user_label.pack(side="left", padx=(12, 16))
         ctk.CTkLabel(status, text=f"Terminal: {self.ctx.terminal}", font=theme.font(12), anchor="w",
                      height=26).pack(side="left", padx=(0, 16))
-        self.db_label = ctk.CTkLabel(status, text=f"Database: {_short(self.ctx.db.display_name)}",
-                                     font=theme.font(12), anchor="w", height=26)
-        self.db_label.pack(side="left", padx=(0, 16))
+        self.db_label = ElidedLabel(status, text=f"Database: {self.ctx.db.display_name}",
+                                    font=theme.font(12), anchor="w", height=26, width=60)
+        self.db_label.pack(side="left", padx=(0, 16), fill="x", expand=True)
         self.health_label = ctk.CTkLabel(status, text="● connected", text_color=theme.OK, font=theme.font(12),
                                          height=26)
         self.health_label.pack(side="left")
@@ -165,6 +172,15 @@ class Shell(ctk.CTkFrame):
         self._after.append(self.after(IDLE_CHECK_MS, self._idle_tick))
         self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
         self._after.append(self.after(BACKUP_FIRST_MS, self._backup_tick))
+        self._after.append(self.after(PREPARE_AFTER_MS, self._prepare_screens))
+
+    def _prepare_screens(self) -> None:
+        """Run the screens' ``prepare`` work (slow imports) in the background: quick first shows."""
+        if not self.running:
+            return
+        for spec in self.allowed:
+            if spec.prepare is not None and spec.key not in self.screens:
+                self.ctx.run_in_background(spec.prepare, on_error=lambda exc: log.warning("preparing a screen: %s", exc))
 
     def resume(self) -> None:
         """After unlocking: same screen, fresh idle timer."""
@@ -188,6 +204,13 @@ class Shell(ctk.CTkFrame):
         self._after.clear()
         if self.password_dialog is not None:
             self.password_dialog.close()
+        current = self.screens.get(self.current) if self.current else None
+        hide = getattr(current, "on_hide", None)
+        if hide:                            # e.g. the dashboard's refresh timers stop with the session
+            try:
+                hide()
+            except Exception:  # noqa: BLE001
+                log.exception("screen hide hook failed")
         for screen in self.screens.values():
             hook = getattr(screen, "on_close", None)
             if hook:
@@ -202,7 +225,7 @@ class Shell(ctk.CTkFrame):
             if spec.shortcut:
                 self.bind_key(None, spec.shortcut, lambda s=spec: self.show(s.key))
         self.bind_key(None, "<Control-l>", lambda: self.app.lock())
-        self.bind_key(None, "<Control-Q>", lambda: self.app.logout())
+        self.bind_key(None, "<Control-Q>", lambda: self.app.request_logout())     # Ctrl+Shift+Q
 
     def bind_key(self, owner, sequence: str, handler: Callable[[], object]) -> None:
         """Bind ``sequence`` for ``owner`` (a screen frame, or None for the whole shell)."""
@@ -238,6 +261,7 @@ class Shell(ctk.CTkFrame):
             return False
         screen = self.screens.get(key)
         if screen is None:
+            self._show_placeholder(spec.title)
             try:
                 screen = spec.factory(self.content, self.ctx)
             except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down
@@ -250,6 +274,8 @@ class Shell(ctk.CTkFrame):
             hook = getattr(old, "on_hide", None)
             if hook:
                 hook()
+        if self._placeholder is not None:
+            self._placeholder.grid_remove()
         screen.grid(row=0, column=0, sticky="nsew")
         self.current = key
         for k, btn in self.nav.items():
@@ -263,6 +289,22 @@ class Shell(ctk.CTkFrame):
                 log.exception("on_show failed")
                 self.ctx.notify(plain_error(exc), "error")
         return True
+
+    def _show_placeholder(self, title: str) -> None:
+        """Before a screen's first build: the old screen goes and "Opening …" shows at once (issue 16)."""
+        if self.current and self.current in self.screens:
+            old = self.screens[self.current]
+            old.grid_remove()
+            hook = getattr(old, "on_hide", None)
+            if hook:
+                hook()
+            self.current = None
+        if self._placeholder is None:
+            self._placeholder = ctk.CTkLabel(self.content, text="", font=theme.font(16), text_color=theme.MUTED)
+        self._placeholder.configure(text=f"Opening {title}…")
+        self._placeholder.grid(row=0, column=0, sticky="nsew")
+        self.update_idletasks()          # paint it now: the build below holds the Tk thread
+        self.switch_times["placeholder"] = time.perf_counter()
 
     def screen(self, key: str):
         """The built screen object (building it if needed); None when not permitted."""

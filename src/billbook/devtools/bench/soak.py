@@ -111,8 +111,10 @@ def _terminal(url: str, n: int, info: dict, seconds: float, queue) -> None:
                     ops["receipt"] += 1
             except BillbookError as exc:
                 errors[type(exc).__name__] += 1
-    except Exception:  # noqa: BLE001 - report, don't hang the parent
-        errors["crash: " + traceback.format_exc().splitlines()[-1]] += 1
+    except Exception as exc:  # noqa: BLE001 - report, don't hang the parent
+        first = (traceback.format_exception_only(type(exc), exc) or [""])[0].strip().splitlines()[0]
+        errors["crash: " + first[:300]] += 1
+        traceback.print_exc()
     finally:
         db.dispose()
         queue.put({"terminal": n, "latencies": latencies, "sold": sold, "ops": dict(ops), "errors": dict(errors)})

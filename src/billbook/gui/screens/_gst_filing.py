@@ -41,7 +41,7 @@ class GstFilingPanel(ctk.CTkFrame):
         self.grid_columnconfigure(1, weight=1)
         self.grid_rowconfigure(1, weight=1)
 
-        left = ctk.CTkFrame(self, fg_color="transparent")
+        left = ctk.CTkScrollableFrame(self, fg_color="transparent", width=206)   # scrolls on a 600-px window
         left.grid(row=0, column=0, rowspan=2, sticky="nsw", padx=(0, 14))
         f = self.form = Form(left, columns=1)
         f.pack(anchor="nw")
@@ -172,7 +172,9 @@ class GstFilingPanel(ctk.CTkFrame):
     @staticmethod
     def choose_folder(parent, title: str) -> str | None:
         from tkinter import filedialog
-        return filedialog.askdirectory(parent=parent, title=title, mustexist=False) or None
+        from billbook.gui.forms import documents_folder
+        return filedialog.askdirectory(parent=parent, title=title, mustexist=False,
+                                       initialdir=documents_folder()) or None
 
     def _save(self, fn, message: str) -> None:
         def done(path):

@@ -8,37 +8,52 @@ the shop prefers, and the cart clears. F8 holds the cart, F5 resumes a held one,
 reprints the last invoice, F6 starts a return. Every figure on screen comes from
 ``sales.preview`` (exactly what checkout will charge); the screen holds no tax rules.
 
-A cart keeps one ``sale_id`` until it is billed, so a retry after an error (connection
-lost, stock refused, payments not adding up) can never bill twice; the cart survives
-every error.
+The cart itself is :class:`billbook.domain.counter.CounterCart` (lines, discounts,
+payments, undo — Ctrl+Z undoes the last change); this screen shows it. A cart keeps one
+``sale_id`` until it is billed, so a retry after an error (connection lost, stock refused,
+payments not adding up) can never bill twice; the cart survives every error. It is also
+saved to the database as it changes (this terminal's cart "in progress", see
+``services/selling/held.py``): after a crash, a kill or a closed window the next start on
+this terminal offers it back, and its sale id travels with it.
+
+Messages a cashier can trust: the change to give stays in its own banner until the next
+customer's first scan; print and open problems show beside it, never over it; an unknown
+barcode is said in the scan area with the system bell until the next good scan (an admin
+gets an "Add product with this barcode" shortcut). A cashier's discount above the shop's
+limit, and a return when the shop does not allow cashiers to take them, need an admin's
+name and password first (``users.approve``; audited with both names).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from dataclasses import dataclass, field
+import tkinter as tk
 from decimal import Decimal
-from typing import Any
 
 import customtkinter as ctk
 
-from billbook.domain.money import MoneyError, format_number, parse_amount, parse_qty, qty_str
-from billbook.domain.permissions import Permission
+from billbook.domain.cart import CartError
+from billbook.domain.counter import CartLine, CounterCart, check_discount, check_qty, discount_over_limit
+from billbook.domain.money import MoneyError, format_number, parse_qty, qty_str
+from billbook.domain.permissions import Permission, Role
 from billbook.gui import theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.gui.registry import screen
 from billbook.gui.widgets.cart_table import CartTable
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
+from billbook.gui.widgets.supply import PlaceOfSupplyControl, RecipientForm
 from billbook.gui.widgets.table import Column, Table
 from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
 
 log = logging.getLogger("billbook.gui")
 
-HINTS = ("F2 Search · +/− Qty · F3 Edit line · Del Remove · F4 Customer · F9 Discount · F12 Pay · "
+HINTS = ("F2 Search · +/− Qty · F3 Edit line · Del Remove · Ctrl+Z Undo · F4 Customer · F9 Discount · F12 Pay · "
          "F10 Complete · F8 Hold · F5 Resume · F7 Reprint · F6 Return · Esc Back")
+#: the open cart is saved this long after its last change
+SAVE_DELAY_MS = 200
 
 
 def rupees(value: Decimal | None) -> str:
@@ -48,25 +63,8 @@ def rupees(value: Decimal | None) -> str:
     return f"−₹{text[1:]}" if text.startswith("-") else f"₹{text}"
 
 
-@dataclass
-class CartLine:
-    product: Any                 # catalog.ProductInfo
-    qty: Decimal
-    discount: str = ""
-
-
-@dataclass
-class Cart:
-    lines: list[CartLine] = field(default_factory=list)
-    customer_phone: str = ""
-    customer_name: str = ""
-    bill_discount: str = ""
-    sale_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    def copy(self) -> Cart:
-        return Cart([CartLine(ln.product, ln.qty, ln.discount) for ln in self.lines], self.customer_phone,
-                    self.customer_name, self.bill_discount, self.sale_id)
-
+Cart = CounterCart     # the name older code and tests use
+__all__ = ["BillingScreen", "Cart", "CartLine"]
 
 
 class Overlay(ctk.CTkFrame):
@@ -74,7 +72,8 @@ class Overlay(ctk.CTkFrame):
 
     def __init__(self, master, title: str, **kwargs):
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT, **kwargs)
-        ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w").pack(fill="x", padx=16, pady=(12, 4))
+        wrap_to_width(ctk.CTkLabel(self, text=title, font=theme.font(16, "bold"), anchor="w", justify="left")).pack(
+            fill="x", padx=16, pady=(12, 4))
 
     def show(self, **place) -> None:
         self.place(**(place or {"relx": 0.5, "rely": 0.4, "anchor": "center"}))
@@ -86,14 +85,23 @@ class BillingScreen(ctk.CTkFrame):
     def __init__(self, master, ctx: AppContext):
         super().__init__(master, fg_color="transparent")
         self.ctx = ctx
-        self.cart = Cart()
+        self.cart = CounterCart()
         self.preview = None
         self._preview_seq = 0
         self._saving = False
         self._uncertain = False
         self.last_invoice = None
         self.overlay: Overlay | None = None
+        self.approval = None              # the approval dialog on screen, if any
         self._short: list[str] = []
+        #: the discount total an admin approved for this cart (None: none approved)
+        self._discount_approved: Decimal | None = None
+        # saving the open cart: one save at a time, the newest version wins
+        self._saved_version = -1
+        self._save_timer = None
+        self._save_running = False
+        self._recovery_checked = False
+        self.unknown_code: str | None = None
         self._build()
         self._bind_keys()
         self._render()
@@ -101,7 +109,7 @@ class BillingScreen(ctk.CTkFrame):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=360)
+        self.grid_columnconfigure(1, weight=0, minsize=320)
         self.grid_rowconfigure(1, weight=1)
         from billbook.services.goods import catalog
         ctx = self.ctx
@@ -112,8 +120,15 @@ class BillingScreen(ctk.CTkFrame):
             lookup=lambda code: catalog.lookup_code(ctx.db, ctx.actor, code),
             search=lambda text, limit, offset: _page_items(
                 catalog.search_products(ctx.db, ctx.actor, text, limit=limit, offset=offset)),
-            on_pick=self.add_product, on_message=ctx.notify)
+            on_pick=self.add_product, on_message=ctx.notify, on_unknown=self.show_unknown_code)
         self.search.grid(row=0, column=0, sticky="ew")
+        # unknown barcodes are said here, in the scan area, until the next good scan
+        self.scan_note = ctk.CTkFrame(self.body, corner_radius=8, fg_color=("#fde8e8", "#4a1f1f"))
+        self.scan_note_label = ctk.CTkLabel(self.scan_note, text="", anchor="w", font=theme.font(15, "bold"),
+                                            text_color=theme.ERROR)
+        self.scan_note_label.pack(side="left", fill="x", expand=True, padx=12, pady=6)
+        self.add_code_button = ctk.CTkButton(self.scan_note, text="Add product with this barcode", height=30,
+                                             command=self.add_unknown_product)
         self.cart_table = CartTable(self.body, on_activate=lambda _iid: self.edit_line())
         self.cart_table.pack(fill="both", expand=True)
         self.cart_table.tree.bind("<plus>", lambda _e: self.change_qty(+1) or "break")
@@ -123,7 +138,7 @@ class BillingScreen(ctk.CTkFrame):
                                         text_color=theme.MUTED, font=theme.font(14), fg_color=theme.TABLE_BG)
         self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
 
-        right = ctk.CTkFrame(self, fg_color="transparent", width=360)
+        right = ctk.CTkFrame(self, fg_color="transparent", width=320)
         right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
         self.right = right
         # customer
@@ -139,7 +154,11 @@ class BillingScreen(ctk.CTkFrame):
         self.cust_name.pack(side="left", fill="x", expand=True, padx=(8, 0))
         self.cust_info = ctk.CTkLabel(cust, text="Walk-in customer", anchor="w", font=theme.font(12),
                                       text_color=theme.MUTED, height=22)
-        self.cust_info.pack(fill="x", padx=12, pady=(2, 8))
+        self.cust_info.pack(fill="x", padx=12, pady=(2, 0))
+        # place of supply (issue 17): customer's state / taken at the counter / shipped to …
+        self.supply = PlaceOfSupplyControl(cust, shop_state=ctx.shop.state_code if ctx.shop else "",
+                                           on_change=self._supply_changed)
+        self.supply.pack(fill="x", padx=12, pady=(2, 8))
         # totals
         tot = ctk.CTkFrame(right, corner_radius=10)
         tot.pack(fill="x", pady=(10, 0))
@@ -179,10 +198,20 @@ class BillingScreen(ctk.CTkFrame):
                           text_color=("gray10", "gray90"), command=cmd).grid(
                 row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
                 pady=(6, 0))
-        self.hints = ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED, anchor="w",
-                                  justify="left", wraplength=1080, height=20)
+        # the last sale's change: stays until the next customer's first scan
+        self.sale_banner = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+                                                      font=theme.font(17, "bold"), text_color=theme.OK))
+        self.sale_banner.pack(fill="x", pady=(10, 0))
+        # print and open problems: their own place, never over the change
+        self.print_status = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+                                                       font=theme.font(12), text_color=theme.WARN))
+        self.print_status.pack(fill="x")
+        self.hints = wrap_to_width(ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED,
+                                                anchor="w", justify="left", height=20))
         self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
-        self.payment = PaymentPanel(self.body, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment)
+        # over the cart's bottom left; on a narrow window it may reach over the totals' edge
+        self.payment = PaymentPanel(self, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
+                                    over=self.body, cart=lambda: self.cart)
 
     def _bind_keys(self) -> None:
         e = self.search.entry
@@ -200,7 +229,7 @@ class BillingScreen(ctk.CTkFrame):
         keys = {"<F2>": self.focus_scan, "<F3>": self.edit_line, "<F4>": self.focus_customer,
                 "<F5>": self.show_held, "<F6>": self.start_return, "<F7>": self.reprint_last, "<F8>": self.hold,
                 "<F9>": self.focus_discount, "<F10>": self.complete, "<F12>": self.open_payment,
-                "<Escape>": self.escape}
+                "<Escape>": self.escape, "<Control-z>": self.undo}
         for i, mode in enumerate(PaymentPanel.MODES, 1):
             keys[f"<Alt-Key-{i}>"] = lambda m=mode: self.open_payment(mode=m)
         for seq, fn in keys.items():
@@ -215,39 +244,72 @@ class BillingScreen(ctk.CTkFrame):
     # ------------------------------------------------------------------ shell hooks
     def on_show(self) -> None:
         self.focus_scan()
+        if not self._recovery_checked:
+            self._recovery_checked = True
+            self.check_open_cart()
+
+    def on_close(self) -> None:
+        """The shell is going (log-out, window close): save the open cart now, on this thread."""
+        self.ctx.cancel(self._save_timer)
+        self._save_timer = None
+        if self.cart.version != self._saved_version:
+            try:
+                self._write_open_cart(self._cart_state())
+            except Exception:  # noqa: BLE001 - the last save stands; never block a close
+                log.exception("could not save the open cart at close")
 
     def focus_scan(self) -> None:
         self.close_overlay()
         self.search.focus()
 
     def escape(self) -> None:
-        if self.overlay is not None:
+        if self.approval is not None:
+            self.approval.cancel()
+        elif self.overlay is not None:
             self.close_overlay()
         elif self.payment.visible:
             self.close_payment()
         self.focus_scan()
 
     # ------------------------------------------------------------------ cart changes
-    def _mutate(self, change) -> None:
-        """Apply ``change(cart)``; the preview re-prices it, and a refused change is undone."""
-        before = self.cart.copy()
-        change(self.cart)
-        self._refresh(undo=before)
+    def _mutate(self, change) -> bool:
+        """Apply ``change(cart)`` (a CounterCart method); the preview re-prices it, and a refused
+        change is rolled back. Returns False when the model refused it."""
+        try:
+            snap = change(self.cart)
+        except CartError as exc:
+            self.ctx.notify(exc.message if exc.field is None else f"{exc.field}: {exc.message}", "error")
+            return False
+        self._refresh(undo=snap)
+        return True
+
+    def undo(self) -> None:
+        if self.cart.undo():
+            self.ctx.notify("Undone.", "info")
+            self._sync_fields()
+            self._refresh()
+        else:
+            self.ctx.notify("Nothing to undo.", "info")
+
+    def _sync_fields(self) -> None:
+        """Show the model's customer and bill discount in their entries (after undo/restore)."""
+        self.bill_disc.set_amount(self.cart.bill_discount)
+        if self.phone.get().strip() != self.cart.customer_phone:
+            clear_entry(self.phone)
+            if self.cart.customer_phone:
+                self.phone.insert(0, self.cart.customer_phone)
+        if self.cust_name.get().strip() != self.cart.customer_name:
+            self.cust_name.configure(state="normal")
+            clear_entry(self.cust_name)
+            if self.cart.customer_name:
+                self.cust_name.insert(0, self.cart.customer_name)
 
     def add_product(self, product, qty: Decimal = Decimal("1")) -> None:
-        if not getattr(product, "active", True):
-            self.ctx.notify(f"{product.name} ({product.sku}) is no longer sold.", "error")
-            return
-
-        def change(cart: Cart) -> None:
-            for ln in cart.lines:
-                if ln.product.id == product.id:
-                    ln.qty += qty
-                    ln.product = product
-                    return
-            cart.lines.append(CartLine(product, qty))
-        self._mutate(change)
-        self.cart_table.select(str(product.id))
+        self.clear_scan_note()
+        if self.cart.empty:
+            self.clear_sale_banner()     # the next customer's first scan
+        if self._mutate(lambda cart: cart.add(product, qty)):
+            self.cart_table.select(str(product.id))
 
     def selected_line(self) -> CartLine | None:
         iid = self.cart_table.selected()
@@ -260,24 +322,13 @@ class BillingScreen(ctk.CTkFrame):
         if line is None:
             return
         pid = line.product.id
-
-        def change(cart: Cart) -> None:
-            for ln in list(cart.lines):
-                if ln.product.id == pid:
-                    ln.qty += step
-                    if ln.qty <= 0:
-                        cart.lines.remove(ln)
-        self._mutate(change)
-        if any(ln.product.id == pid for ln in self.cart.lines):
+        self._mutate(lambda cart: cart.change_qty(pid, step))
+        if self.cart.line(pid) is not None:
             self.cart_table.select(str(pid))
 
     def set_line(self, pid: int, qty: Decimal, discount: str) -> None:
-        def change(cart: Cart) -> None:
-            for ln in cart.lines:
-                if ln.product.id == pid:
-                    ln.qty, ln.discount = qty, discount
-        self._mutate(change)
-        self.cart_table.select(str(pid))
+        if self._mutate(lambda cart: cart.set_line(pid, qty, discount)):
+            self.cart_table.select(str(pid))
 
     def remove_line(self) -> None:
         line = self.selected_line()
@@ -285,28 +336,231 @@ class BillingScreen(ctk.CTkFrame):
             return
         rows = self.cart_table.rows()
         idx = rows.index(str(line.product.id)) if str(line.product.id) in rows else 0
-        self._mutate(lambda cart: cart.lines.remove(next(ln for ln in cart.lines if ln.product.id == line.product.id)))
+        self._mutate(lambda cart: cart.remove(line.product.id))
         rows = self.cart_table.rows()
         if rows:
             self.cart_table.select(rows[min(idx, len(rows) - 1)])
         self.ctx.notify(f"Removed {line.product.name}.", "info")
 
     def clear_cart(self) -> None:
-        self.cart = Cart()
+        self.cart.clear()
         self.preview = None
         self._uncertain = False
+        self._discount_approved = None
         clear_entry(self.phone)
         self.cust_name.configure(state="normal")
         clear_entry(self.cust_name)
         clear_entry(self.bill_disc)
         self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
+        self.supply.reset(self.ctx.shop.state_code if self.ctx.shop else None)
         self.payment.reset()
         self.close_payment()
         self._render()
+        self._schedule_save()
+
+    # ------------------------------------------------------------------ messages in their places
+    def show_unknown_code(self, code: str) -> None:
+        """An unknown barcode: said in the scan area, with the bell, until the next good scan."""
+        self.unknown_code = code
+        self.scan_note_label.configure(text=f"Unknown barcode “{code}” — not added. Scan again or search by name.")
+        if self.ctx.can(Permission.MANAGE_PRODUCTS):
+            self.add_code_button.pack(side="right", padx=8, pady=6)
+        else:
+            self.add_code_button.pack_forget()
+        if not self.scan_note.winfo_manager():
+            self.scan_note.pack(fill="x", pady=(0, 6), before=self.cart_table)
+        try:
+            self.bell()
+        except Exception:  # noqa: BLE001 - no bell on this display
+            pass
+
+    def clear_scan_note(self) -> None:
+        if self.unknown_code is None:
+            return
+        self.unknown_code = None
+        self.scan_note.pack_forget()
+        bar = getattr(self.ctx.shell, "messages", None)
+        if bar is not None and bar.kind == "error" and "No product matches" in bar.text:
+            bar.clear()
+
+    def add_unknown_product(self) -> None:
+        """Admin: open the product form with the unknown barcode filled in."""
+        code = self.unknown_code
+        shell = self.ctx.shell
+        if code is None or shell is None or not shell.show("products"):
+            return
+        products = shell.screens.get("products")
+        if products is not None and hasattr(products, "new_product"):
+            products.open_tab("Catalog")
+            products.new_product()
+            products.form["barcode"].set(code)
+            products.form["sku"].focus()
+        self.clear_scan_note()
+
+    def show_sale_banner(self, text: str) -> None:
+        self.sale_banner.configure(text=text)
+        self.print_status.configure(text="")
+
+    def clear_sale_banner(self) -> None:
+        if self.sale_banner.cget("text") or self.print_status.cget("text"):
+            self.sale_banner.configure(text="")
+            self.print_status.configure(text="")
+
+    def show_print_problem(self, text: str) -> None:
+        self.print_status.configure(text=text)
+
+    # ------------------------------------------------------------------ the open cart, saved as it changes
+    def _cart_state(self) -> dict:
+        cart = self.cart
+        return {"sale_id": cart.sale_id, "version": cart.version,
+                "items": [(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines],
+                "customer_phone": cart.customer_phone or None, "customer_name": cart.customer_name or None,
+                "bill_discount": cart.bill_discount or None}
+
+    def _write_open_cart(self, state: dict) -> None:
+        from billbook.services.selling import held
+        from billbook.errors import ValidationError as _VE
+        ctx = self.ctx
+        try:
+            held.save_open_cart(ctx.db, ctx.actor, state["items"], sale_id=state["sale_id"],
+                                customer_phone=state["customer_phone"], customer_name=state["customer_name"],
+                                bill_discount=state["bill_discount"])
+        except _VE:
+            # a customer still being typed: keep the lines, leave the customer out of the save
+            held.save_open_cart(ctx.db, ctx.actor, state["items"], sale_id=state["sale_id"],
+                                bill_discount=state["bill_discount"])
+        self._saved_version = state["version"]
+
+    def _schedule_save(self) -> None:
+        if self.cart.version == self._saved_version or self.ctx.actor is None or self.ctx.db is None:
+            return
+        if self._save_timer is None and not self._save_running:
+            self._save_timer = self.ctx.schedule(self, SAVE_DELAY_MS, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_timer = None
+        if self._save_running or self.cart.version == self._saved_version:
+            return
+        state = self._cart_state()
+        self._save_running = True
+
+        def done(_r=None) -> None:
+            self._save_running = False
+            self._schedule_save()          # changed meanwhile: save the newest
+
+        def failed(exc: BaseException) -> None:
+            self._save_running = False
+            log.warning("could not save the open cart: %s", exc)
+
+        self.ctx.run_in_background(lambda: self._write_open_cart(state), on_done=done, on_error=failed)
+
+    def check_open_cart(self) -> None:
+        """After a log-in: offer back a cart this terminal left open (a crash, a closed window)."""
+        from billbook.services.selling import checkout as sales
+        from billbook.services.selling import held
+        ctx = self.ctx
+        if not ctx.can(Permission.HOLD_SALES):
+            return
+
+        def work():
+            cart = held.open_cart(ctx.db, ctx.actor)
+            if cart is None:
+                return None, None
+            billed = sales.get_invoice_by_sale_id(ctx.db, ctx.actor, cart.sale_id) if cart.sale_id else None
+            if billed is not None:       # it was billed before the app went down: nothing to offer
+                held.clear_open_cart(ctx.db, ctx.actor, sale_id=cart.sale_id)
+            return cart, billed
+
+        def done(result) -> None:
+            cart, billed = result
+            if cart is None:
+                return
+            if billed is not None:
+                self.ctx.notify(f"The cart left open on this terminal had been billed as {billed.number}; "
+                                "nothing to restore.", "info")
+                return
+            if self.cart.lines:
+                return
+            self._offer_open_cart(cart)
+
+        ctx.run_in_background(work, on_done=done, on_error=lambda exc: log.warning("open cart check: %s", exc))
+
+    def _offer_open_cart(self, cart) -> None:
+        self.close_overlay()
+        ov = Overlay(self.body, "A cart was left open on this terminal")
+        lines = len(cart.items)
+        qty = sum((parse_qty(i.qty) for i in cart.items), Decimal("0"))
+        who = f"by {cart.user} at {cart.created_at:%d %b %H:%M}"
+        ctk.CTkLabel(ov, text=f"{lines} lines · {qty_str(qty)} qty · {who}"
+                     + (f" · {cart.customer_name or cart.customer_phone}" if cart.customer_phone else ""),
+                     anchor="w", font=theme.font(14)).pack(fill="x", padx=16)
+        row = ctk.CTkFrame(ov, fg_color="transparent")
+        row.pack(padx=16, pady=(8, 14), fill="x")
+
+        def restore(_e=None) -> str:
+            self.close_overlay()
+            self.recover_open_cart(cart.id)
+            return "break"
+
+        def discard(_e=None) -> str:
+            from billbook.services.selling import held
+            ctx = self.ctx
+            self.close_overlay()
+            ctx.run_in_background(lambda: held.discard_held(ctx.db, ctx.actor, cart.id),
+                                  on_done=lambda _r: ctx.notify("Discarded the cart left open.", "info"))
+            self.focus_scan()
+            return "break"
+
+        ctk.CTkButton(row, text="Restore it  (Enter)", width=170, command=restore).pack(side="left")
+        ctk.CTkButton(row, text="Discard  (Del)", width=130, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=discard).pack(side="left", padx=8)
+        # keys on the card's own window, which takes the focus (CTkFrame.bind would bind its canvas)
+        for seq, fn in (("<Return>", restore), ("<KP_Enter>", restore), ("<Delete>", discard),
+                        ("<Escape>", lambda _e: (self.focus_scan(), "break")[1])):
+            tk.Misc.bind(ov, seq, fn)
+        self.overlay = ov
+        ov.show()
+        ov.focus_set()
+
+    def recover_open_cart(self, held_id: int) -> None:
+        from billbook.services.selling import held
+        ctx = self.ctx
+        self._load_cart(lambda: held.recover_open_cart(ctx.db, ctx.actor, held_id),
+                        "Restored the cart left open; it will not be billed twice.")
+
+    def _load_cart(self, take, message: str) -> None:
+        """Take a held or recovered cart (``take()`` in the background) onto the empty counter."""
+        from billbook.services.goods import catalog
+        ctx = self.ctx
+
+        def work():
+            cart = take()
+            products = []
+            for item in cart.items:
+                product = catalog.lookup_code(ctx.db, ctx.actor, str(item.product))
+                if product is None:
+                    raise NotFound(f"The cart has {item.product}, which is no longer in the catalog.")
+                products.append((product, parse_qty(item.qty), item.discount or ""))
+            return cart, products
+
+        def done(result) -> None:
+            cart, products = result
+            self.close_overlay()
+            self.clear_cart()
+            self.cart.load(products, sale_id=cart.sale_id, customer_phone=cart.customer_phone or "",
+                           customer_name=cart.customer_name or "", bill_discount=cart.bill_discount or "")
+            self._sync_fields()
+            self.ctx.notify(message, "ok")
+            self.ctx.notify_sales_changed()
+            self._refresh()
+            self.focus_scan()
+
+        ctx.run_in_background(work, on_done=done, busy="Resuming…")
 
     # ------------------------------------------------------------------ preview
-    def _refresh(self, undo: Cart | None = None) -> None:
+    def _refresh(self, undo=None) -> None:
         self._render()
+        self._schedule_save()
         if not self.cart.lines:
             self.preview = None
             self._preview_seq += 1
@@ -317,24 +571,28 @@ class BillingScreen(ctk.CTkFrame):
         seq = self._preview_seq
         cart = self.cart.copy()
         ctx = self.ctx
-        items = [sales.SaleItem(ln.product.id, ln.qty, ln.discount or None) for ln in cart.lines]
+        items = [sales.SaleItem(pid, qty, disc) for pid, qty, disc in cart.items()]
 
         def work():
             return sales.preview(ctx.db, ctx.actor, items, customer_phone=cart.customer_phone or None,
-                                 bill_discount=cart.bill_discount or None)
+                                 bill_discount=cart.bill_discount or None,
+                                 place_of_supply=cart.place_of_supply or None,
+                                 customer_state_code=cart.customer_state or None)
 
         def done(pv) -> None:
             if seq != self._preview_seq:
                 return
             self.preview = pv
             self._render()
+            if undo is not None:
+                self._check_discount_limit(pv, undo)
 
         def failed(exc) -> None:
             if seq != self._preview_seq:
                 return
             if undo is not None and isinstance(exc, BillbookError) and not isinstance(exc, DatabaseUnavailable):
-                self.cart = undo
-                self.bill_disc.set_amount(undo.bill_discount)
+                self.cart.restore(undo)
+                self._sync_fields()
                 self.ctx.notify(plain_error(exc), "error")
                 self._refresh()
             else:
@@ -342,6 +600,47 @@ class BillingScreen(ctk.CTkFrame):
                 self._render()
 
         ctx.run_in_background(work, on_done=done, on_error=failed)
+
+    def _check_discount_limit(self, pv, undo) -> None:
+        """A cashier's discounts above the shop's limit need an admin's approval, or go back."""
+        limit = getattr(self.ctx.shop, "discount_limit", None)
+        actor = self.ctx.actor
+        if actor is None or actor.role == Role.ADMIN or not discount_over_limit(limit, pv.gross_total,
+                                                                                   pv.discount_total):
+            return
+        if self._discount_approved is not None and pv.discount_total <= self._discount_approved:
+            return
+        total = pv.discount_total
+
+        def approved(_approval) -> None:
+            self._discount_approved = total
+            self.ctx.notify(f"Discount of {rupees(total)} approved by {_approval.approver}.", "ok")
+            self.focus_scan()
+
+        def refused() -> None:
+            self.cart.restore(undo)
+            self._sync_fields()
+            self.ctx.notify(f"The discount was taken back: above {format(limit.normalize(), 'f')} % of the bill "
+                            "it needs an admin's approval.", "warn")
+            self._refresh()
+            self.focus_scan()
+
+        self.ask_approval("discount", f"A discount of {rupees(total)} is above the shop's limit of "
+                          f"{format(limit.normalize(), 'f')} % of the bill.", approved, refused,
+                          sale_id=self.cart.sale_id, discount=total, gross=pv.gross_total)
+
+    def ask_approval(self, action: str, reason: str, on_approved, on_refused, **details) -> None:
+        """An admin's user name and password, in a small dialog over the counter."""
+        from billbook.gui.widgets.password_dialog import ApprovalDialog
+        if self.approval is not None:
+            self.approval.cancel()
+        self.close_overlay()
+
+        def closed() -> None:
+            self.approval = None
+
+        self.approval = ApprovalDialog(self.body, self.ctx, action, reason, on_approved=on_approved,
+                                       on_refused=on_refused, on_close=closed, details=details)
 
     def _render(self) -> None:
         pv = self.preview
@@ -376,6 +675,7 @@ class BillingScreen(ctk.CTkFrame):
             self.total_labels["sgst"].configure(text="" if inter else rupees(pv.sgst))
             self.total_labels["round_off"].configure(text=rupees(pv.round_off))
             self.grand.configure(text=rupees(pv.grand_total))
+            self.supply.show_effect(pv.place_of_supply, pv.inter_state)
             self.payment.set_due(pv.grand_total)
             if pv.customer is not None:
                 self._show_customer(pv.customer.name, pv.customer_credits, pv.customer_dues)
@@ -383,7 +683,9 @@ class BillingScreen(ctk.CTkFrame):
             for key in ("gross", "discount", "taxable", "cgst", "sgst", "round_off"):
                 self.total_labels[key].configure(text=rupees(Decimal("0")) if key != "sgst" or not inter else "")
             self.grand.configure(text=rupees(Decimal("0")))
+            self.supply.show_effect(None, None)
             self.payment.set_due(Decimal("0"))
+        self.payment.set_has_customer(bool(self.cart.customer_phone))
         if short and short != self._short:
             self.ctx.notify("Not enough stock — " + "; ".join(short), "warn")
         self._short = short
@@ -417,18 +719,23 @@ class BillingScreen(ctk.CTkFrame):
                      font=theme.font(11), anchor="w").pack(fill="x", padx=16, pady=(0, 12))
 
         def save(_e=None) -> str:
+            problems = []               # every bad field at once, each refused at the field
+            new_qty = text = None
             try:
-                new_qty = parse_qty(qty.get(), field="quantity")
-            except MoneyError as exc:
-                err.configure(text=str(exc))
+                new_qty = check_qty(qty.get())
+            except CartError as exc:
+                problems.append(f"Quantity: {exc.message}")
+            try:
+                text = check_discount(disc.get_text(), field="line discount")
+            except CartError as exc:
+                problems.append(f"Line discount: {exc.message}")
+            qty.configure(border_color=theme.ERROR if new_qty is None else
+                          ctk.ThemeManager.theme["CTkEntry"]["border_color"])
+            disc.configure(border_color=theme.ERROR if text is None else
+                           ctk.ThemeManager.theme["CTkEntry"]["border_color"])
+            if problems:
+                err.configure(text="  ·  ".join(problems))
                 return "break"
-            text = disc.get_text()
-            if text and not text.endswith("%"):
-                try:
-                    parse_amount(text, field="discount")
-                except MoneyError as exc:
-                    err.configure(text=str(exc))
-                    return "break"
             self.close_overlay()
             self.set_line(line.product.id, new_qty, text)
             self.focus_scan()
@@ -458,7 +765,7 @@ class BillingScreen(ctk.CTkFrame):
         self.cust_name.configure(state="normal")
         clear_entry(self.cust_name)
         self.cust_info.configure(text="Walk-in customer", text_color=theme.MUTED)
-        self._mutate(lambda cart: (setattr(cart, "customer_phone", ""), setattr(cart, "customer_name", "")))
+        self._mutate(lambda cart: cart.walk_in())
         self.focus_scan()
 
     def find_customer(self) -> str:
@@ -470,8 +777,7 @@ class BillingScreen(ctk.CTkFrame):
         ctx = self.ctx
 
         def found(info) -> None:
-            self.cart.customer_phone = info.phone
-            self.cart.customer_name = info.name
+            self.cart.set_customer(info.phone, info.name)
             clear_entry(self.phone)
             self.phone.insert(0, info.phone)
             self.cust_name.configure(state="normal")
@@ -483,8 +789,8 @@ class BillingScreen(ctk.CTkFrame):
 
         def missing(exc) -> None:
             if isinstance(exc, NotFound):
-                self.cart.customer_phone = phone
-                self.cart.customer_name = ""
+                self.cart.set_customer(phone, "")
+                self._render()
                 self.cust_name.configure(state="normal")
                 clear_entry(self.cust_name)
                 self.cust_info.configure(text="New customer — type the name and press Enter",
@@ -499,7 +805,7 @@ class BillingScreen(ctk.CTkFrame):
         return "break"
 
     def set_customer_name(self) -> str:
-        self.cart.customer_name = self.cust_name.get().strip()
+        self.cart.set_customer(self.cart.customer_phone, self.cust_name.get())
         if self.cart.customer_phone and not self.cart.customer_name:
             self.cust_info.configure(text="A new customer needs a name (or Esc in the phone box for walk-in)",
                                      text_color=theme.ERROR)
@@ -509,6 +815,31 @@ class BillingScreen(ctk.CTkFrame):
             self._refresh()
         self.focus_scan()
         return "break"
+
+    # ------------------------------------------------------------------ GST (issue 17)
+    def _supply_changed(self) -> None:
+        self._mutate(lambda cart: cart.set_place_of_supply(self.supply.value))
+
+    def open_recipient_form(self, message: str) -> None:
+        """The recipient's name, address and state (Rule 46(e)); saved with the sale, then pay."""
+        self.close_overlay()
+        cart = self.cart
+
+        def save(name: str, address: str, state: str) -> None:
+            self.cart.customer_name = self.cart.customer_name if self.cart.customer_phone and \
+                self.cart.customer_name else name
+            self.cart.set_recipient(address, state)
+            self.cust_name.configure(state="normal")
+            clear_entry(self.cust_name)
+            self.cust_name.insert(0, self.cart.customer_name)
+            self.cust_info.configure(text=f"{address} · {state}", text_color=("gray10", "gray90"))
+            self.close_overlay()
+            self.complete()
+
+        form = RecipientForm(self.body, message=message, name=cart.customer_name, address=cart.customer_address,
+                             state=cart.customer_state, on_save=save, on_close=self.close_overlay)
+        self.overlay = form
+        form.show()
 
     def _show_customer(self, name: str, credits: Decimal | None, dues: Decimal | None) -> None:
         parts = [name] if name else []
@@ -527,7 +858,11 @@ class BillingScreen(ctk.CTkFrame):
 
     def apply_bill_discount(self) -> str:
         text = self.bill_disc.get_text()
-        self._mutate(lambda cart: setattr(cart, "bill_discount", text))
+        if not self._mutate(lambda cart: cart.set_bill_discount(text)):
+            self.bill_disc.configure(border_color=theme.ERROR)      # refused at the field: stay there
+            self.bill_disc.focus_set()
+            return "break"
+        self.bill_disc.configure(border_color=ctk.ThemeManager.theme["CTkEntry"]["border_color"])
         self.focus_scan()
         return "break"
 
@@ -559,18 +894,35 @@ class BillingScreen(ctk.CTkFrame):
             return
         if not self.payment.visible:
             self.open_payment()
+        pv, limit = self.preview, getattr(self.ctx.shop, "discount_limit", None)
+        if (pv is not None and self.ctx.actor.role != Role.ADMIN and
+                discount_over_limit(limit, pv.gross_total, pv.discount_total) and
+                (self._discount_approved is None or pv.discount_total > self._discount_approved)):
+            total = pv.discount_total
+
+            def approved(approval) -> None:
+                self._discount_approved = total
+                self.ctx.notify(f"Discount of {rupees(total)} approved by {approval.approver}.", "ok")
+                self.complete()
+
+            self.ask_approval("discount", f"A discount of {rupees(total)} is above the shop's limit of "
+                              f"{format(limit.normalize(), 'f')} % of the bill.", approved, self.focus_scan,
+                              sale_id=self.cart.sale_id, discount=total, gross=pv.gross_total)
+            return
         try:
             payments = self.payment.requests()
-        except (MoneyError, ValidationError) as exc:
-            self.payment.show_error(str(exc))
+        except (MoneyError, ValidationError, CartError) as exc:
+            self.payment.show_error(getattr(exc, "message", None) or str(exc))
             return
         from billbook.services.selling import checkout as sales
         cart = self.cart.copy()
         request = sales.SaleRequest(
             sale_id=cart.sale_id,
-            items=[sales.SaleItem(ln.product.id, ln.qty, ln.discount or None) for ln in cart.lines],
+            items=[sales.SaleItem(pid, qty, disc) for pid, qty, disc in cart.items()],
             payments=payments, customer_phone=cart.customer_phone or None,
-            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None)
+            customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None,
+            place_of_supply=cart.place_of_supply or None, customer_address=cart.customer_address or None,
+            customer_state_code=cart.customer_state or None)
         ctx = self.ctx
         self._saving = True
         self.pay_button.configure(state="disabled")
@@ -585,6 +937,12 @@ class BillingScreen(ctk.CTkFrame):
         change = f" — change {rupees(invoice.change)}" if invoice.change else ""
         due = f" — {rupees(invoice.due)} on account" if invoice.due else ""
         self.ctx.notify(f"Saved {invoice.number}{replay}{change}{due}.", "ok")
+        banner = f"Saved {invoice.number}"
+        if invoice.change:
+            banner += f"\nChange to give: {rupees(invoice.change)}"
+        if invoice.due:
+            banner += f"\n{rupees(invoice.due)} on account"
+        self.show_sale_banner(banner)
         self.clear_cart()
         self.ctx.notify_sales_changed(invoice)
         self.print_invoice(invoice.number, duplicate=False)
@@ -604,6 +962,10 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
         elif isinstance(exc, ValidationError) and (exc.field or "").startswith(("payment", "tendered")):
             self.payment.show_error(exc.message)
+        elif isinstance(exc, ValidationError) and exc.field == "customer" and "Rule 46" in exc.message:
+            self.close_payment()
+            self.open_recipient_form(exc.message)      # name, address and state, then pay again
+            return
         elif self._uncertain:
             message += " The cart is kept; press F10 to try again (it will not be billed twice)."
         self.ctx.notify(message, "error")
@@ -620,12 +982,21 @@ class BillingScreen(ctk.CTkFrame):
         self._make_pdf(number, receipt=(fmt == "receipt"))
 
     def _make_pdf(self, number: str, *, receipt: bool) -> None:
+        """Render the next copy (the original, or a DUPLICATE to its own file), hand it to the
+        viewer, and count it as a print only once it was sent."""
         from billbook.services.selling import documents
         ctx = self.ctx
-        ctx.run_in_background(lambda: documents.invoice_pdf(ctx.db, ctx.actor, number, receipt=receipt),
-                              on_done=lambda path: ctx.open_document(path, print_it=False),
-                              on_error=lambda exc: ctx.notify(
-                                  f"{number} is saved, but its PDF could not be made: {plain_error(exc)}", "warn"),
+
+        def made(result) -> None:
+            if ctx.open_document(result.path, print_it=False, report=self.show_print_problem):
+                ctx.run_in_background(
+                    lambda: documents.record_print(ctx.db, ctx.actor, number, receipt=receipt, path=result.path),
+                    on_error=lambda exc: log.warning("print of %s not counted: %s", number, exc))
+
+        ctx.run_in_background(lambda: documents.invoice_copy(ctx.db, ctx.actor, number, receipt=receipt),
+                              on_done=made,
+                              on_error=lambda exc: self.show_print_problem(
+                                  f"{number} is saved, but its PDF could not be made: {plain_error(exc)}"),
                               busy="Making the PDF…")
 
     def _ask_format(self, number: str) -> None:
@@ -643,9 +1014,9 @@ class BillingScreen(ctk.CTkFrame):
 
         for text, kind in (("A4 invoice  (1)", "a4"), ("80 mm receipt  (2)", "receipt"), ("Don't print  (Esc)", None)):
             ctk.CTkButton(row, text=text, width=160, command=lambda k=kind: choose(k)).pack(side="left", padx=4)
-        ov.bind("<Key-1>", lambda _e: choose("a4"))
-        ov.bind("<Key-2>", lambda _e: choose("receipt"))
-        ov.bind("<Escape>", lambda _e: choose(None))
+        tk.Misc.bind(ov, "<Key-1>", lambda _e: choose("a4"))       # on the card's own window (it has the focus)
+        tk.Misc.bind(ov, "<Key-2>", lambda _e: choose("receipt"))
+        tk.Misc.bind(ov, "<Escape>", lambda _e: choose(None))
         self.overlay = ov
         ov.show()
         ov.focus_set()
@@ -658,16 +1029,28 @@ class BillingScreen(ctk.CTkFrame):
         self._make_pdf(self.last_invoice.number, receipt=(fmt == "receipt"))
 
     def start_return(self) -> None:
-        shell = self.ctx.shell
+        """F6: the return form on the Invoices screen; a cashier the shop does not allow to take
+        returns needs an admin's approval first (asked here, before the form)."""
         number = self.last_invoice.number if self.last_invoice is not None else ""
+        allowed = self.ctx.can(Permission.RETURN_SALE) or getattr(self.ctx.shop, "cashier_can_return", False)
+        if allowed:
+            self._open_return(number, None)
+            return
+        self.ask_approval("return", "Returns by a cashier need an admin's approval in this shop.",
+                          lambda approval: self._open_return(number, approval), self.focus_scan,
+                          invoice=number or "-")
+
+    def _open_return(self, number: str, approval) -> None:
+        shell = self.ctx.shell
         if shell is None or not shell.show("invoices"):
             return
         inv = shell.screens.get("invoices")
         if inv is not None and hasattr(inv, "start_return"):
-            inv.start_return(number)
+            inv.start_return(number, approval=approval)
 
     # ------------------------------------------------------------------ held carts
-    def hold(self) -> None:
+    def hold(self, then=None) -> None:
+        """F8: park the cart (its sale id goes with it); ``then()`` runs once it is held."""
         if not self.cart.lines:
             self.ctx.notify("The cart is empty: nothing to hold.", "info")
             return
@@ -678,16 +1061,22 @@ class BillingScreen(ctk.CTkFrame):
 
         def done(_result) -> None:
             self.clear_cart()
+            self._saved_version = self.cart.version      # the open row went with the hold
             self.ctx.notify(f"Held the cart “{label}”. F5 resumes it.", "ok")
             self.ctx.notify_sales_changed()
             self.focus_scan()
+            if then is not None:
+                then()
 
         from billbook.services.selling.checkout import SaleItem
         items = [SaleItem(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines]
+        self.ctx.cancel(self._save_timer)
+        self._save_timer = None
         ctx.run_in_background(lambda: held.hold_sale(ctx.db, ctx.actor, label[:80], items,
                                                      customer_phone=cart.customer_phone or None,
                                                      customer_name=cart.customer_name or None,
-                                                     bill_discount=cart.bill_discount or None),
+                                                     bill_discount=cart.bill_discount or None,
+                                                     sale_id=cart.sale_id),
                               on_done=done, busy="Holding the cart…")
 
     def show_held(self) -> None:
@@ -702,8 +1091,9 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
             return
         ov = Overlay(self.body, "Held carts — Enter resume · Del discard · Esc close")
-        table = Table(ov, [Column("label", "Cart", 300, stretch=True), Column("at", "Held at", 150),
-                           Column("by", "By", 110), Column("terminal", "Terminal", 110)],
+        table = Table(ov, [Column("label", "Cart", 300, stretch=True, min_width=150),
+                           Column("at", "Held at", 150, min_width=125, priority=90),
+                           Column("by", "By", 110, priority=40), Column("terminal", "Terminal", 110, priority=30)],
                       height=min(8, max(3, len(rows))))
         table.pack(fill="both", expand=True, padx=12, pady=(4, 12))
         table.set_rows([(str(h.id), (h.label, h.created_at.strftime("%d %b %H:%M"), h.user, h.terminal)) for h in rows])
@@ -735,38 +1125,9 @@ class BillingScreen(ctk.CTkFrame):
         if self.cart.lines:
             self.ctx.notify("Finish or hold the current cart first (F8), then resume.", "error")
             return
-        from billbook.services.goods import catalog
         from billbook.services.selling import held
         ctx = self.ctx
-
-        def work():
-            cart = held.resume_held(ctx.db, ctx.actor, held_id)
-            products = []
-            for item in cart.items:
-                product = catalog.lookup_code(ctx.db, ctx.actor, str(item.product))
-                if product is None:
-                    raise NotFound(f"The held cart has {item.product}, which is no longer in the catalog.")
-                products.append((product, parse_qty(item.qty), item.discount or ""))
-            return cart, products
-
-        def done(result) -> None:
-            cart, products = result
-            self.close_overlay()
-            self.clear_cart()
-            self.cart.lines = [CartLine(p, q, d) for p, q, d in products]
-            self.cart.customer_phone = cart.customer_phone or ""
-            self.cart.customer_name = cart.customer_name or ""
-            self.cart.bill_discount = cart.bill_discount or ""
-            if self.cart.customer_phone:
-                self.phone.insert(0, self.cart.customer_phone)
-                self.cust_name.insert(0, self.cart.customer_name)
-            self.bill_disc.set_amount(self.cart.bill_discount)
-            self.ctx.notify("Resumed the held cart.", "ok")
-            self.ctx.notify_sales_changed()
-            self._refresh()
-            self.focus_scan()
-
-        ctx.run_in_background(work, on_done=done, busy="Resuming…")
+        self._load_cart(lambda: held.resume_held(ctx.db, ctx.actor, held_id), "Resumed the held cart.")
 
 
 def _page_items(page) -> list:

@@ -18,6 +18,7 @@ from billbook.gui.forms import (
     MUTED, Column, Form, PagedTable, Table, error_text, header, money, rupees, run_bg,
 )
 from billbook.gui.registry import screen
+from billbook.gui.widgets.fit import ElidedLabel, wrap_to_width
 from billbook.services.people import customers
 from billbook.services.selling import documents
 from billbook.services.selling import dues
@@ -58,11 +59,11 @@ class CustomersScreen(ctk.CTkFrame):
         body.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(body, fg_color="transparent")
         bar.grid(row=0, column=0, sticky="we", pady=(0, 6))
-        self.search = ctk.CTkEntry(bar, placeholder_text="Name or mobile number", width=260)
-        self.search.pack(side="left")
+        self.search = ctk.CTkEntry(bar, placeholder_text="Name or mobile number", width=140)
         self.search.bind("<KeyRelease>", self._schedule_search)
         self.search.bind("<Return>", lambda _e: self.table.reload())
-        ctk.CTkButton(bar, text="New customer", width=120, command=self.new_customer).pack(side="right")
+        ctk.CTkButton(bar, text="New customer", width=120, command=self.new_customer).pack(side="right", padx=(8, 0))
+        self.search.pack(side="left", fill="x", expand=True)
         self.table = PagedTable(body, ctx, COLUMNS, self._fetch, query=lambda: self.search.get().strip(),
                                 page_size=40, height=18, on_select=lambda _iid: self.open_selected())
         self.table.grid(row=1, column=0, sticky="nsew")
@@ -105,25 +106,29 @@ class CustomersScreen(ctk.CTkFrame):
         self.statement_btn = ctk.CTkButton(top, text="Statement PDF", width=120, height=28,
                                            command=self.statement_pdf, state="disabled")
         self.statement_btn.pack(side="right")
-        self.title = ctk.CTkLabel(top, text="Select a customer", font=theme.font(17, "bold"), anchor="w")
+        self.title = ElidedLabel(top, text="Select a customer", font=theme.font(17, "bold"), anchor="w")
         self.title.pack(side="left", fill="x", expand=True)
-        self.summary = ctk.CTkLabel(panel, text="", text_color=MUTED, anchor="w", justify="left")
+        self.summary = wrap_to_width(ctk.CTkLabel(panel, text="", text_color=MUTED, anchor="w", justify="left"))
         self.summary.pack(fill="x", padx=14)
         self.tabs = ctk.CTkTabview(panel, anchor="nw")
         self.tabs.pack(fill="both", expand=True, padx=8, pady=(0, 8))
         for name in ("Profile", "Purchases", "Dues", "Loyalty"):
             self.tabs.add(name)
 
-        f = self.form = Form(self.tabs.tab("Profile"), columns=2, aliases={"new_phone": "phone"})
+        profile = self.tabs.tab("Profile")
+        self.save_btn = ctk.CTkButton(profile, text="Save", width=120, command=self.save)
+        self.save_btn.pack(side="bottom", anchor="w", padx=4, pady=(4, 0))
+        fields = ctk.CTkScrollableFrame(profile, fg_color="transparent")     # scrolls on a low window
+        fields.pack(fill="both", expand=True)
+        f = self.form = Form(fields, columns=2, aliases={"new_phone": "phone"})
         f.pack(anchor="nw", padx=4, pady=4)
-        f.add("phone", "Mobile", width=180)
-        f.add("name", "Name", width=220)
-        f.add("email", "Email", width=180)
-        f.add("gstin", "GSTIN (B2B)", width=220)
+        f.add("phone", "Mobile", width=140)
+        f.add("name", "Name", width=170)
+        f.add("email", "Email", width=140)
+        f.add("gstin", "GSTIN (B2B)", width=170)
         f.add("state_code", "State code", width=80)
-        f.add("address", "Address", kind="text", width=420, span=2)
-        self.save_btn = ctk.CTkButton(self.tabs.tab("Profile"), text="Save", width=120, command=self.save)
-        self.save_btn.pack(anchor="w", padx=4)
+        f.add("address", "Address", kind="text", width=326, span=2)
+        f.submit_with(self.save)       # Enter in a field saves
 
         purchases = self.tabs.tab("Purchases")
         self.history = Table(purchases, [Column("number", "Invoice", 140), Column("date", "Date", 100),
@@ -141,13 +146,14 @@ class CustomersScreen(ctk.CTkFrame):
         pay = ctk.CTkFrame(tab, fg_color="transparent")
         pay.grid(row=1, column=0, sticky="we", pady=(6, 0))
         self.pay_form = Form(pay, columns=3)
-        self.pay_form.pack(side="left", anchor="nw")
-        self.pay_form.add("amount", "Amount received ₹", width=130)
-        self.pay_form.add("mode", "Paid by", kind="option", values=list(PAY_MODES), width=120)
-        self.pay_form.add("reference", "Reference (UPI/card)", width=150)
+        self.pay_form.pack(anchor="nw")
+        self.pay_form.add("amount", "Amount received ₹", width=110)
+        self.pay_form.add("mode", "Paid by", kind="option", values=list(PAY_MODES), width=100)
+        self.pay_form.add("reference", "Reference (UPI/card)", width=112)
+        self.pay_form.submit_with(self.receive_payment)
         self.pay_btn = ctk.CTkButton(pay, text="Receive payment", width=140, command=self.receive_payment,
                                      state="normal" if self.can_receive else "disabled")
-        self.pay_btn.pack(side="left", anchor="n", padx=(4, 0), pady=(26, 0))
+        self.pay_btn.pack(anchor="w")
 
         tab = self.tabs.tab("Loyalty")
         tab.grid_columnconfigure(0, weight=1)
@@ -159,12 +165,13 @@ class CustomersScreen(ctk.CTkFrame):
         adj = ctk.CTkFrame(tab, fg_color="transparent")
         adj.grid(row=1, column=0, sticky="we", pady=(6, 0))
         self.adjust_form = Form(adj, columns=2)
-        self.adjust_form.pack(side="left", anchor="nw")
+        self.adjust_form.pack(anchor="nw")
         self.adjust_form.add("delta", "Credits (+ add, − take)", width=130)
-        self.adjust_form.add("reason", "Reason", width=220)
+        self.adjust_form.add("reason", "Reason", width=200)
+        self.adjust_form.submit_with(self.adjust_credits)
         self.adjust_btn = ctk.CTkButton(adj, text="Adjust credits", width=130, command=self.adjust_credits,
                                         state="normal" if self.can_manage else "disabled")
-        self.adjust_btn.pack(side="left", anchor="n", padx=(4, 0), pady=(26, 0))
+        self.adjust_btn.pack(anchor="w")
         if not self.can_manage:
             self.adjust_form.status.info("Only an admin can adjust credits.")
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import tkinter as tk
+
 import customtkinter as ctk
 
 from billbook import clock, files
@@ -38,6 +40,7 @@ from billbook.errors import BillbookError
 from billbook.gui import theme
 from billbook.gui.forms import MUTED, Dialogs, StatusLine, error_text, rupees, run_bg
 from billbook.gui.registry import screen
+from billbook.gui.widgets.fit import ElidedLabel
 from billbook.services.insight import analytics
 
 REFRESH_MS = 60_000          # pick up other terminals' sales
@@ -178,11 +181,11 @@ def fetch_snapshot(db, actor, period: str, dark: bool, *, with_figures: bool = T
 class KpiCard(ctk.CTkFrame):
     def __init__(self, master, title: str):
         super().__init__(master, corner_radius=10)
-        ctk.CTkLabel(self, text=title, text_color=MUTED, anchor="w", font=theme.font(12)).pack(
+        ElidedLabel(self, text=title, text_color=MUTED, anchor="w", font=theme.font(12)).pack(
             fill="x", padx=14, pady=(10, 0))
-        self.value = ctk.CTkLabel(self, text="—", anchor="w", font=theme.font(20, "bold"))
+        self.value = ElidedLabel(self, text="—", anchor="w", font=theme.font(20, "bold"))
         self.value.pack(fill="x", padx=14)
-        self.detail = ctk.CTkLabel(self, text="", anchor="w", text_color=MUTED, font=theme.font(11), height=18)
+        self.detail = ElidedLabel(self, text="", anchor="w", text_color=MUTED, font=theme.font(11), height=18)
         self.detail.pack(fill="x", padx=14, pady=(0, 10))
 
     def set(self, value: str, detail: str = "") -> None:
@@ -292,7 +295,14 @@ class ChartCard(ctk.CTkFrame):
         return max(self.body.winfo_width(), 360), max(self.body.winfo_height(), CHART_HEIGHT)
 
 
-@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=60, shortcut="<Control-Key-6>")
+def _warm_up() -> None:
+    """Import matplotlib and the charts ahead of the first show (seconds of work, off the Tk thread)."""
+    from billbook import charts  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+
+@screen(key="dashboard", title="Dashboard", permission=Permission.VIEW_ANALYTICS, order=60, shortcut="<Control-Key-6>",
+        prepare=_warm_up)
 class DashboardScreen(ctk.CTkFrame):
     """KPIs and charts for a period; live."""
 
@@ -337,10 +347,11 @@ class DashboardScreen(ctk.CTkFrame):
         kpis.pack(fill="x", padx=4, pady=(0, 8))
         self.kpis: dict[str, KpiCard] = {}
         for i, title in enumerate(self.KPI_TITLES):
-            card = KpiCard(kpis, title)
-            card.grid(row=0, column=i, sticky="nsew", padx=4)
-            kpis.grid_columnconfigure(i, weight=1, uniform="kpi")
-            self.kpis[title] = card
+            self.kpis[title] = KpiCard(kpis, title)
+        self._kpi_columns = 0
+        self._lay_kpis(kpis, len(self.KPI_TITLES))
+        tk.Frame.bind(kpis, "<Configure>", lambda e: self._lay_kpis(kpis, len(self.KPI_TITLES) if e.width >= 150 * len(
+            self.KPI_TITLES) else (len(self.KPI_TITLES) + 1) // 2), "+")
         self.grid_frame = ctk.CTkFrame(self.body, fg_color="transparent")
         self.grid_frame.pack(fill="both", expand=True)
         self.grid_frame.grid_columnconfigure((0, 1), weight=1, uniform="chart")
@@ -368,6 +379,16 @@ class DashboardScreen(ctk.CTkFrame):
                 self.refresh()
 
     # ------------------------------------------------------------ life cycle
+
+    def _lay_kpis(self, frame, columns: int) -> None:
+        """The KPI cards in one row, or two rows on a narrow window (their figures are never cut)."""
+        if columns == self._kpi_columns:
+            return
+        self._kpi_columns = columns
+        for i, card in enumerate(self.kpis.values()):
+            card.grid(row=i // columns, column=i % columns, sticky="nsew", padx=4, pady=(0, 8 if i < columns else 0))
+        for i in range(len(self.kpis)):
+            frame.grid_columnconfigure(i, weight=1 if i < columns else 0, uniform="kpi" if i < columns else "")
 
     def on_show(self) -> None:
         if not self.allowed:

@@ -13,6 +13,7 @@ from billbook.gui.forms import (
     MUTED, Column, Form, StatusLine, Table, error_text, header, money, qty, run_bg, section,
 )
 from billbook.gui.registry import screen
+from billbook.gui.widgets.fit import ElidedLabel
 from billbook.services.goods import catalog
 from billbook.services.goods import inventory
 from billbook.services.goods import purchasing
@@ -89,8 +90,8 @@ class InventoryScreen(ctk.CTkFrame):
         self.ledger_sku.bind("<Return>", lambda _e: self.open_ledger(self.ledger_sku.get().strip()))
         ctk.CTkButton(bar, text="Show ledger", width=110,
                       command=lambda: self.open_ledger(self.ledger_sku.get().strip())).pack(side="left", padx=6)
-        self.ledger_title = ctk.CTkLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
-        self.ledger_title.pack(side="left", padx=6)
+        self.ledger_title = ElidedLabel(bar, text="", anchor="w", font=theme.font(13, "bold"))
+        self.ledger_title.pack(side="left", padx=6, fill="x", expand=True)
         self.ledger = Table(right, [Column("at", "When", 134), Column("reason", "Reason", 72),
                                     Column("detail", "Detail", 64, stretch=True), Column("delta", "Change", 74, "e"),
                                     Column("balance", "Balance", 80, "e"), Column("user", "By", 56)], height=10)
@@ -98,12 +99,13 @@ class InventoryScreen(ctk.CTkFrame):
         adj = ctk.CTkFrame(right, fg_color="transparent")
         adj.grid(row=2, column=0, sticky="we")
         f = self.adjust_form = Form(adj, columns=3)
-        f.pack(side="left", anchor="nw")
+        f.pack(anchor="nw")
         f.add("delta", "Change (+/−)", width=100)
         f.add("reason", "Reason", kind="option", values=list(ADJUSTMENT_KINDS), width=110)
-        f.add("note", "Note", width=170)
+        f.add("note", "Note", width=130)
         f["reason"].set("")
-        ctk.CTkButton(adj, text="Adjust", width=80, command=self.adjust).pack(side="left", anchor="n", pady=(26, 0))
+        ctk.CTkButton(adj, text="Adjust", width=80, command=self.adjust).pack(anchor="w")
+        f.submit_with(self.adjust)
 
     def screenshot_ready(self) -> None:
         """For the screenshot script: show a ledger (the first low-stock product, else any)."""
@@ -170,6 +172,7 @@ class InventoryScreen(ctk.CTkFrame):
         f.add("phone", "Phone", width=240)
         f.add("email", "Email", width=240)
         f.add("gstin", "GSTIN", width=240)
+        f.submit_with(self.add_supplier)
         ctk.CTkButton(side, text="Add supplier", command=self.add_supplier).pack(anchor="w", padx=12, pady=8)
 
     def reload_suppliers(self) -> None:
@@ -214,12 +217,13 @@ class InventoryScreen(ctk.CTkFrame):
         row = ctk.CTkFrame(new, fg_color="transparent")
         row.pack(fill="x", padx=10)
         ctk.CTkLabel(row, text="Supplier").pack(side="left")
-        self.po_supplier = ctk.CTkOptionMenu(row, values=[""], width=170, dynamic_resizing=False)
-        self.po_supplier.pack(side="left", padx=6)
-        ctk.CTkButton(row, text="Fill from low stock", width=140, command=self.fill_from_low).pack(side="left")
+        self.po_supplier = ctk.CTkOptionMenu(row, values=[""], width=150, dynamic_resizing=False)
+        self.po_supplier.pack(side="left", padx=6, fill="x", expand=True)
+        ctk.CTkButton(new, text="Fill from low stock", width=140, command=self.fill_from_low).pack(anchor="w", padx=10,
+                                                                                                pady=(4, 0))
         f = self.po_form = Form(new, columns=1, aliases={"items": "lines", "supplier": "lines"})
         f.pack(fill="x", padx=10)
-        f.add("lines", "Lines: SKU, quantity, unit cost (one a line)", kind="text", width=380)
+        f.add("lines", "Lines: SKU, quantity, unit cost (one a line)", kind="text", width=240)
         ctk.CTkButton(new, text="Create draft", width=120, command=self.create_po).pack(anchor="w", padx=10,
                                                                                          pady=(0, 10))
 
@@ -227,7 +231,7 @@ class InventoryScreen(ctk.CTkFrame):
         right.grid(row=0, column=1, sticky="nsew")
         right.grid_columnconfigure(0, weight=1)
         right.grid_rowconfigure(1, weight=1)
-        self.po_title = ctk.CTkLabel(right, text="Select a purchase order", font=theme.font(15, "bold"), anchor="w")
+        self.po_title = ElidedLabel(right, text="Select a purchase order", font=theme.font(15, "bold"), anchor="w")
         self.po_title.grid(row=0, column=0, sticky="we", padx=12, pady=(10, 4))
         self.po_lines = Table(right, [Column("sku", "SKU", 90), Column("name", "Item", 160, stretch=True),
                                       Column("qty", "Ordered", 70, "e"), Column("received", "Received", 75, "e"),
@@ -241,16 +245,18 @@ class InventoryScreen(ctk.CTkFrame):
         self.pdf_btn = ctk.CTkButton(actions, text="PDF to send", width=100, command=self.po_pdf)
         self.pdf_btn.pack(side="left", padx=6)
         self.receive_all_btn = ctk.CTkButton(actions, text="Receive all", width=100, command=self.receive_all)
-        self.receive_all_btn.pack(side="left", padx=(12, 0))
-        self.receive_qty = ctk.CTkEntry(actions, placeholder_text="qty", width=70)
-        self.receive_qty.pack(side="left", padx=(12, 4))
-        self.receive_line_btn = ctk.CTkButton(actions, text="Receive line", width=100, command=self.receive_line)
+        self.receive_all_btn.pack(side="left", padx=(6, 0))
+        receiving = ctk.CTkFrame(right, fg_color="transparent")      # a second row: fits a narrow window
+        receiving.grid(row=3, column=0, sticky="we", padx=12, pady=(0, 8))
+        self.receive_qty = ctk.CTkEntry(receiving, placeholder_text="qty", width=70)
+        self.receive_qty.pack(side="left", padx=(0, 4))
+        self.receive_line_btn = ctk.CTkButton(receiving, text="Receive line", width=100, command=self.receive_line)
         self.receive_line_btn.pack(side="left")
-        self.cancel_btn = ctk.CTkButton(actions, text="Cancel PO", width=90, fg_color="transparent", border_width=1,
+        self.cancel_btn = ctk.CTkButton(receiving, text="Cancel PO", width=90, fg_color="transparent", border_width=1,
                                         text_color=("gray10", "gray90"), command=self.cancel_po)
         self.cancel_btn.pack(side="right")
         self.po_status = StatusLine(right)
-        self.po_status.grid(row=3, column=0, sticky="we", padx=12, pady=(0, 8))
+        self.po_status.grid(row=4, column=0, sticky="we", padx=12, pady=(0, 8))
 
     def reload_pos(self, select: str | None = None) -> None:
         def done(pos):

@@ -74,13 +74,16 @@ class InvoicesScreen(ctk.CTkFrame):
         self._pending_return = False
         self.overlay = None
         self.grid_columnconfigure(0, weight=1)
-        self.grid_columnconfigure(1, weight=0, minsize=440)
+        self.grid_columnconfigure(1, weight=0, minsize=400)
         self.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.grid(row=0, column=0, columnspan=2, sticky="ew")
+        # the count first on the right, then the search box takes what the dates and button leave
+        self.count_label = ctk.CTkLabel(bar, text="", font=theme.font(12), text_color=theme.MUTED)
+        self.count_label.pack(side="right", padx=(10, 0))
         self.search = ctk.CTkEntry(bar, placeholder_text="Invoice number, customer name or phone  (Ctrl+F)",
-                                   width=380, height=36, font=theme.font(14))
-        self.search.pack(side="left")
+                                   width=180, height=36, font=theme.font(14))
+        self.search.pack(side="left", fill="x", expand=True)
         ctk.CTkLabel(bar, text="From", font=theme.font(12)).pack(side="left", padx=(14, 4))
         self.date_from = ctk.CTkEntry(bar, placeholder_text="YYYY-MM-DD", width=120, height=36, font=theme.font(13))
         self.date_from.pack(side="left")
@@ -88,13 +91,13 @@ class InvoicesScreen(ctk.CTkFrame):
         self.date_to = ctk.CTkEntry(bar, placeholder_text="YYYY-MM-DD", width=120, height=36, font=theme.font(13))
         self.date_to.pack(side="left")
         ctk.CTkButton(bar, text="Search", width=90, height=36, command=self.refresh).pack(side="left", padx=(10, 0))
-        self.count_label = ctk.CTkLabel(bar, text="", font=theme.font(12), text_color=theme.MUTED)
-        self.count_label.pack(side="right")
 
         self.table = Table(self, [
-            Column("number", "Number", 170), Column("date", "Date", 135), Column("customer", "Customer", 120,
-                                                                                   stretch=True),
-            Column("total", "Total ₹", 100, "e"), Column("due", "Due ₹", 75, "e"),
+            # narrow: the number, customer and total stay; the date and due give way (both in the detail)
+            Column("number", "Number", 170, priority=95, min_width=172),
+            Column("date", "Date", 135, priority=60, min_width=125),
+            Column("customer", "Customer", 120, stretch=True, priority=100, min_width=100),
+            Column("total", "Total ₹", 100, "e", priority=90), Column("due", "Due ₹", 75, "e", priority=50),
         ], height=16, command=lambda _iid: self.open_pdf(), select_command=self._selected)
         self.table.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
 
@@ -213,9 +216,11 @@ class InvoicesScreen(ctk.CTkFrame):
             self.ctx.notify("Choose an invoice first.", "info")
             return
         from tkinter import filedialog
+
+        from billbook.gui.forms import documents_folder
         target = filedialog.asksaveasfilename(parent=self, defaultextension=".pdf",
                                               initialfile=number.replace("/", "-") + ".pdf",
-                                              filetypes=[("PDF", "*.pdf")])
+                                              filetypes=[("PDF", "*.pdf")], initialdir=documents_folder())
         if target:
             self.save_pdf_to(number, Path(target))
 
@@ -227,8 +232,12 @@ class InvoicesScreen(ctk.CTkFrame):
             on_done=lambda path: ctx.notify(f"Saved {number} to {path}", "ok"), busy="Making the PDF…")
 
     # ------------------------------------------------------------------ returns
-    def start_return(self, number: str = "") -> None:
-        """From the counter (F6): find ``number`` (or let the cashier type one) and open the return form."""
+    def start_return(self, number: str = "", approval=None) -> None:
+        """From the counter (F6): find ``number`` (or let the cashier type one) and open the return form.
+
+        ``approval``: an admin's approval given at the counter (a cashier the shop does not allow
+        to take returns); it goes with the next credit note issued here."""
+        self._approval = approval
         clear_entry(self.search)
         if number:
             self.search.insert(0, number)
@@ -327,10 +336,11 @@ class InvoicesScreen(ctk.CTkFrame):
         from billbook.services.selling import documents
         from billbook.services.selling import returns
         ctx = self.ctx
+        approval = getattr(self, "_approval", None)
 
         def work():
             cn = returns.create_return(ctx.db, ctx.actor, number, items, refund_mode=mode, request_id=request_id,
-                                       reason=reason)
+                                       reason=reason, approval=approval)
             try:
                 path = documents.credit_note_pdf(ctx.db, ctx.actor, cn.number)
             except Exception as exc:  # noqa: BLE001 - the credit note is saved; the PDF can be made later

@@ -12,9 +12,10 @@ import customtkinter as ctk
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.permissions import Permission
 from billbook.gui.forms import (
-    MUTED, Column, Dialogs, Form, PagedTable, StatusLine, Table, error_text, header, money, qty, run_bg, section,
+    MUTED, Column, Dialogs, Form, all_errors, PagedTable, StatusLine, Table, error_text, header, money, qty, run_bg, section,
 )
 from billbook.gui.registry import screen
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.services.goods import catalog
 from billbook.errors import ValidationError
 
@@ -22,8 +23,8 @@ SEARCH_DELAY_MS = 150
 PAGE = 50
 
 COLUMNS = [
-    Column("sku", "SKU", 80), Column("name", "Name", 190, stretch=True), Column("category", "Category", 96),
-    Column("unit", "Unit", 55), Column("price", "Price ₹", 80, "e"), Column("gst", "GST %", 60, "e"),
+    Column("sku", "SKU", 80, min_width=82), Column("name", "Name", 190, stretch=True), Column("category", "Category", 96),
+    Column("unit", "Unit", 55), Column("price", "Price ₹", 80, "e", priority=92), Column("gst", "GST %", 60, "e"),
     Column("stock", "Stock", 62, "e"),
 ]
 
@@ -84,14 +85,14 @@ class ProductsScreen(ctk.CTkFrame):
         tab.grid_rowconfigure(1, weight=1)
         bar = ctk.CTkFrame(tab, fg_color="transparent")
         bar.grid(row=0, column=0, sticky="we", pady=(0, 6))
-        self.search = ctk.CTkEntry(bar, placeholder_text="Search by name, or scan a barcode / type a SKU", width=330)
-        self.search.pack(side="left")
+        if self.can_edit:
+            ctk.CTkButton(bar, text="New product", width=110, command=self.new_product).pack(side="right")
+        self.inactive = ctk.CTkSwitch(bar, text="Show inactive", command=self._search_now, width=40)
+        self.inactive.pack(side="right", padx=10)
+        self.search = ctk.CTkEntry(bar, placeholder_text="Search by name, or scan a barcode / type a SKU", width=150)
+        self.search.pack(side="left", fill="x", expand=True)
         self.search.bind("<KeyRelease>", self._schedule_search)
         self.search.bind("<Return>", lambda _e: self._search_now())
-        self.inactive = ctk.CTkSwitch(bar, text="Show inactive", command=self._search_now)
-        self.inactive.pack(side="left", padx=12)
-        if self.can_edit:
-            ctk.CTkButton(bar, text="New product", width=120, command=self.new_product).pack(side="right")
         self.table = PagedTable(tab, self.ctx, COLUMNS, self._fetch, query=self._query, page_size=PAGE, height=16,
                                 on_select=lambda _iid: self.edit_selected())
         self.table.grid(row=1, column=0, sticky="nsew")
@@ -135,24 +136,29 @@ class ProductsScreen(ctk.CTkFrame):
         self.form_title = section(panel, "New product" if self.can_edit else "Product")
         self.form_title.pack(anchor="w", padx=12, pady=(10, 4))
         rates = [rate_text(r) for r in self.ctx.shop.allowed_gst_rates]
-        f = self.form = Form(panel, columns=2, aliases={"stock": "opening_stock"})
-        f.pack(fill="x", padx=12)
-        f.add("sku", "SKU", width=135)
-        f.add("barcode", "Barcode", width=135)
-        f.add("name", "Name", width=286, span=2)
-        f.add("category", "Category", kind="combo", width=135)
-        f.add("hsn", "HSN/SAC", width=135)
-        f.add("price", "Sale price ₹", width=135)
-        f.add("cost_price", "Cost price ₹", width=135)
-        f.add("gst_rate", "GST rate %", kind="option", values=rates, width=135)
-        f.add("unit", "Unit", kind="option", values=list(UNIT_UQC), width=135)
-        f.add("reorder_level", "Reorder level", width=135)
-        f.add("opening_stock", "Opening stock", width=135)
-        f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive")
+        # the buttons stay at the bottom of the panel; the fields scroll when the window is low
+        buttons = ctk.CTkFrame(panel, fg_color="transparent")
+        buttons.pack(side="bottom", fill="x", padx=12, pady=(4, 12))
+        fields = ctk.CTkScrollableFrame(panel, fg_color="transparent", width=310)
+        fields.pack(fill="both", expand=True, padx=(12, 4))
+        f = self.form = Form(fields, columns=2, aliases={"stock": "opening_stock"})
+        f.pack(fill="x")
+        f.add("sku", "SKU", width=122)
+        f.add("barcode", "Barcode", width=122)
+        f.add("name", "Name", width=260, span=2)
+        f.add("category", "Category", kind="combo", width=122)
+        f.add("hsn", "HSN/SAC", width=122)
+        f.add("price", "Sale price ₹", width=122)
+        f.add("cost_price", "Cost price ₹", width=122)
+        f.add("gst_rate", "GST rate %", kind="option", values=rates, width=122)
+        f.add("unit", "Unit", kind="option", values=list(UNIT_UQC), width=122)
+        f.add("reorder_level", "Reorder level", width=122)
+        f.add("opening_stock", "Opening stock", width=122)
+        f.add("tax_inclusive", "Price includes GST", kind="switch", hint="Tax inclusive", width=122)
         f["unit"].set("pcs")
         f["gst_rate"].set("18" if "18" in rates else rates[-1])
-        buttons = ctk.CTkFrame(panel, fg_color="transparent")
-        buttons.pack(fill="x", padx=12, pady=(4, 12))
+        f.submit_with(self.save)       # Enter in any field saves
+        fields.configure(width=f.natural_width() + 16)
         self.save_btn = ctk.CTkButton(buttons, text="Add product", width=130, command=self.save)
         self.save_btn.pack(side="left")
         self.active_btn = ctk.CTkButton(buttons, text="Deactivate", width=110, fg_color="transparent", border_width=1,
@@ -203,6 +209,19 @@ class ProductsScreen(ctk.CTkFrame):
         self.form.clear_errors()
         db, actor = self.ctx.db, self.ctx.actor
         editing = self.editing
+        # every bad field at once (the service's own rules), before anything is sent
+        allowed = tuple(self.ctx.shop.allowed_gst_rates)
+        problems = all_errors(catalog.validate_product_fields, dict(
+            sku=editing.sku if editing is not None else v["sku"], name=v["name"], price=v["price"],
+            gst_rate=v["gst_rate"], allowed_rates=allowed, hsn=v["hsn"], barcode=v["barcode"] or None,
+            unit=v["unit"], stock=(v["opening_stock"] or "0") if editing is None else "0",
+            reorder_level=v["reorder_level"] or "0", tax_inclusive=v["tax_inclusive"], category=v["category"],
+            cost_price=v["cost_price"] or None), fallback=dict(
+            sku="X", name="x", price="0", gst_rate=allowed[0] if allowed else "0", hsn="", barcode=None,
+            unit="pcs", stock="0", reorder_level="0", category="", cost_price=None))
+        if problems:
+            self.form.show_errors(problems)
+            return
         if editing is None:
             def call():
                 return catalog.add_product(
@@ -256,6 +275,7 @@ class ProductsScreen(ctk.CTkFrame):
         f = self.cat_form = Form(side, columns=1)
         f.pack(padx=12, pady=12, anchor="nw")
         f.add("name", "Category name", width=240)
+        f.submit_with(self.add_category)          # Enter adds; Rename and Delete stay on their buttons
         row = ctk.CTkFrame(side, fg_color="transparent")
         row.pack(anchor="w", padx=12)
         ctk.CTkButton(row, text="Add", width=70, command=self.add_category).pack(side="left")
@@ -311,17 +331,17 @@ class ProductsScreen(ctk.CTkFrame):
     def _build_import(self, tab) -> None:
         tab.grid_columnconfigure(0, weight=1)
         tab.grid_rowconfigure(3, weight=1)
-        ctk.CTkLabel(tab, text="Import products from a CSV file (header row; columns sku, name, price, gst_rate, and "
+        wrap_to_width(ctk.CTkLabel(tab, text="Import products from a CSV file (header row; columns sku, name, price, gst_rate, and "
                                "optionally barcode, category, hsn, unit, cost_price, stock, reorder_level, "
                                "tax_inclusive). The file is checked first; nothing is written unless every row is good.",
-                     wraplength=1000, justify="left", anchor="w").grid(row=0, column=0, sticky="we", pady=(0, 8))
+                     justify="left", anchor="w")).grid(row=0, column=0, sticky="we", pady=(0, 8))
         row = ctk.CTkFrame(tab, fg_color="transparent")
         row.grid(row=1, column=0, sticky="we")
         ctk.CTkButton(row, text="Check a CSV file…", command=self.choose_import).pack(side="left")
         self.import_btn = ctk.CTkButton(row, text="Import", state="disabled", command=self.run_import)
         self.import_btn.pack(side="left", padx=8)
         ctk.CTkButton(row, text="Export catalog…", command=self.export).pack(side="right")
-        self.import_status = StatusLine(tab, wraplength=1000)
+        self.import_status = wrap_to_width(StatusLine(tab))
         self.import_status.grid(row=2, column=0, sticky="we", pady=6)
         self.errors_table = Table(tab, [Column("line", "Line", 70, "e"), Column("field", "Field", 140),
                                         Column("message", "Problem", 600, stretch=True)], height=12)

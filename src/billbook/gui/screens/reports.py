@@ -16,6 +16,7 @@ from billbook.gui.forms import (
     MUTED, Column, Dialogs, Form, Table, header, money, rupees, run_bg,
 )
 from billbook.gui.registry import screen
+from billbook.gui.widgets.fit import ElidedLabel
 from billbook.services.insight import reports
 
 MODE_NAMES = {"cash": "Cash", "upi": "UPI", "card": "Card", "netbanking": "Net banking", "credits": "Credits",
@@ -62,20 +63,24 @@ class ReportsScreen(ctk.CTkFrame):
     def on_show(self) -> None:
         if self.can_report and self.report is None:
             self.preview()
+        if getattr(self, "gst_form", None) is not None and getattr(self, "gst", None) is None:
+            self.show_gst()           # the current month is there at once, or says it has no sales
 
     # ------------------------------------------------------------ day end
 
     def _build_day(self, tab) -> None:
         tab.grid_columnconfigure(1, weight=1)
         tab.grid_rowconfigure(0, weight=1)
-        left = ctk.CTkFrame(tab, fg_color="transparent")
-        left.grid(row=0, column=0, sticky="nsw", padx=(0, 16))
+        # the form scrolls on a low window (its hints take room)
+        left = ctk.CTkScrollableFrame(tab, fg_color="transparent", width=224)
+        left.grid(row=0, column=0, sticky="nsw", padx=(0, 12))
         f = self.day_form = Form(left, columns=1)
         f.pack(anchor="nw")
         f.add("date", "Business date", width=160)
         f.add("terminal", "Terminal", width=160)
         f.add("opening_float", "Opening float ₹", width=160, hint="cash in the drawer at opening")
         f.add("counted_cash", "Counted cash ₹", width=160, hint="cash in the drawer now")
+        f.submit_with(self.preview)               # Enter previews; closing the day stays a deliberate click
         f["date"].set(clock.today().isoformat())
         f["terminal"].set(getattr(self.ctx, "terminal", "") or self.ctx.actor.terminal or "")
         if not self.ctx.actor.is_admin:
@@ -92,26 +97,30 @@ class ReportsScreen(ctk.CTkFrame):
                                      state="normal" if self.can_report else "disabled")
         self.pdf_btn.pack(anchor="w", pady=(6, 0))
         ctk.CTkLabel(left, text="Closing stores the Z report once;\na closed day cannot be closed again.",
-                     text_color=MUTED, justify="left", anchor="w").pack(anchor="w", pady=10)
+                     text_color=MUTED, justify="left", anchor="w", font=ctk.CTkFont(size=12)).pack(anchor="w",
+                                                                                                  pady=10)
 
         right = ctk.CTkFrame(tab)
         right.grid(row=0, column=1, sticky="nsew")
-        right.grid_columnconfigure((0, 1), weight=1, uniform="z")
-        right.grid_rowconfigure(2, weight=1)
-        self.z_title = ctk.CTkLabel(right, text="Z report", font=theme.font(16, "bold"), anchor="w")
+        right.grid_columnconfigure(0, weight=5, uniform="z")      # the Z lines get the larger half
+        right.grid_columnconfigure(1, weight=4, uniform="z")
+        right.grid_rowconfigure((1, 2), weight=1)
+        self.z_title = ElidedLabel(right, text="Z report", font=theme.font(16, "bold"), anchor="w")
         self.z_title.grid(row=0, column=0, columnspan=2, sticky="we", padx=12, pady=(10, 4))
-        self.z_lines = Table(right, [Column("item", "", 190, stretch=True), Column("value", "₹", 120, "e")], height=11)
-        self.z_lines.grid(row=1, column=0, sticky="nsew", padx=(12, 6), pady=4)
+        self.z_lines = Table(right, [Column("item", "", 190, stretch=True, priority=120, min_width=90),
+                                     Column("value", "₹", 120, "e", priority=110)],
+                             height=5)
+        self.z_lines.grid(row=1, column=0, rowspan=2, sticky="nsew", padx=(12, 6), pady=4)
         self.z_modes = Table(right, [Column("mode", "Mode", 84, stretch=True), Column("sales", "Sales", 80, "e"),
                                      Column("dues", "Dues", 66, "e"), Column("refunds", "Refunds", 86, "e"),
-                                     Column("net", "Net", 82, "e")], height=6)
+                                     Column("net", "Net", 82, "e")], height=4)
         self.z_modes.grid(row=1, column=1, sticky="nsew", padx=(6, 12), pady=4)
         self.z_rates = Table(right, [Column("rate", "GST %", 62, "e"), Column("taxable", "Taxable", 96, "e"),
                                      Column("cgst", "CGST", 76, "e"), Column("sgst", "SGST", 76, "e"),
-                                     Column("igst", "IGST", 70, "e")], height=5)
+                                     Column("igst", "IGST", 70, "e")], height=3)
         self.z_rates.grid(row=2, column=1, sticky="nsew", padx=(6, 12), pady=(4, 12))
         self.cash_label = ctk.CTkLabel(right, text="", font=theme.font(15, "bold"), anchor="w", justify="left")
-        self.cash_label.grid(row=2, column=0, sticky="nw", padx=12, pady=8)
+        self.cash_label.grid(row=3, column=0, columnspan=2, sticky="nw", padx=12, pady=(0, 8))
 
     def _day_args(self) -> dict:
         v = self.day_form.values()
@@ -146,8 +155,10 @@ class ReportsScreen(ctk.CTkFrame):
         self.report = rep
         state = f"closed {rep.closed_at:%d-%m-%Y %H:%M} by {rep.closed_by}" if rep.closed else "open (preview)"
         self.z_title.configure(text=f"Z report · {rep.business_date:%d %b %Y} · {rep.terminal or 'all terminals'} · {state}")
-        numbers = f"{rep.first_number} – {rep.last_number}" if rep.first_number else "—"
-        lines = [("Invoices", f"{rep.invoices:,}"), ("Numbers", numbers), ("Gross", money(rep.gross)),
+        # the range on two rows: each number whole, even in a narrow window
+        numbers = [("First number", rep.first_number), ("Last number", rep.last_number)] if rep.first_number \
+            else [("Numbers", "—")]
+        lines = [("Invoices", f"{rep.invoices:,}"), *numbers, ("Gross", money(rep.gross)),
                  ("Discounts", money(rep.discounts)), ("Taxable value", money(rep.taxable)),
                  ("Tax (CGST+SGST+IGST)", money(rep.tax)), ("Round off", money(rep.round_off)),
                  ("Sales total", money(rep.sales_total)), (f"Returns ({rep.returns})", money(rep.returns_total)),
@@ -204,12 +215,11 @@ class ReportsScreen(ctk.CTkFrame):
         f = self.gst_form = Form(bar, columns=2, aliases={"start": "from", "end": "to"})
         f.pack(side="left")
         today = clock.today()
-        first = today.replace(day=1)
-        prev_end = first - dt.timedelta(days=1)
         f.add("from", "From", width=130)
         f.add("to", "To", width=130)
-        f["from"].set(prev_end.replace(day=1).isoformat())
-        f["to"].set(prev_end.isoformat())
+        f["from"].set(today.replace(day=1).isoformat())      # the current month so far
+        f["to"].set(today.isoformat())
+        f.submit_with(self.show_gst)
         ctk.CTkButton(bar, text="Show", width=80, command=self.show_gst).pack(side="left", anchor="n", pady=(26, 0))
         ctk.CTkButton(bar, text="Export CSV…", width=110, command=self.export_gst).pack(side="left", anchor="n",
                                                                                       padx=8, pady=(26, 0))
@@ -263,8 +273,13 @@ class ReportsScreen(ctk.CTkFrame):
         self.gst = g
         taxable = sum((r.taxable for r in g.net_by_rate), 0)
         tax = sum((r.tax for r in g.net_by_rate), 0)
-        self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · {g.invoices:,} invoices · net taxable "
-                                       f"{rupees(taxable)} · net tax {rupees(tax)} · {len(g.credit_notes)} credit-note line(s)")
+        if not g.invoices and not g.credit_notes:
+            self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · no sales in this period "
+                                           "(nothing to report; choose other dates above)")
+        else:
+            self.gst_totals.configure(text=f"{g.start:%d %b %Y} – {g.end:%d %b %Y} · {g.invoices:,} invoices · net "
+                                           f"taxable {rupees(taxable)} · net tax {rupees(tax)} · "
+                                           f"{len(g.credit_notes)} credit-note line(s)")
         self.gst_rate.set_rows([(str(i), (_rate(r.rate), money(r.taxable), money(r.cgst), money(r.sgst), money(r.igst),
                                           money(r.tax)), r) for i, r in enumerate(g.net_by_rate)])
         self.gst_b2b.set_rows([(str(i), (b.gstin, b.customer, b.number, f"{b.date:%d-%m-%Y}", _rate(b.rate),

@@ -116,21 +116,25 @@ class SettingsScreen(ctk.CTkFrame):
     # ------------------------------------------------------------ shop profile
 
     def _build_shop(self, tab) -> None:
-        body = ctk.CTkFrame(tab, fg_color="transparent")
+        # the save button stays in sight; the fields scroll when the window is low
+        self.save_shop_btn = ctk.CTkButton(tab, text="Save shop profile", command=self.save_shop)
+        self.save_shop_btn.pack(side="bottom", anchor="w", padx=8, pady=(6, 2))
+        body = ctk.CTkScrollableFrame(tab, fg_color="transparent")
         body.pack(fill="both", expand=True, padx=8, pady=4)
-        f = self.shop_form = Form(body, columns=3)
+        f = self.shop_form = Form(body, columns=2)
         f.grid(row=0, column=0, sticky="nw")
-        f.add("name", "Shop name", width=260)
+        f.add("name", "Shop name", width=240)
         f.add("phone", "Phone", width=200)
-        f.add("email", "Email", width=220)
-        f.add("gstin", "GSTIN", width=260, placeholder="27AAPFU0939F1ZV")
-        f.add("state_code", "State (place of supply)", kind="option", values=STATE_CHOICES, width=200)
-        f.add("gst_scheme", "GST scheme", kind="option", values=list(SCHEMES), width=220)
-        f.add("upi_vpa", "UPI id (for the QR)", width=260, placeholder="shopname@bank")
-        f.add("address", "Address", kind="text", width=420, span=2)
-        f.add("footer_text", "Invoice footer", kind="text", width=420, span=2)
+        f.add("email", "Email", width=240)
+        f.add("gstin", "GSTIN", width=200, placeholder="27AAPFU0939F1ZV")
+        f.add("state_code", "State (place of supply)", kind="option", values=STATE_CHOICES, width=240)
+        f.add("gst_scheme", "GST scheme", kind="option", values=list(SCHEMES), width=200)
+        f.add("upi_vpa", "UPI id (for the QR)", width=240, placeholder="shopname@bank")
+        f.add("address", "Address", kind="text", width=440, span=2)
+        f.add("footer_text", "Invoice footer", kind="text", width=440, span=2)
+        f.submit_with(self.save_shop)
         logo = ctk.CTkFrame(body, fg_color="transparent")
-        logo.grid(row=0, column=1, sticky="nw", padx=(24, 0))
+        logo.grid(row=1, column=0, sticky="nw", pady=(8, 0))
         section(logo, "Logo").pack(anchor="w")
         self.logo_preview = ctk.CTkLabel(logo, text="no logo", width=160, height=100, fg_color=("gray90", "gray20"),
                                          corner_radius=6)
@@ -138,8 +142,6 @@ class SettingsScreen(ctk.CTkFrame):
         ctk.CTkButton(logo, text="Choose logo…", width=160, command=self.choose_logo).pack(anchor="w")
         ctk.CTkButton(logo, text="Remove logo", width=160, fg_color="transparent", border_width=1,
                       text_color=("gray10", "gray90"), command=self.remove_logo).pack(anchor="w", pady=6)
-        self.save_shop_btn = ctk.CTkButton(body, text="Save shop profile", command=self.save_shop)
-        self.save_shop_btn.grid(row=1, column=0, sticky="w", pady=(8, 0))
 
     def _fill_shop(self, result) -> None:
         info, logo = result
@@ -158,6 +160,7 @@ class SettingsScreen(ctk.CTkFrame):
             "credit_value": format(info.credit_value, "f"),
             "print_format": _key_of(PRINT_FORMATS, info.print_format),
             "idle_lock_minutes": str(info.idle_lock_minutes),
+            "discount_limit": format(info.discount_limit, "f") if info.discount_limit is not None else "",
         })
 
     def _show_logo(self, data: bytes | None) -> None:
@@ -218,7 +221,11 @@ class SettingsScreen(ctk.CTkFrame):
     # ------------------------------------------------------------ billing rules
 
     def _build_billing(self, tab) -> None:
-        f = self.billing_form = Form(tab, columns=3)
+        ctk.CTkButton(tab, text="Save billing rules", command=self.save_billing).pack(side="bottom", anchor="w",
+                                                                                       padx=8, pady=(6, 2))
+        body = ctk.CTkScrollableFrame(tab, fg_color="transparent")
+        body.pack(fill="both", expand=True)
+        f = self.billing_form = Form(body, columns=2)
         f.pack(fill="x", padx=8, pady=4, anchor="nw")
         f.add("allowed_gst_rates", "Allowed GST rates (%)", width=260, hint="comma separated, e.g. 0, 5, 12, 18, 28")
         f.add("invoice_prefix", "Invoice prefix", width=120, hint="1–5 letters or digits")
@@ -229,11 +236,14 @@ class SettingsScreen(ctk.CTkFrame):
         f.add("loyalty_rupees_per_credit", "Loyalty: ₹ spent per credit", width=120, hint="0 switches loyalty off")
         f.add("credit_value", "Value of one credit (₹)", width=120)
         f.add("idle_lock_minutes", "Lock the screen after idle minutes", width=120, hint="0 = never")
-        ctk.CTkButton(tab, text="Save billing rules", command=self.save_billing).pack(anchor="w", padx=8, pady=8)
+        f.add("discount_limit", "Cashier discounts above (% of bill) need an admin", width=120,
+              hint="empty = no limit")
+        f.submit_with(self.save_billing)
 
     def save_billing(self) -> None:
         v = self.billing_form.values()
         changes = dict(v, print_format=PRINT_FORMATS.get(v["print_format"], "a4"))
+        changes["discount_limit"] = (v.get("discount_limit") or "").strip() or "none"
         self.billing_form.clear_errors()
 
         def done(info):
@@ -262,23 +272,30 @@ class SettingsScreen(ctk.CTkFrame):
         ctk.CTkButton(actions, text="Set role", width=90, command=self.set_role).pack(side="left", padx=6)
         self.active_btn = ctk.CTkButton(actions, text="Deactivate", width=110, command=self.toggle_active)
         self.active_btn.pack(side="left", padx=6)
-        self.reset_entry = ctk.CTkEntry(actions, placeholder_text="new password", show="•", width=160)
-        self.reset_entry.pack(side="left", padx=(18, 6))
-        ctk.CTkButton(actions, text="Reset password", width=130, command=self.reset_password).pack(side="left")
+        reset = ctk.CTkFrame(tab, fg_color="transparent")        # a row of its own: fits a narrow window
+        reset.grid(row=3, column=0, sticky="we", padx=8, pady=(4, 0))
+        self.reset_entry = ctk.CTkEntry(reset, placeholder_text="new password", show="•", width=160)
+        self.reset_entry.pack(side="left", padx=(0, 6))
+        ctk.CTkButton(reset, text="Reset password", width=130, command=self.reset_password).pack(side="left")
         self.users_status = StatusLine(tab)
-        self.users_status.grid(row=3, column=0, sticky="we", padx=8)
+        self.users_status.grid(row=4, column=0, sticky="we", padx=8)
 
-        add = ctk.CTkFrame(tab)
-        add.grid(row=0, column=1, rowspan=4, sticky="nsew", padx=(8, 4), pady=4)
-        section(add, "Add a user").pack(anchor="w", padx=12, pady=(10, 4))
+        panel = ctk.CTkFrame(tab)
+        panel.grid(row=0, column=1, rowspan=5, sticky="nsew", padx=(8, 4), pady=4)
+        section(panel, "Add a user").pack(anchor="w", padx=12, pady=(10, 4))
+        ctk.CTkButton(panel, text="Add user", command=self.add_user).pack(side="bottom", anchor="w", padx=12,
+                                                                          pady=(4, 12))
+        add = ctk.CTkScrollableFrame(panel, fg_color="transparent", width=220)
+        add.pack(fill="both", expand=True, padx=(0, 4))
         f = self.add_user_form = Form(add, columns=1, aliases={"new_password": "password"})
         f.pack(fill="x", padx=12)
-        f.add("username", "User name", width=220)
-        f.add("full_name", "Full name", width=220)
-        f.add("role", "Role", kind="option", values=[r.value for r in Role], width=220)
+        f.add("username", "User name", width=200)
+        f.add("full_name", "Full name", width=200)
+        f.add("role", "Role", kind="option", values=[r.value for r in Role], width=200)
         f["role"].set("cashier")
-        f.add("password", "Password", kind="password", width=220, hint="at least 8 characters")
-        ctk.CTkButton(add, text="Add user", command=self.add_user).pack(anchor="w", padx=12, pady=(4, 12))
+        f.add("password", "Password", kind="password", width=200, hint="at least 8 characters")
+        f.submit_with(self.add_user)
+        add.configure(width=f.natural_width() + 16)
 
     def reload_users(self) -> None:
         def done(users):
@@ -349,6 +366,7 @@ class SettingsScreen(ctk.CTkFrame):
         f.add("old_password", "Current password", kind="password", width=260)
         f.add("new_password", "New password", kind="password", width=260, hint="at least 8 characters")
         f.add("repeat", "New password again", kind="password", width=260)
+        f.submit_with(self.change_password)
         ctk.CTkButton(tab, text="Change my password", command=self.change_password).pack(anchor="w", padx=8, pady=8)
 
     def change_password(self) -> None:

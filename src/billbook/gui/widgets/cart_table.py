@@ -6,15 +6,16 @@ from collections.abc import Callable
 
 from billbook.gui.widgets.table import Column, Table
 
+#: when the cart is narrow, columns give way from the lowest priority: the item and the amount stay
 CART_COLUMNS = [
-    Column("no", "#", 40, "e"),
-    Column("item", "Item", 220, stretch=True),
-    Column("qty", "Qty", 70, "e"),
-    Column("rate", "Rate ₹", 90, "e"),
-    Column("disc", "Disc ₹", 80, "e"),
-    Column("gst", "GST", 60, "e"),
-    Column("tax", "Tax ₹", 80, "e"),
-    Column("amount", "Amount ₹", 100, "e"),
+    Column("no", "#", 40, "e", priority=20),
+    Column("item", "Item", 220, stretch=True, priority=100, min_width=150),
+    Column("qty", "Qty", 70, "e", priority=80),
+    Column("rate", "Rate ₹", 90, "e", priority=70),
+    Column("disc", "Disc ₹", 80, "e", priority=40),
+    Column("gst", "GST", 60, "e", priority=30),
+    Column("tax", "Tax ₹", 80, "e", priority=60),
+    Column("amount", "Amount ₹", 100, "e", priority=90),
 ]
 
 
@@ -27,9 +28,10 @@ class CartTable(Table):
 
     def set_lines(self, rows: list[tuple[str, tuple, bool]]) -> None:
         current = self.selected()
-        self.tree.delete(*self.tree.get_children())
+        self.fitter.clear()
         for iid, values, short in rows:
-            self.tree.insert("", "end", iid=iid, values=values, tags=("short",) if short else ())
+            self.fitter.insert(iid, values, ("short",) if short else ())
+        self.fitter.after_rows_changed()
         if current and self.tree.exists(current):
             self.select(current)
         elif rows:

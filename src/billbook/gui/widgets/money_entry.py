@@ -13,8 +13,9 @@ from billbook.gui import theme
 class MoneyEntry(ctk.CTkEntry):
     """``get_amount()`` returns a Decimal (or ``None`` when empty); raises MoneyError on junk.
 
-    Keys other than digits, ``.``, ``,`` and ``%`` (when ``allow_percent``) are ignored, so a
-    stray letter never lands in an amount.
+    Keys other than digits, ``.``, ``,``, ``-`` and ``%`` (when ``allow_percent``) are ignored,
+    so a stray letter never lands in an amount. A minus sign is kept so that ``-5`` is refused
+    by the check with a message, never silently taken as 5.
     """
 
     def __init__(self, master, *, allow_percent: bool = False, placeholder: str = "0.00", **kwargs):
@@ -22,7 +23,7 @@ class MoneyEntry(ctk.CTkEntry):
         kwargs.setdefault("font", theme.font(15))
         super().__init__(master, placeholder_text=placeholder, **kwargs)
         self.allow_percent = allow_percent
-        allowed = "0123456789.," + ("%" if allow_percent else "")
+        allowed = "0123456789.,-" + ("%" if allow_percent else "")
         def ok(action: str, text: str, new: str) -> bool:
             # deletions are always fine; insertions only of allowed characters (or the placeholder)
             return action != "1" or all(c in allowed for c in text) or new == placeholder

@@ -107,3 +107,83 @@ class ChangePasswordDialog(ctk.CTkToplevel):
             self.destroy()
         except Exception:  # noqa: BLE001 - already gone
             pass
+
+
+class ApprovalDialog(ctk.CTkFrame):
+    """An admin's user name and password, asked in a small card over the counter.
+
+    ``users.approve`` checks them in the background (a wrong password counts towards the
+    admin's lock-out; the audit row names both users). ``on_approved(approval)`` runs on a
+    yes; ``on_refused()`` when the cashier gives up (Esc / Cancel). A wrong password stays
+    here with its message, so the cashier can try again.
+    """
+
+    def __init__(self, master, ctx, action: str, reason: str, *, on_approved, on_refused=None, on_close=None,
+                 details: dict | None = None):
+        super().__init__(master, corner_radius=12, border_width=2, border_color=theme.WARN)
+        self.ctx = ctx
+        self.action = action
+        self._on_approved, self._on_refused, self._on_close = on_approved, on_refused, on_close
+        self._details = details or {}
+        self._busy = False
+        ctk.CTkLabel(self, text="Admin approval needed", font=theme.font(16, "bold"), anchor="w").pack(
+            fill="x", padx=16, pady=(12, 0))
+        ctk.CTkLabel(self, text=reason, font=theme.font(13), anchor="w", justify="left", wraplength=380).pack(
+            fill="x", padx=16, pady=(2, 6))
+        f = self.form = Form(self, columns=1)
+        f.pack(anchor="nw", padx=16)
+        f.add("approver", "Admin user name", width=260)
+        f.add("password", "Admin password", kind="password", width=260)
+        buttons = ctk.CTkFrame(self, fg_color="transparent")
+        buttons.pack(fill="x", padx=16, pady=(6, 14))
+        self.ok_btn = ctk.CTkButton(buttons, text="Approve  (Enter)", width=150, command=self.submit)
+        self.ok_btn.pack(side="left")
+        ctk.CTkButton(buttons, text="Cancel  (Esc)", width=110, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=self.cancel).pack(side="left", padx=(8, 0))
+        for key in ("approver", "password"):
+            widget = f[key].input
+            widget.bind("<Return>", lambda _e: self.submit() or "break")
+            widget.bind("<KP_Enter>", lambda _e: self.submit() or "break")
+            widget.bind("<Escape>", lambda _e: self.cancel() or "break")
+        self.place(relx=0.5, rely=0.4, anchor="center")
+        self.lift()
+        self.after(20, lambda: f["approver"].focus())
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        v = self.form.values()
+        self.form.clear_errors()
+        missing = [ValidationError(k, "needed") for k in ("approver", "password") if not (v[k] or "").strip()]
+        if missing:
+            self.form.show_errors(missing)
+            return
+        self._busy = True
+        self.ok_btn.configure(state="disabled")
+        ctx, action, details = self.ctx, self.action, self._details
+        name, password = v["approver"].strip(), v["password"]
+        ctx.run_in_background(lambda: user_service.approve(ctx.db, ctx.actor, name, password, action, **details),
+                              on_done=self._approved, on_error=self._failed, busy="Checking the approval…")
+
+    def _approved(self, approval) -> None:
+        self._close()
+        self._on_approved(approval)
+
+    def _failed(self, exc: BaseException) -> None:
+        from billbook.gui.context import plain_error
+        self._busy = False
+        self.ok_btn.configure(state="normal")
+        self.form["password"].set("")
+        self.form.show_error(ValidationError("password", plain_error(exc)))
+        self.form["password"].focus()
+
+    def cancel(self) -> None:
+        self._close()
+        if self._on_refused is not None:
+            self._on_refused()
+
+    def _close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+        if self.winfo_exists():
+            self.destroy()

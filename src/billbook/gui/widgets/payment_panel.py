@@ -6,7 +6,10 @@ Enter completes the sale (or, when the amount is less than what is left, records
 part and asks for the rest), Ctrl+Enter always records a part, Esc closes.
 
 The panel only collects what the cashier typed; ``sales.checkout`` checks that the
-payments add up (its message is shown here when they don't).
+payments add up (its message is shown here when they don't). The parts of a split payment
+live in the cart model (``CounterCart.payments``); what is left to pay, the change and the
+warnings are recomputed from scratch (``domain.counter.payment_status``) on every key
+press, mode change, new total or customer, so nothing stale stays on screen.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from decimal import Decimal
 
 import customtkinter as ctk
 
+from billbook.domain.counter import CounterCart, payment_status
 from billbook.domain.money import MoneyError, format_number, parse_amount
 from billbook.gui import theme
+from billbook.gui.widgets.fit import wrap_to_width
 from billbook.gui.widgets.money_entry import MoneyEntry, clear_entry
 
 ZERO = Decimal("0.00")
@@ -33,12 +38,18 @@ def _rupees(value: Decimal) -> str:
 class PaymentPanel(ctk.CTkFrame):
     MODES = ("cash", "upi", "card", "netbanking", "credits", "account")
 
-    def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None]):
+    def __init__(self, master, *, ctx, on_complete: Callable[[], None], on_close: Callable[[], None],
+                 over=None, cart: Callable[[], CounterCart] | None = None):
+        """``over``: the widget (inside ``master``) whose bottom-left corner the panel sits on when open;
+        the panel may be wider than it (default: the bottom-right of ``master``). ``cart``: the
+        cart model whose payment parts this panel fills."""
         super().__init__(master, corner_radius=12, border_width=2, border_color=theme.ACCENT)
         self.ctx = ctx
+        self._over = over
         self._on_complete, self._on_close = on_complete, on_close
+        own = CounterCart()
+        self._cart = cart or (lambda: own)
         self.due = ZERO
-        self.parts: list = []            # sales.PaymentRequest already given (split)
         self.mode = "cash"
         self._credits: Decimal | None = None
         self._dues: Decimal | None = None
@@ -54,8 +65,9 @@ class PaymentPanel(ctk.CTkFrame):
         self.modes = ctk.CTkSegmentedButton(self, values=[f"{LABELS[m]} {i}" for i, m in enumerate(self.MODES, 1)],
                                             command=self._mode_clicked, font=theme.font(12), height=32)
         self.modes.pack(fill="x", padx=16, pady=(8, 0))
-        ctk.CTkLabel(self, text="Alt+1…6 choose  ·  Enter complete  ·  Ctrl+Enter part payment (split)  ·  Esc close",
-                     font=theme.font(11), text_color=theme.MUTED, anchor="w", height=18).pack(fill="x", padx=16)
+        wrap_to_width(ctk.CTkLabel(self, text="Alt+1…6 choose  ·  Enter complete  ·  Ctrl+Enter part payment (split)  ·  "
+                                   "Esc close", font=theme.font(11), text_color=theme.MUTED, anchor="w", justify="left",
+                                   height=18)).pack(fill="x", padx=16)
         body = ctk.CTkFrame(self, fg_color="transparent")
         body.pack(fill="x", padx=16, pady=(6, 0))
         body.grid_columnconfigure(0, weight=1)
@@ -74,11 +86,11 @@ class PaymentPanel(ctk.CTkFrame):
                                  wraplength=360)
         self.info.grid(row=2, column=0, columnspan=2, sticky="w", pady=(6, 0))
         self.qr = ctk.CTkLabel(body, text="", width=150, height=150)
-        self.parts_label = ctk.CTkLabel(self, text="", anchor="w", justify="left", font=theme.font(12),
-                                        text_color=theme.MUTED, wraplength=520, height=20)
+        self.parts_label = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", font=theme.font(12),
+                                                      text_color=theme.MUTED, height=20))
         self.parts_label.pack(fill="x", padx=16, pady=(4, 0))
-        self.error = ctk.CTkLabel(self, text="", anchor="w", justify="left", text_color=theme.ERROR,
-                                  font=theme.font(12), wraplength=520, height=20)
+        self.error = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", text_color=theme.ERROR,
+                                                font=theme.font(12), height=20))
         self.error.pack(fill="x", padx=16)
         buttons = ctk.CTkFrame(self, fg_color="transparent")
         buttons.pack(fill="x", padx=16, pady=(4, 14))
@@ -87,14 +99,16 @@ class PaymentPanel(ctk.CTkFrame):
                                              text_color=("white", "white"), hover_color=("#17602d", "#1b5e2f"),
                                              command=self.submit)
         self.complete_button.pack(side="right")
-        ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40, font=theme.font(13),
-                      fg_color="transparent", border_width=1, text_color=("gray10", "gray90"),
-                      command=self.add_part).pack(side="right", padx=(0, 8))
+        self.part_button = ctk.CTkButton(buttons, text="Add part payment  (Ctrl+Enter)", height=40,
+                                         font=theme.font(13), fg_color="transparent", border_width=1,
+                                         text_color=("gray10", "gray90"), command=self.add_part)
+        self.part_button.pack(side="right", padx=(0, 8))
+        self._compact: bool | None = None
         for w in (self.amount, self.tendered, self.reference):
             w.bind("<Return>", lambda _e: self.submit() or "break")
             w.bind("<KP_Enter>", lambda _e: self.submit() or "break")
             w.bind("<Control-Return>", lambda _e: self.add_part() or "break")
-            w.bind("<KeyRelease>", lambda _e: self._update_info())
+            w.bind("<KeyRelease>", self._edited)
         self.set_mode("cash")
 
     # ------------------------------------------------------------------ state
@@ -102,9 +116,30 @@ class PaymentPanel(ctk.CTkFrame):
     def visible(self) -> bool:
         return bool(self.winfo_manager())
 
+    def _set_compact(self, compact: bool) -> None:
+        """Narrower fields, QR and labels, so the panel fits over a narrow cart (1024-px window)."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        entry = 124 if compact else 170
+        for w in (self.amount, self.tendered, self.reference):
+            w.configure(width=entry)
+        self.modes.configure(font=theme.font(11 if compact else 12))
+        self.part_button.configure(text="Part payment  (Ctrl+Enter)" if compact else "Add part payment  (Ctrl+Enter)",
+                                   font=theme.font(12 if compact else 13))
+        self.complete_button.configure(font=theme.font(14 if compact else 15, "bold"))
+        self._qr_size = 112 if compact else 150
+        self._qr_for = None
+        self.qr.configure(width=self._qr_size, height=self._qr_size)
+
     def open(self, mode: str | None = None) -> None:
         if not self.visible:
-            self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
+            if self._over is not None:
+                self._over.update_idletasks()
+                self._set_compact(self._over.winfo_width() < 600)
+                self.place(in_=self._over, relx=0.0, rely=1.0, anchor="sw", x=8, y=-8)
+            else:
+                self.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
         self.lift()
         self.error.configure(text="")
         self.set_mode(mode or self.mode)
@@ -113,8 +148,13 @@ class PaymentPanel(ctk.CTkFrame):
         if self.visible:
             self.place_forget()
 
+    @property
+    def parts(self) -> list:
+        """The parts of a split payment already given (in the cart model)."""
+        return self._cart().payments
+
     def reset(self) -> None:
-        self.parts = []
+        self._cart().payments = []
         self.mode = "cash"
         self._qr_for = None
         self.amount.set_amount(None)
@@ -128,14 +168,22 @@ class PaymentPanel(ctk.CTkFrame):
     def set_due(self, amount: Decimal) -> None:
         changed = amount != self.due
         self.due = amount
-        self.due_label.configure(text=f"Due {_rupees(amount)}")
         if changed and self.visible:
             self._prefill()
         self._render_parts()
+        self._update_info()
 
     def set_customer(self, credits: Decimal | None, dues: Decimal | None, has_customer: bool) -> None:
         self._credits, self._dues, self._has_customer = credits, dues, has_customer
         self._update_info()
+
+    def set_has_customer(self, has_customer: bool) -> None:
+        """Whether the cart names a customer (found or new): on account / credits need one."""
+        if has_customer != self._has_customer:
+            self._has_customer = has_customer
+            if not has_customer:
+                self._credits = self._dues = None
+            self._update_info()
 
     @property
     def remaining(self) -> Decimal:
@@ -181,15 +229,20 @@ class PaymentPanel(ctk.CTkFrame):
         from billbook.services.selling.checkout import PaymentRequest
         amount = self._current_amount()
         tendered = self.tendered.get_amount(field="cash tendered") if self.mode == "cash" else None
-        ref = self.reference.get().strip() or None if self.mode in ("upi", "card", "netbanking") else None
+        ref = self._reference()
         send_amount = None if rest and amount == self.remaining else amount
         return PaymentRequest(self.mode, send_amount, tendered, ref)
 
+    def _reference(self) -> str | None:
+        return self.reference.get().strip() or None if self.mode in ("upi", "card", "netbanking") else None
+
     def requests(self) -> list:
         """The payments to send: the parts already given plus this form (as 'the rest')."""
+        from billbook.services.selling.checkout import PaymentRequest
+        given = [PaymentRequest(p.mode, p.amount, None, p.reference) for p in self.parts]
         if self.remaining <= 0 and self.parts:
-            return list(self.parts)
-        return list(self.parts) + [self._current_request(rest=True)]
+            return given
+        return given + [self._current_request(rest=True)]
 
     def add_part(self) -> None:
         try:
@@ -204,8 +257,7 @@ class PaymentPanel(ctk.CTkFrame):
         if amount >= self.remaining:
             self.submit()
             return
-        from dataclasses import replace
-        self.parts.append(replace(req, amount=amount, tendered=None))
+        self._cart().add_payment(req.mode, amount, self._reference())
         self.error.configure(text="")
         clear_entry(self.reference)
         self.set_mode("cash")
@@ -228,38 +280,38 @@ class PaymentPanel(ctk.CTkFrame):
 
     # ------------------------------------------------------------------ display
     def _render_parts(self) -> None:
+        left = max(self.remaining, ZERO)
+        self.due_label.configure(text=f"Due {_rupees(left)}" + (f"  of {_rupees(self.due)}" if self.parts else ""))
         if not self.parts:
             self.parts_label.configure(text="")
             return
         given = "  ·  ".join(f"{LABELS[p.mode]} {_rupees(p.amount)}" for p in self.parts)
-        self.parts_label.configure(text=f"Paid so far: {given}  —  left to pay {_rupees(max(self.remaining, ZERO))}")
+        self.parts_label.configure(text=f"Paid so far: {given}  —  left to pay {_rupees(left)}")
+
+    def _edited(self, event=None) -> None:
+        """Every edit: an earlier complaint about the old figures goes, the figures are redone."""
+        if event is None or event.keysym not in ("Return", "KP_Enter", "Escape"):
+            self.error.configure(text="")
+        self._update_info()
 
     def _update_info(self) -> None:
-        try:
-            amount = self._current_amount()
-        except MoneyError:
-            amount = None
+        """Recompute what is left, the change and the warnings from what is on screen now."""
+        status = payment_status(self.due, self.parts, self.mode, self.amount.get_text(),
+                                self.tendered.get_text() if self.mode == "cash" else None,
+                                has_customer=self._has_customer, credits=self._credits)
+        self.status = status
         text, colour = "", ("gray10", "gray90")
-        if self.mode == "cash":
-            try:
-                tendered = self.tendered.get_amount()
-            except MoneyError:
-                tendered = None
-            if tendered is not None and amount is not None:
-                if tendered >= amount:
-                    text, colour = f"Change {_rupees(tendered - amount)}", theme.OK
-                else:
-                    text, colour = f"Short by {_rupees(amount - tendered)}", theme.ERROR
+        if status.warning:
+            text, colour = status.warning, (theme.ERROR if self.mode == "cash" or status.amount is None
+                                            else theme.WARN)
+        elif self.mode == "cash" and status.change is not None:
+            text, colour = f"Change {_rupees(status.change)}", theme.OK
         elif self.mode == "credits":
-            text = ("Credits balance: " + format_number(self._credits)) if self._credits is not None else \
-                "Credits need a customer (F4)."
+            text = "Credits balance: " + format_number(self._credits) if self._credits is not None else ""
         elif self.mode == "account":
-            if not self._has_customer:
-                text, colour = "On account needs a customer (F4).", theme.WARN
-            else:
-                text = f"Dues now {_rupees(self._dues or ZERO)}"
+            text = f"Dues now {_rupees(self._dues or ZERO)}" if self._dues is not None else "Put on the customer's account"
         self.info.configure(text=text, text_color=colour)
-        self._update_qr(amount)
+        self._update_qr(status.amount)
 
     def _update_qr(self, amount: Decimal | None) -> None:
         shop = self.ctx.shop
@@ -273,7 +325,8 @@ class PaymentPanel(ctk.CTkFrame):
         key = (shop.upi_vpa, shop.name, amount)
         if key != self._qr_for:
             self._qr_for = key
-            self.qr.configure(image=upi_image(shop.upi_vpa, shop.name, amount), text="")
+            self.qr.configure(image=upi_image(shop.upi_vpa, shop.name, amount, getattr(self, "_qr_size", 150)),
+                              text="")
         self.qr.grid(row=0, column=1, rowspan=3, sticky="ne", padx=(12, 0))
         self.info.configure(text=f"Scan to pay {_rupees(amount)}", text_color=("gray10", "gray90"))
 

@@ -31,19 +31,20 @@ class ProductSearchBox(ctk.CTkFrame):
     def __init__(self, master, *, popup_parent, runner: Callable[..., Any],
                  lookup: Callable[[str], Any], search: Callable[[str, int, int], list],
                  on_pick: Callable[[Any, Decimal], None], on_message: Callable[[str, str], None],
-                 page_size: int = 8, placeholder: str = "Scan a barcode or type to search (F2)", **kwargs):
+                 on_unknown: Callable[[str], None] | None = None, page_size: int = 8, placeholder: str = "Scan a barcode or type to search (F2)", **kwargs):
         kwargs.setdefault("fg_color", "transparent")
         super().__init__(master, **kwargs)
         self._runner, self._lookup, self._search = runner, lookup, search
         self._on_pick, self._message = on_pick, on_message
+        self._on_unknown = on_unknown
         self.page_size = page_size
         self.entry = ctk.CTkEntry(self, placeholder_text=placeholder, height=44, font=theme.font(18))
         self.entry.pack(fill="x", expand=True)
         self.popup = ctk.CTkFrame(popup_parent, corner_radius=8, border_width=1,
                                   border_color=theme.ACCENT)
         self.results = Table(self.popup, [
-            Column("name", "Product", 330, stretch=True),
-            Column("code", "SKU / barcode", 170),
+            Column("name", "Product", 330, stretch=True, min_width=220),   # a narrow popup drops the code first
+            Column("code", "SKU / barcode", 170, priority=40),
             Column("stock", "Stock", 80, "e"),
             Column("price", "Price ₹", 100, "e"),
         ], height=page_size, command=lambda _iid: self._pick_selected())
@@ -145,6 +146,8 @@ class ProductSearchBox(ctk.CTkFrame):
             if not rows:
                 self._message(f"No product matches “{text}”.", "error")
                 self.hide_popup()
+                if self._on_unknown is not None:
+                    self._on_unknown(text)
                 return
             clear_entry(self.entry)
             self.entry.insert(0, text)

@@ -1,7 +1,10 @@
 """A themed table (ttk.Treeview): columns with headings, widths and alignment.
 
 Numbers are right-aligned (``anchor="e"``). The Treeview is keyboard-navigable and fast with
-thousands of rows, which a grid of CTk labels is not.
+thousands of rows, which a grid of CTk labels is not. Columns fit the table's width (see
+``widgets/fit.py``): long texts end in "…" with the whole text in a tooltip, and when the
+table is narrow the columns of lowest ``priority`` give way (default: names and the amount
+stay longest). ``values(iid)`` always gives the whole values.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from tkinter import ttk
 import customtkinter as ctk
 
 from billbook.gui import theme
+from billbook.gui.widgets.fit import ColumnFitter, fit_columns
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class Column:
     width: int = 100
     anchor: str = "w"       # "e" for numbers
     stretch: bool = False
+    priority: int | None = None   # higher stays longer when the table is narrow (None: see widgets/fit.py)
+    min_width: int = 0
 
 
 class Table(ctk.CTkFrame):
@@ -37,7 +43,8 @@ class Table(ctk.CTkFrame):
                                  style="Billbook.Treeview", selectmode="browse")
         for c in columns:
             self.tree.heading(c.key, text=c.heading, anchor=c.anchor)
-            self.tree.column(c.key, width=c.width, minwidth=40, anchor=c.anchor, stretch=c.stretch)
+            self.tree.column(c.key, width=c.width, minwidth=20, anchor=c.anchor, stretch=False)
+        self.fitter = ColumnFitter(self.tree, fit_columns(columns, heading_attr="heading"))
         self.scroll = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview,
                                     style="Billbook.Vertical.TScrollbar")
         self.tree.configure(yscrollcommand=self.scroll.set)
@@ -76,9 +83,10 @@ class Table(ctk.CTkFrame):
     def set_rows(self, rows: list[tuple[str, tuple]], *, keep_selection: bool = True) -> None:
         """Replace all rows: ``[(iid, values), ...]``."""
         current = self.selected() if keep_selection else None
-        self.tree.delete(*self.tree.get_children())
+        self.fitter.clear()
         for iid, values in rows:
-            self.tree.insert("", "end", iid=iid, values=values)
+            self.fitter.insert(iid, values)
+        self.fitter.after_rows_changed()
         if current and self.tree.exists(current):
             self.select(current)
 
@@ -86,7 +94,7 @@ class Table(ctk.CTkFrame):
         return list(self.tree.get_children())
 
     def values(self, iid: str) -> tuple:
-        return tuple(self.tree.item(iid, "values"))
+        return self.fitter.values(iid)
 
     def selected(self) -> str | None:
         sel = self.tree.selection()

@@ -10,8 +10,8 @@ no file behind.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from billbook import config, files
 from billbook.db.models import CreditNote, CreditNoteLine, Customer, Invoice, InvoiceLine, Shop
 from billbook.db.uow import Database
+from billbook.domain.calendar import parse_date
 from billbook.domain.gst import UNIT_UQC
 from billbook.domain.money import ZERO, money_str
 from billbook.domain.permissions import Permission
@@ -49,10 +50,6 @@ def _period(value) -> Period:
         raise ValidationError("period", str(exc)) from None
 
 
-def _as_date(v) -> dt.date:
-    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
-
-
 def _uqc(unit: str) -> str:
     return UNIT_UQC.get((unit or "").strip().lower(), "OTH")
 
@@ -70,7 +67,7 @@ class PeriodData:
 
 
 def _invoice(row, lines: tuple[Line, ...] = ()) -> GstInvoice:
-    return GstInvoice(row.number, _as_date(row.business_date), row.grand_total, row.place_of_supply,
+    return GstInvoice(row.number, parse_date(row.business_date), row.grand_total, row.place_of_supply,
                       bool(row.inter_state), row.customer_gstin or "", row.customer_name or "", row.doc_type,
                       False, lines)
 
@@ -100,7 +97,8 @@ def load_period(s: Session, period: Period, progress: Progress | None = None) ->
     say(0.45, "Reading credit notes…")
     cn_range = CreditNote.business_date.between(period.start, period.end)
     notes_rows = s.execute(select(CreditNote.id, CreditNote.number, CreditNote.business_date, CreditNote.total,
-                                  CreditNote.invoice_id).where(cn_range).order_by(CreditNote.id)).all()
+                                  CreditNote.invoice_id, CreditNote.place_of_supply)
+                           .where(cn_range).order_by(CreditNote.id)).all()
     originals = {}
     if notes_rows:
         ids = sorted({r.invoice_id for r in notes_rows})
@@ -118,8 +116,8 @@ def load_period(s: Session, period: Period, progress: Progress | None = None) ->
         note_lines[ln.credit_note_id].append(Line(ln.hsn or "", ln.name, _uqc(ln.unit), ln.qty, Decimal(ln.gst_rate),
                                                   ln.taxable, ln.cgst, ln.sgst, ln.igst, ln.total,
                                                   tax_inclusive=bool(ln.tax_inclusive)))
-    notes = tuple(GstNote(r.number, _as_date(r.business_date), r.total, originals[r.invoice_id],
-                          lines=tuple(note_lines.get(r.id, ()))) for r in notes_rows)
+    notes = tuple(GstNote(r.number, parse_date(r.business_date), r.total, originals[r.invoice_id],
+                          r.place_of_supply or "", tuple(note_lines.get(r.id, ()))) for r in notes_rows)
     say(0.6, "Building the return…")
     return PeriodData(shop.gstin if shop else "", shop.name if shop else "", shop.state_code if shop else "",
                       shop.gst_scheme if shop else "regular", invoices, notes)
@@ -350,15 +348,22 @@ def einvoice(db: Database, actor: Actor, number: str) -> EInvoiceExport:
         lines = tuple(Line(ln.hsn or "", ln.name, _uqc(ln.unit), ln.qty, Decimal(ln.gst_rate), ln.taxable, ln.cgst,
                            ln.sgst, ln.igst, ln.total, ln.unit_price, ln.gross, ln.discount, bool(ln.tax_inclusive))
                       for ln in inv.lines)
-        plain = GstInvoice(inv.number, _as_date(inv.business_date), inv.grand_total, inv.place_of_supply,
+        plain = GstInvoice(inv.number, parse_date(inv.business_date), inv.grand_total, inv.place_of_supply,
                            bool(inv.inter_state), inv.customer_gstin or "", inv.customer_name or "", inv.doc_type,
                            False, lines)
-        seller = Party(_attr(shop, "gstin"), _attr(shop, "name"), _attr(shop, "address"), _attr(shop, "locality"),
-                       _attr(shop, "pincode"), _attr(shop, "state_code"), _attr(shop, "phone"), _attr(shop, "email"))
+        # the seller as the invoice's shop snapshot named it, pincode and locality from the profile;
+        # the buyer as the invoice's own snapshot (the customer record only fills what it lacks)
+        snap = json.loads(inv.shop_snapshot or "{}")
+        seller = Party(snap.get("gstin") or _attr(shop, "gstin"), snap.get("name") or _attr(shop, "name"),
+                       snap.get("address") or _attr(shop, "address"),
+                       snap.get("locality") or _attr(shop, "locality"), snap.get("pincode") or _attr(shop, "pincode"),
+                       snap.get("state_code") or _attr(shop, "state_code"), snap.get("phone") or _attr(shop, "phone"),
+                       snap.get("email") or _attr(shop, "email"))
         buyer = Party(inv.customer_gstin or "", inv.customer_name or "",
-                      inv.customer_address or _attr(customer, "address"), _attr(customer, "locality"),
-                      _attr(customer, "pincode"), (inv.customer_gstin or "")[:2], inv.customer_phone or "",
-                      _attr(customer, "email"))
+                      inv.customer_address or _attr(customer, "address"),
+                      inv.customer_locality or _attr(customer, "locality"),
+                      inv.customer_pincode or _attr(customer, "pincode"), (inv.customer_gstin or "")[:2],
+                      inv.customer_phone or "", _attr(customer, "email"))
         return plain, seller, buyer, inv.round_off
     plain, seller, buyer, round_off = db.run(work, readonly=True)
     doc = einv.build(plain, seller, buyer, round_off=round_off)

@@ -17,6 +17,7 @@ from billbook.domain.gst import (
 )
 from billbook.domain.money import D, MoneyError
 from billbook.domain.permissions import Permission
+from billbook.services import settings
 from billbook.services.base import Actor, audit, requires
 from billbook.errors import ValidationError
 
@@ -52,9 +53,13 @@ class ShopInfo:
     idle_lock_minutes: int
     pincode: str = ""
     locality: str = ""
+    #: a cashier's line or bill discounts above this percentage of the gross need an admin's
+    #: approval at the counter (None: no limit); kept in the settings table
+    discount_limit: Decimal | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data["discount_limit"] = str(self.discount_limit) if self.discount_limit is not None else None
         data["allowed_gst_rates"] = [str(r) for r in self.allowed_gst_rates]
         data["loyalty_rupees_per_credit"] = str(self.loyalty_rupees_per_credit)
         data["credit_value"] = str(self.credit_value)
@@ -88,7 +93,18 @@ def get_or_create_shop(session: Session) -> Shop:
     return shop
 
 
-def shop_info(shop: Shop) -> ShopInfo:
+DISCOUNT_LIMIT_KEY = "counter.discount_limit_percent"
+
+
+def _discount_limit(session: Session) -> Decimal | None:
+    raw = settings.get(session, DISCOUNT_LIMIT_KEY)
+    try:
+        return D(raw) if raw not in (None, "") else None
+    except (MoneyError, TypeError):
+        return None
+
+
+def shop_info(shop: Shop, discount_limit: Decimal | None = None) -> ShopInfo:
     return ShopInfo(
         name=shop.name, address=shop.address, phone=shop.phone, email=shop.email, gstin=shop.gstin,
         state_code=shop.state_code, gst_scheme=shop.gst_scheme, upi_vpa=shop.upi_vpa,
@@ -98,6 +114,7 @@ def shop_info(shop: Shop) -> ShopInfo:
         loyalty_rupees_per_credit=shop.loyalty_rupees_per_credit, credit_value=shop.credit_value,
         cashier_can_return=shop.cashier_can_return, print_format=shop.print_format,
         idle_lock_minutes=shop.idle_lock_minutes, pincode=shop.pincode or "", locality=shop.locality or "",
+        discount_limit=discount_limit,
     )
 
 
@@ -105,7 +122,7 @@ def get_shop(db: Database) -> ShopInfo:
     """The shop profile; readable by anyone logged in (the counter needs it)."""
     def work(s: Session) -> ShopInfo:
         shop = s.get(Shop, 1)
-        return shop_info(shop if shop is not None else Shop(**_defaults()))
+        return shop_info(shop if shop is not None else Shop(**_defaults()), _discount_limit(s))
     return db.run(work, readonly=True)
 
 
@@ -193,6 +210,19 @@ def _validate(changes: dict) -> dict:
             if not 0 <= minutes <= 480:
                 raise ValidationError("idle_lock_minutes", "between 0 (never) and 480")
             clean[key] = minutes
+        elif key == "discount_limit":
+            text = str(value).strip().rstrip("%").strip()
+            if text.lower() in ("", "none", "off"):
+                clean[key] = ""
+                continue
+            try:
+                limit = D(text)
+            except (MoneyError, TypeError):
+                raise ValidationError("discount_limit", f"{value!r} is not a percentage") from None
+            if not 0 <= limit <= 100 or limit != limit.quantize(Decimal("0.01")):
+                raise ValidationError("discount_limit", "a percentage between 0 and 100 (2 decimals), "
+                                                        "or 'none'")
+            clean[key] = str(limit)
         elif key in ("currency", "locale"):
             clean[key] = str(value).strip()
         elif key == "logo":
@@ -221,25 +251,37 @@ def _check_logo(data: bytes | None) -> bytes | None:
     return data
 
 
+def check_shop_changes(changes: dict) -> dict:
+    """Validate shop settings without writing (raises ValidationError naming the field)."""
+    return _validate(changes)
+
+
 @requires(Permission.MANAGE_SHOP)
 def update_shop(db: Database, actor: Actor, **changes) -> ShopInfo:
     """Change shop settings; every change is audited (old → new)."""
     clean = _validate(changes)
+    return db.run(lambda s: apply_shop_changes(s, actor, clean))
 
-    def work(s: Session) -> ShopInfo:
-        shop = get_or_create_shop(s)
-        diff = {}
-        for key, value in clean.items():
-            old = getattr(shop, key)
-            if old != value:
-                diff[key] = ("<image>" if key == "logo" else old, "<image>" if key == "logo" else value)
-                setattr(shop, key, value)
-        final_gstin, final_state = shop.gstin, shop.state_code
-        if final_gstin and final_gstin[:2] != final_state:
-            raise ValidationError("gstin", f"GSTIN {final_gstin} is not from state {final_state}")
-        if diff:
-            shop.updated_at = clock.now()
-            audit(s, actor, "shop.update", "shop", 1, changes=diff)
-        return shop_info(shop)
 
-    return db.run(work)
+def apply_shop_changes(s: Session, actor: Actor | None, clean: dict) -> ShopInfo:
+    """Write validated shop settings in the caller's transaction (audited old → new)."""
+    clean = dict(clean)
+    shop = get_or_create_shop(s)
+    diff = {}
+    if "discount_limit" in clean:
+        old_limit, new_limit = settings.get(s, DISCOUNT_LIMIT_KEY) or "", clean.pop("discount_limit")
+        if old_limit != new_limit:
+            settings.put(s, DISCOUNT_LIMIT_KEY, new_limit)
+            diff["discount_limit"] = (old_limit or None, new_limit or None)
+    for key, value in clean.items():
+        old = getattr(shop, key)
+        if old != value:
+            diff[key] = ("<image>" if key == "logo" else old, "<image>" if key == "logo" else value)
+            setattr(shop, key, value)
+    final_gstin, final_state = shop.gstin, shop.state_code
+    if final_gstin and final_gstin[:2] != final_state:
+        raise ValidationError("gstin", f"GSTIN {final_gstin} is not from state {final_state}")
+    if diff:
+        shop.updated_at = clock.now()
+        audit(s, actor, "shop.update", "shop", 1, changes=diff)
+    return shop_info(shop, _discount_limit(s))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from billbook import clock
 from billbook.config import host_name
-from billbook.db.models import LoginSession, User
+from billbook.db.models import AuditEntry, LoginSession, User
 from billbook.db.uow import Database
 from billbook.domain.permissions import Permission, Role
 from billbook.services import settings
@@ -111,6 +112,77 @@ def create_first_admin(db: Database, username: str, password: str, full_name: st
     return db.run(work)
 
 
+def _check_credentials(s: Session, name: str, password: str, terminal: str, *,
+                       actor: Actor | None = None) -> tuple[User | None, str | None]:
+    """(user, None) when ``password`` is right for an active ``name``; else (None, error).
+
+    Every failure counts towards the lock-out (``login.max_attempts``), whether it came from
+    the login form or from a supervisor approval at the counter.
+    """
+    now = clock.now()
+    user = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
+    if user is None:
+        verify_password(DUMMY_HASH, password)  # same cost as a real check
+        audit(s, actor, "login.failed", "user", "", username=name[:64], terminal=terminal, reason="unknown user")
+        return None, WRONG_LOGIN
+    if user.locked_until and user.locked_until > now:
+        audit(s, actor, "login.refused_locked", "user", user.id, username=user.username, terminal=terminal)
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return None, f"locked:{minutes}"
+    if not verify_password(user.password_hash, password) or not user.active:
+        max_attempts = settings.get_int(s, "login.max_attempts", 5)
+        lock_minutes = settings.get_int(s, "login.lockout_minutes", 15)
+        if user.locked_until and user.locked_until <= now:
+            user.failed_attempts = 0          # the lock period is over: start counting again
+            user.locked_until = None
+        user.failed_attempts += 1
+        audit(s, actor, "login.failed", "user", user.id, username=user.username, terminal=terminal,
+              attempts=user.failed_attempts)
+        if user.failed_attempts >= max_attempts:
+            user.locked_until = now + dt.timedelta(minutes=lock_minutes)
+            audit(s, actor, "login.locked", "user", user.id, username=user.username, terminal=terminal,
+                  until=user.locked_until)
+        return None, WRONG_LOGIN
+    user.failed_attempts = 0
+    user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user, None
+
+
+def _raise_login_error(error: str | None) -> None:
+    if error and error.startswith("locked:"):
+        raise AccountLocked(f"Too many failed attempts. Try again in {error[7:]} minute(s) "
+                            "or ask an admin.")
+    raise AuthenticationError(error or WRONG_LOGIN)
+
+
+def create_shop_and_first_admin(db: Database, username: str, password: str, full_name: str = "",
+                                **shop_changes) -> UserInfo:
+    """The first-run wizard in one transaction: the first admin and the shop profile, or
+    neither (a bad shop field leaves no admin behind). Every field is checked before writing."""
+    from billbook.services.people import shop as shop_service
+    name = _check_username(username)
+    check_policy(password, name)
+    clean = shop_service.check_shop_changes(shop_changes)
+    pw_hash = hash_password(password)
+
+    def work(s: Session) -> UserInfo:
+        if s.scalars(select(User.id).with_for_update()).first() is not None:
+            raise Conflict("username", "This shop already has users; an admin can add more from Settings.")
+        user = User(username=name, full_name=(full_name or "").strip()[:120], password_hash=pw_hash,
+                    role=Role.ADMIN.value, active=True, failed_attempts=0, created_at=clock.now(),
+                    password_changed_at=clock.now())
+        s.add(user)
+        s.flush()
+        audit(s, None, "user.create_first_admin", "user", user.id, username=name, role="admin")
+        actor = Actor(user.id, user.username, Role.ADMIN, "", None)
+        shop_service.apply_shop_changes(s, actor, clean)
+        return _info(user)
+
+    return db.run(work)
+
+
 def login(db: Database, username: str, password: str, terminal: str) -> Actor:
     """Check the password and open a login session; raises AuthenticationError/AccountLocked."""
     name = (username or "").strip()
@@ -118,35 +190,10 @@ def login(db: Database, username: str, password: str, terminal: str) -> Actor:
         password = ""
 
     def work(s: Session) -> tuple[Actor | None, str | None]:
-        now = clock.now()
-        user = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
+        user, error = _check_credentials(s, name, password, terminal)
         if user is None:
-            verify_password(DUMMY_HASH, password)  # same cost as a real check
-            audit(s, None, "login.failed", "user", "", username=name[:64], terminal=terminal, reason="unknown user")
-            return None, WRONG_LOGIN
-        if user.locked_until and user.locked_until > now:
-            audit(s, None, "login.refused_locked", "user", user.id, username=user.username, terminal=terminal)
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            return None, f"locked:{minutes}"
-        if not verify_password(user.password_hash, password) or not user.active:
-            max_attempts = settings.get_int(s, "login.max_attempts", 5)
-            lock_minutes = settings.get_int(s, "login.lockout_minutes", 15)
-            if user.locked_until and user.locked_until <= now:
-                user.failed_attempts = 0          # the lock period is over: start counting again
-                user.locked_until = None
-            user.failed_attempts += 1
-            audit(s, None, "login.failed", "user", user.id, username=user.username, terminal=terminal,
-                  attempts=user.failed_attempts)
-            if user.failed_attempts >= max_attempts:
-                user.locked_until = now + dt.timedelta(minutes=lock_minutes)
-                audit(s, None, "login.locked", "user", user.id, username=user.username, terminal=terminal,
-                      until=user.locked_until)
-            return None, WRONG_LOGIN
-        user.failed_attempts = 0
-        user.locked_until = None
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        ls = LoginSession(user_id=user.id, terminal=terminal[:64], host=host_name(), started_at=now)
+            return None, error
+        ls = LoginSession(user_id=user.id, terminal=terminal[:64], host=host_name(), started_at=clock.now())
         s.add(ls)
         s.flush()
         actor = Actor(user.id, user.username, Role(user.role), terminal[:64], ls.id)
@@ -155,11 +202,81 @@ def login(db: Database, username: str, password: str, terminal: str) -> Actor:
 
     actor, error = db.run(work)
     if actor is None:
-        if error and error.startswith("locked:"):
-            raise AccountLocked(f"Too many failed attempts. Try again in {error[7:]} minute(s) "
-                                "or ask an admin.")
-        raise AuthenticationError(error or WRONG_LOGIN)
+        _raise_login_error(error)
     return actor
+
+
+#: what a supervisor can approve at the counter
+APPROVALS = {
+    "return": "a return by a cashier",
+    "discount": "a discount above the shop's limit",
+    "price_override": "a price override",
+}
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An admin's yes, given at the counter for one action of ``actor`` (audited with both names)."""
+    action: str
+    approver: str
+    approver_id: int
+    requested_by: str
+    #: names this approval in its audit row (so a service can check it was really given)
+    token: str = ""
+
+
+@requires(Permission.SELL)
+def approve(db: Database, actor: Actor, approver: str, password: str, action: str, **details) -> Approval:
+    """An active admin's user name and password approve ``action`` for ``actor`` (a cashier).
+
+    A wrong password counts as a failed login of the approver (and can lock the account);
+    a right one by a non-admin is refused. The audit row names both users, with ``details``.
+    """
+    if action not in APPROVALS:
+        raise ValidationError("action", f"must be one of {', '.join(APPROVALS)}")
+    name = (approver or "").strip()
+    if not isinstance(password, str):
+        password = ""
+
+    def work(s: Session) -> tuple[Approval | None, str | None]:
+        user, error = _check_credentials(s, name, password, actor.terminal, actor=actor)
+        if user is None:
+            audit(s, actor, "approval.refused", "user", "", approves=action, approver=name[:64],
+                  reason="wrong user name or password" if error == WRONG_LOGIN else "locked")
+            return None, error
+        if user.role != Role.ADMIN.value:
+            audit(s, actor, "approval.refused", "user", user.id, approves=action, approver=user.username,
+                  reason="not an admin")
+            return None, "not-admin"
+        token = uuid.uuid4().hex
+        audit(s, actor, "approval.granted", "user", user.id, approves=action, approver=user.username,
+              requested_by=actor.username, token=token, **{k: str(v) for k, v in details.items()})
+        return Approval(action, user.username, user.id, actor.username, token), None
+
+    approval, error = db.run(work)
+    if approval is None:
+        if error == "not-admin":
+            raise PermissionDenied(f"{name} is not an admin: only an admin can approve {APPROVALS[action]}.")
+        _raise_login_error(error)
+    return approval
+
+
+#: how long an approval stays good for the action it was given for
+APPROVAL_MINUTES = 15
+
+
+def check_approval(s: Session, actor: Actor, approval: Approval | None, action: str) -> Approval | None:
+    """The approval when it was really given (its audit row exists) to ``actor`` for ``action``
+    in the last :data:`APPROVAL_MINUTES` minutes; else None. For services, in their transaction."""
+    if approval is None or approval.action != action or approval.requested_by != actor.username \
+            or not approval.token:
+        return None
+    since = clock.now() - dt.timedelta(minutes=APPROVAL_MINUTES)
+    found = s.scalars(select(AuditEntry.id).where(
+        AuditEntry.action == "approval.granted", AuditEntry.username == actor.username, AuditEntry.at >= since,
+        AuditEntry.entity_id == str(approval.approver_id),
+        AuditEntry.details.contains(approval.token))).first()
+    return approval if found is not None else None
 
 
 def logout(db: Database, actor: Actor) -> None:

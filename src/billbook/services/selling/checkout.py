@@ -380,36 +380,38 @@ _SHOP_COLS = (*(_SHOP.c[name].label(f"shop_{name}") for name in (
 
 @functools.lru_cache(maxsize=128)
 def _products_statement(n_ids: int, n_codes: int, lock: bool) -> Select:
-    """The products with ids :i0.. or SKU/barcode :c0.., each row carrying the shop row
-    (``LEFT JOIN shop``: its columns are NULL while the shop has not been saved yet), so a sale
-    reads both in one statement. With ``lock``: ``FOR UPDATE``, in id order (every terminal
-    locks products in the same order; the shop row is locked with them, which costs no
-    concurrency: every sale also takes the invoice counter's lock, and nothing that locks the
-    shop row locks a product after it). One statement per cart shape, compiled once."""
+    """The products with ids :i0.. or SKU/barcode :c0.. ; with ``lock``: ``FOR UPDATE``, in id
+    order (every terminal locks products in the same order). One statement per cart shape,
+    compiled once."""
     conds = []
     if n_ids:
         conds.append(_P.c.id.in_([bindparam(f"i{k}", type_=_P.c.id.type) for k in range(n_ids)]))
     if n_codes:
         codes = [bindparam(f"c{k}", type_=_P.c.sku.type) for k in range(n_codes)]
         conds += [_P.c.sku.in_(codes), _P.c.barcode.in_(codes)]
-    stmt = (select(*_PRODUCT_COLS, *_SHOP_COLS).select_from(_P.outerjoin(_SHOP, _SHOP.c.id == 1))
-            .where(or_(*conds)))
+    stmt = select(*_PRODUCT_COLS).where(or_(*conds))
     return stmt.order_by(_P.c.id).with_for_update() if lock else stmt
 
 
-def _load_products(conn: Connection, lines: list[_Line], *, lock: bool) -> tuple[dict, _ShopRow | None]:
-    """({cart key: product row}, the shop row or None while it was never saved), in one SELECT."""
+#: the shop row as a sale reads it. Not locked: a sale only reads it (locking it in the same
+#: statement as the products, a join ``FOR UPDATE``, let terminals deadlock under load).
+_SHOP_ROW = select(*_SHOP_COLS).where(_SHOP.c.id == 1)
+_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+
+
+def _load_products(conn: Connection, lines: list[_Line], *, lock: bool) -> dict:
+    """{cart key: product row} for the cart (one SELECT; with ``lock``: ``FOR UPDATE`` in id order)."""
     ids = sorted({line.key for line in lines if not isinstance(line.key, str)})
     codes = sorted({line.key for line in lines if isinstance(line.key, str)})
     params = {f"i{k}": v for k, v in enumerate(ids)}
     params.update((f"c{k}", v) for k, v in enumerate(codes))
-    rows = conn.execute(_products_statement(len(ids), len(codes), lock), params).all()
-    shop = _ShopRow._make(rows[0][len(_PRODUCT_COLS):]) if rows and rows[0].shop_id is not None else None
-    return _match_products(lines, rows), shop
+    return _match_products(lines, conn.execute(_products_statement(len(ids), len(codes), lock), params).all())
 
 
-#: the shop row as a sale reads it (see _SHOP_COLS)
-_ShopRow = namedtuple("_ShopRow", [c.name[len("shop_"):] for c in _SHOP_COLS])
+def _load_shop(conn: Connection) -> _ShopRow | None:
+    """The shop row (None while the shop details were never saved)."""
+    row = conn.execute(_SHOP_ROW).first()
+    return _ShopRow._make(row) if row is not None else None
 
 
 def _match_products(lines: list[_Line], rows) -> dict:
@@ -458,6 +460,22 @@ def shop_snapshot(shop, has_logo: bool | None = None) -> dict:
             "gst_scheme": shop.gst_scheme, "upi_vpa": shop.upi_vpa, "footer_text": shop.footer_text,
             "currency": shop.currency, "locale": shop.locale,
             "has_logo": bool(shop.logo) if has_logo is None else has_logo}
+
+
+def _snapshot(shop, has_logo: bool) -> tuple[dict, str]:
+    """The shop snapshot and its JSON text; made once per distinct shop row (a _ShopRow is a
+    tuple of its values), fresh for an ORM Shop (the very first sale)."""
+    if isinstance(shop, tuple):
+        snap, text = _snapshot_of_row(shop, has_logo)
+        return dict(snap), text
+    snap = shop_snapshot(shop, has_logo)
+    return snap, json.dumps(snap, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _snapshot_of_row(shop: tuple, has_logo: bool) -> tuple[dict, str]:
+    snap = shop_snapshot(shop, has_logo)
+    return snap, json.dumps(snap, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- checkout
@@ -576,7 +594,8 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
 
     try:
         # 1. load: the products (locked), the shop, the customer (locked; filed if new)
-        products, shop = _load_products(conn, sale.lines, lock=conn.dialect.name != "sqlite")
+        products = _load_products(conn, sale.lines, lock=conn.dialect.name != "sqlite")
+        shop = _load_shop(conn)
         has_logo = bool(shop.has_logo) if shop is not None else False
         if shop is None:                # the very first sale, before anyone saved shop details
             shop = get_or_create_shop(session())
@@ -623,7 +642,7 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         # 4. write: invoice, lines, stock, payments, audit. A sale id already recorded (a
         # retry, a twin that committed while we waited for the locks) fails the unique
         # sale_id on the invoice INSERT: the transaction rolls back, the number with it.
-        snap = shop_snapshot(shop, has_logo)
+        snap, snap_json = _snapshot(shop, has_logo)
         invoice_id = conn.execute(_INSERT_INVOICE, dict(
             number=number, sale_id=sale.sale_id, request_hash=sale.fingerprint, fy=fy, seq=seq,
             doc_type=totals.doc_type, issued_at=now,
@@ -634,7 +653,7 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
             customer_pincode=customer.pincode if customer else "",
             customer_locality=customer.locality if customer else "",
             place_of_supply=place, inter_state=totals.inter_state, delivery_address=sale.delivery,
-            shop_snapshot=json.dumps(snap, ensure_ascii=False),
+            shop_snapshot=snap_json,
             gross_total=totals.gross_total, discount_total=totals.discount_total,
             taxable_total=totals.taxable_total, cgst=totals.cgst, sgst=totals.sgst, igst=totals.igst,
             round_off=totals.round_off, grand_total=totals.grand_total, paid_total=settlement.paid_total,
@@ -753,7 +772,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
 
     def work(s: Session) -> CartPreview:
         shop = s.get(Shop, 1) or get_or_create_shop(s)
-        products, _ = _load_products(s.connection(), lines, lock=False)
+        products = _load_products(s.connection(), lines, lock=False)
         customer = find_by_phone(s, phone) if phone else None
         # as checkout will: a GSTIN or state given now counts as the customer's
         gstin = gstin_given or (customer.gstin if customer else "")

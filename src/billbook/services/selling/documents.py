@@ -7,6 +7,11 @@ lock, so two terminals never both print an "original"; the PDF is drawn after th
 transaction (drawing is not database work and must not be retried with it). If drawing
 fails after the count went up, the next copy says DUPLICATE — the safe direction.
 
+The counter is stricter (:func:`invoice_copy` then :func:`record_print`): it renders the
+next copy without counting it, hands it to the viewer or printer, and counts it only once
+it was sent — a failed open or print is not a print. A copy after the original is rendered
+to its own file (``…-duplicate-2.pdf``, ``…-duplicate-2-receipt.pdf``), so the original PDF is never overwritten.
+
 Batch export (``export_invoices``) is an archive: it does not count as printing, and
 marks a copy DUPLICATE when the original has already been printed.
 """
@@ -103,7 +108,7 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
         number: the invoice number, e.g. ``INV/26-27/000123``.
         receipt: the 80 mm thermal receipt instead of A4.
         out: where to write; default ``data_dir()/invoices/YYYY/MM/<number>.pdf``
-            (``-receipt.pdf`` for a receipt).
+            (``-receipt.pdf`` for a receipt; a DUPLICATE copy gets ``-duplicate-N`` added).
         force: replace an existing ``out`` file (billbook's own default path is always rewritten).
         count_print: count this copy as a print (the second and later copies say DUPLICATE);
             False for a preview, which is marked DUPLICATE only if the original was printed.
@@ -112,12 +117,15 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
         The path, pages, whether it is a duplicate, and warnings (e.g. an unreadable logo).
     """
     number = _check_number(number)
+    copy_no = 1
     if out:
         files.check_output(out, force=force)    # refused before the copy is counted as a print
 
     def work(s: Session):
+        nonlocal copy_no
         inv = _invoice_row(s, number, lock=count_print)
         duplicate = inv.print_count > 0
+        copy_no = inv.print_count + 1
         if count_print:
             inv.print_count += 1
             audit(s, actor, "invoice.print", "invoice", inv.id, number=inv.number, copy=inv.print_count,
@@ -127,8 +135,57 @@ def invoice_pdf_result(db: Database, actor: Actor, number: str, *, receipt: bool
     doc, issued = db.run(work, readonly=not count_print)
     data, result = _render_invoice_bytes(doc, receipt)
     path = Path(out) if out else files.invoice_path(doc.number, issued, receipt=receipt)
+    if doc.duplicate and out is None:        # the original file is never overwritten
+        path = duplicate_path(path, copy_no)
     path = files.write_atomically(path, data, force=force or not out)
     return PdfResult(path, result.pages, doc.duplicate, tuple(result.warnings))
+
+
+def duplicate_path(original: Path, copy_no: int) -> Path:
+    """Where copy ``copy_no`` (2, 3, …) of a document goes: beside the original, never over it."""
+    stem, kind = original.stem, ""
+    if stem.endswith("-receipt"):                # the kind stays last: …-duplicate-2-receipt.pdf
+        stem, kind = stem[: -len("-receipt")], "-receipt"
+    return original.with_name(f"{stem}-duplicate-{copy_no}{kind}{original.suffix}")
+
+
+@requires(Permission.VIEW_INVOICES)
+def invoice_copy(db: Database, actor: Actor, number: str, *, receipt: bool = False) -> PdfResult:
+    """Render the next copy of invoice ``number`` without counting it (see :func:`record_print`).
+
+    Never printed before: the original, at the invoice's own path. Printed before: a
+    DUPLICATE copy, at its own path (``…-duplicate-N.pdf``); the original file is left alone.
+    """
+    number = _check_number(number)
+
+    def work(s: Session):
+        inv = _invoice_row(s, number, lock=False)
+        duplicate = inv.print_count > 0
+        return load_invoice_doc(s, inv.number, duplicate=duplicate), inv.issued_at, inv.print_count
+
+    doc, issued, printed = db.run(work, readonly=True)
+    data, result = _render_invoice_bytes(doc, receipt)
+    path = files.invoice_path(doc.number, issued, receipt=receipt)
+    if doc.duplicate:
+        path = duplicate_path(path, printed + 1)
+    path = files.write_atomically(path, data, force=True)     # billbook's own path: a re-render of the same copy
+    return PdfResult(path, result.pages, doc.duplicate, tuple(result.warnings))
+
+
+@requires(Permission.VIEW_INVOICES)
+def record_print(db: Database, actor: Actor, number: str, *, receipt: bool = False, path: str | Path | None = None,
+                 how: str = "opened") -> int:
+    """Count a copy of invoice ``number`` that was sent to the viewer or printer; returns its copy
+    number (1 = the original). Call it only after the copy was sent."""
+    number = _check_number(number)
+
+    def work(s: Session) -> int:
+        inv = _invoice_row(s, number, lock=True)
+        inv.print_count += 1
+        audit(s, actor, "invoice.print", "invoice", inv.id, number=inv.number, copy=inv.print_count,
+              format="receipt" if receipt else "a4", sent=how, file=str(path) if path else "")
+        return inv.print_count
+    return db.run(work)
 
 
 @requires(Permission.VIEW_INVOICES)

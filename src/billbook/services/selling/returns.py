@@ -41,6 +41,7 @@ from billbook.errors import Conflict, NotFound, PermissionDenied, ValidationErro
 from billbook.services.ledgers.numbering import next_seq
 from billbook.services.selling.checkout import PaymentInfo, rate_str
 from billbook.services.people.shop import get_or_create_shop
+from billbook.services.people.users import check_approval
 from billbook.services.ledgers.stock import lock_products, move_stock
 
 REFUND_MODES = ("cash", "original", "credits", "dues")
@@ -133,8 +134,13 @@ def _parse_items(items) -> list[tuple[str, Decimal]]:
 
 @requires(Permission.SELL)   # the real check (RETURN_SALE, or the shop's cashier_can_return) is inside
 def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequence[tuple], *,
-                  refund_mode: str = "cash", request_id: str | None = None, reason: str = "") -> CreditNoteDetail:
+                  refund_mode: str = "cash", request_id: str | None = None, reason: str = "",
+                  approval=None) -> CreditNoteDetail:
     """Issue a credit note for ``items`` [(SKU, qty), ...] of invoice ``invoice_number``.
+
+    ``approval``: an admin's :class:`users.Approval` for ``"return"``, given at the counter to
+    a cashier the shop does not allow to take returns (checked against its audit row; the
+    credit note's audit names both users).
 
     ``refund_mode``: cash | original | credits | dues. ``request_id`` makes a retry safe:
     the same id again returns the first credit note and writes nothing; the same id with
@@ -158,7 +164,13 @@ def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequen
         if (found := s.scalar(select(CreditNote.id).where(CreditNote.request_id == rid))) is not None:
             raise _AlreadyRecorded(found)
         shop = get_or_create_shop(s)
+        approved = None
         if not (actor.can(Permission.RETURN_SALE) or shop.cashier_can_return):
+            approved = check_approval(s, actor, approval, "return")
+        if approved is not None:
+            audit(s, actor, "return.approved", "invoice", (invoice_number or "").strip().upper(),
+                  approver=approved.approver, requested_by=actor.username)
+        elif not (actor.can(Permission.RETURN_SALE) or shop.cashier_can_return):
             raise PermissionDenied(f"{actor.username} ({actor.role.value}) is not allowed to take returns "
                                    "(an admin can allow cashiers in the shop settings).")
         return _write_return(s, actor, shop, number, wanted, mode, rid, why, digest)

@@ -1,10 +1,15 @@
-"""Screenshots of the counter's screens, light and dark, at 1366×768, into docs/screenshots/.
+"""Screenshots of every screen, light and dark, at 1366×768 and 1024×600, into docs/screenshots/.
 
-    python -m billbook.gui.screenshots [--out docs/screenshots] [--only NAME]
+    python -m billbook.devtools.screenshots [--out docs/screenshots] [--modes light,dark]
+                                       [--sizes 1366x768,1024x600] [--invoices 3000]
 
-Runs on a scratch SQLite database in a temporary BILLBOOK_HOME, with a small demo shop,
-and starts its own Xvfb when there is no DISPLAY. Each picture is the whole 1366×768
-screen captured with ImageMagick's ``import`` (the window sits at +0+0).
+Runs on scratch SQLite databases in a temporary BILLBOOK_HOME and starts its own Xvfb when
+there is no DISPLAY. The counter's pictures (first run, login, billing, payment, held carts,
+invoices, return, lock) use a small demo shop; the back-office screens (products,
+inventory, customers, reports, dashboard, settings) a year of generated trading
+(``devtools/demo.py``, ``--invoices`` invoices). Each picture is the window (at +0+0)
+captured with ImageMagick's ``import``: ``NAME-MODE.png`` at 1366×768 and
+``1024x600/NAME-MODE.png`` at the smallest supported size.
 """
 
 from __future__ import annotations
@@ -70,15 +75,23 @@ def demo_shop(db):
     return admin, cashier
 
 
+SIZES = ("1366x768", "1024x600")
+BACKOFFICE = ["products", "inventory", "customers", "reports", "dashboard", "settings"]
+
+
 class Shooter:
-    def __init__(self, out: Path, mode: str):
-        self.out, self.mode = out, mode
+    def __init__(self, out: Path, mode: str, size: str = "1366x768"):
+        self.out, self.mode, self.size = out, mode, size
         self.taken: list[Path] = []
 
     def __call__(self, app, name: str) -> None:
+        width, height = (int(v) for v in self.size.split("x"))
+        app.event_generate("<Motion>", warp=True, x=width - 3, y=height - 3)   # no hover tooltip in the picture
         settle(app)
-        path = self.out / f"{name}-{self.mode}.png"
-        subprocess.run(["import", "-window", "root", "-crop", "1366x768+0+0", str(path)], check=True)
+        folder = self.out if self.size == SIZES[0] else self.out / self.size
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}-{self.mode}.png"
+        subprocess.run(["import", "-window", "root", "-crop", f"{self.size}+0+0", str(path)], check=True)
         self.taken.append(path)
 
 
@@ -104,15 +117,16 @@ def type_text(app, text: str) -> None:
         press(app, names.get(ch, ch))
 
 
-def shoot_mode(db_url: str, out: Path, mode: str, fresh_url: str) -> list[Path]:
+def shoot_mode(db_url: str, out: Path, mode: str, fresh_url: str, size: str = "1366x768") -> list[Path]:
     import customtkinter as ctk
 
     from billbook.db.bootstrap import open_database
     from billbook.gui.app import App
-    shot = Shooter(out, mode)
+    shot = Shooter(out, mode, size)
+    geometry = f"{size}+0+0"
     # first run wizard (an empty database)
     fresh = open_database(fresh_url)
-    app = App(fresh, geometry="1366x768+0+0", theme_mode=mode)
+    app = App(fresh, geometry=geometry, theme_mode=mode)
     app.ctx.open_documents = False
     settle(app)
     wiz = app.face
@@ -124,7 +138,7 @@ def shoot_mode(db_url: str, out: Path, mode: str, fresh_url: str) -> list[Path]:
     fresh.dispose()
 
     db = open_database(db_url)
-    app = App(db, geometry="1366x768+0+0", theme_mode=mode)
+    app = App(db, geometry=geometry, theme_mode=mode)
     app.ctx.open_documents = False
     settle(app)
     app.face.user.insert(0, "asha")
@@ -181,10 +195,59 @@ def shoot_mode(db_url: str, out: Path, mode: str, fresh_url: str) -> list[Path]:
     return shot.taken
 
 
+def demo_backoffice(url: str, invoices: int) -> None:
+    """A year of generated trading for the back-office pictures (owner / owner-pass-123)."""
+    from billbook.db.bootstrap import open_database
+    from billbook.devtools import demo
+    from billbook.services.people import shop, users
+    db = open_database(url)
+    try:
+        users.create_first_admin(db, "owner", "owner-pass-123", "Suresh Sharma")
+        admin = users.login(db, "owner", "owner-pass-123", "COUNTER-1")
+        shop.update_shop(db, admin, name="Sharma General Store", address="12 MG Road, Pune 411001",
+                         phone="9822012345", state_code="27", upi_vpa="sharmastore@okhdfc", invoice_prefix="SGS")
+        demo.generate(db, admin, products=300, customers=800, invoices=invoices, days=365)
+    finally:
+        db.dispose()
+
+
+def shoot_backoffice(db_url: str, out: Path, mode: str, size: str) -> list[Path]:
+    """Each back-office screen as the admin sees it in the real window, data loaded."""
+    import customtkinter as ctk
+
+    from billbook.db.bootstrap import open_database
+    from billbook.gui.app import App
+    shot = Shooter(out, mode, size)
+    db = open_database(db_url)
+    app = App(db, geometry=f"{size}+0+0", theme_mode=mode)
+    app.ctx.open_documents = False
+    settle(app)
+    app.face.user.insert(0, "owner")
+    app.face.password.insert(0, "owner-pass-123")
+    app.face.submit()
+    settle(app, 1.0)
+    for key in BACKOFFICE:
+        if not app.shell.show(key):
+            continue
+        settle(app, 2.0)
+        frame = app.shell.screens[key]
+        if hasattr(frame, "screenshot_ready"):
+            frame.screenshot_ready()
+            settle(app, 1.5)
+        shot(app, key)
+    app.close()
+    db.dispose()
+    ctk.set_appearance_mode("light")
+    return shot.taken
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--modes", default="light,dark")
+    parser.add_argument("--sizes", default=",".join(SIZES))
+    parser.add_argument("--invoices", type=int, default=3000, help="generated invoices for the back-office pictures")
+    parser.add_argument("--skip-backoffice", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("import") is None:
         print("error: ImageMagick's `import` is needed to capture the screen", file=sys.stderr)
@@ -198,12 +261,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from billbook.db.bootstrap import open_database
         taken = []
-        for mode in args.modes.split(","):
-            url = f"sqlite:///{work / f'shop-{mode}.sqlite3'}"
-            db = open_database(url)
-            demo_shop(db)
-            db.dispose()
-            taken += shoot_mode(url, out, mode, f"sqlite:///{work / f'fresh-{mode}.sqlite3'}")
+        back_url = f"sqlite:///{work / 'backoffice.sqlite3'}"
+        if not args.skip_backoffice:
+            demo_backoffice(back_url, args.invoices)
+        for size in args.sizes.split(","):
+            for mode in args.modes.split(","):
+                url = f"sqlite:///{work / f'shop-{mode}-{size}.sqlite3'}"
+                db = open_database(url)
+                demo_shop(db)
+                db.dispose()
+                taken += shoot_mode(url, out, mode, f"sqlite:///{work / f'fresh-{mode}-{size}.sqlite3'}", size)
+                if not args.skip_backoffice:
+                    taken += shoot_backoffice(back_url, out, mode, size)
         for path in taken:
             print(path)
         return 0
