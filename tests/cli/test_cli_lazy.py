@@ -108,7 +108,7 @@ def test_json_output_builds_no_table(sqlite_shop, capsys, monkeypatch, argv):
 
 
 LISTS = [["product", "list"], ["invoice", "list"], ["user", "list"], ["category", "list"], ["supplier", "list"],
-         ["po", "list"], ["held", "list"], ["customer", "list"]]
+         ["po", "list"], ["held", "list"], ["customer", "list"], ["printer", "list"]]
 
 
 def test_every_list_command_pages_and_states_its_maximum():
@@ -144,7 +144,8 @@ def two_of_each(db_url, monkeypatch, capsys):
              ("customer", "add", "--phone", "9876543210", "--name", "Ravi"),
              ("customer", "add", "--phone", "9876543211", "--name", "Ravina"),
              ("held", "park", "one", "--item", "P1=1"), ("held", "park", "two", "--item", "P2=1"),
-             ("sale", "--item", "P1=1"), ("sale", "--item", "P2=1")]
+             ("sale", "--item", "P1=1"), ("sale", "--item", "P2=1"),
+             ("printer", "set", "receipt", "--uri", "tcp://127.0.0.1:9100"), ("printer", "set", "a4", "--system", "A4")]
     for step in steps:
         code, out, err = cli(*step)
         assert code == 0, (step, err)

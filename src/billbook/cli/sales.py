@@ -86,7 +86,9 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
 
 
 @app.command("sale")
-@click.option("--item", "items", multiple=True, required=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%)")
+@click.option("--item", "items", multiple=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%)")
+@click.option("--scan", "scans", multiple=True, help="A barcode as a scanner reads it (EAN, SKU, or a weighing "
+              "scale's code carrying the weight or price); each scan adds one")
 @click.option("--pay", "pays", multiple=True, help="MODE[=AMOUNT[:REF]]; modes cash upi card netbanking credits "
               "account; without an amount: the rest of the bill (default: cash for everything)")
 @click.option("--customer-phone", default=None, help="The customer (found or filed by phone)")
@@ -103,21 +105,56 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
 @click.option("--delivery-address", default=None, help="Where the goods go, when not the recipient's address")
 @click.option("--discount", default=None, help="Bill discount: AMOUNT or PCT%")
 @click.option("--sale-id", default=None, help="Client-made id; the same id again returns the same invoice")
+@click.option("--print", "print_it", is_flag=True, help="Print on this terminal's printers (as the shop prints "
+              "after a sale: receipt, A4 or both)")
 def sale_cmd(items, pays, customer_phone, customer_name, customer_address, customer_state, customer_gstin,
-             place_of_supply, delivery_address, discount, sale_id) -> None:
+             place_of_supply, delivery_address, discount, sale_id, scans=(), print_it=False) -> None:
     """Ring up a sale in one transaction and print the invoice.
 
     A tax invoice of ₹50,000 or more (taxable value) to an unregistered buyer needs the
     recipient's name, address and state (Rule 46(e)): --customer-name, --customer-address,
     --customer-state (with or without a phone)."""
+    lines = [parse_item(i) for i in items]
+    if scans:
+        from billbook.services.selling import scanning
+        lines += scanning.scan_items(STATE.db(), STATE.actor(), list(scans))
+    if not lines:
+        raise click.UsageError("give at least one --item SKU=QTY or --scan CODE")
     req = SaleRequest(
-        sale_id=sale_id or uuid.uuid4().hex, items=[parse_item(i) for i in items],
+        sale_id=sale_id or uuid.uuid4().hex, items=lines,
         payments=[parse_pay(p) for p in pays] or [PaymentRequest("cash")], customer_phone=customer_phone,
         customer_name=customer_name, customer_state_code=customer_state, customer_gstin=customer_gstin,
         bill_discount=discount, customer_address=customer_address, place_of_supply=place_of_supply,
         delivery_address=delivery_address)
     inv = sales_service.checkout(STATE.db(), STATE.actor(), req)
-    emit(inv.to_json(), lambda: render_invoice(inv))
+    if not print_it:
+        emit(inv.to_json(), lambda: render_invoice(inv))
+        return
+    jobs = _print_after_sale(inv.number)
+    emit({**inv.to_json(), "print_jobs": [j.to_json() for j in jobs]}, lambda: render_invoice(inv))
+
+
+def _print_after_sale(number: str) -> list:
+    """``sale --print``: the sale is made whatever happens here; problems go to stderr as warnings
+    (exit status stays 0: the sale must not be rung up again)."""
+    from billbook.config import terminal_name
+    from billbook.devices import PrinterError
+    from billbook.services.selling import printing
+    db, actor, terminal = STATE.db(), STATE.actor(), terminal_name()
+    choice = printing.after_sale_choice(db, actor, terminal, interactive=False)
+    try:
+        jobs = printing.print_after_sale(db, actor, number, choice, terminal=terminal)
+    except PrinterError as exc:
+        click.echo(f"warning: {number} is saved, but it did not print: {exc}", err=True)
+        return []
+    if not jobs:
+        click.echo(f"warning: {number} is saved; no printer is set on {terminal} "
+                   "(billbook printer set receipt --uri tcp://HOST:9100)", err=True)
+    for job in jobs:
+        if not job.ok:
+            click.echo(f"warning: {job.message} (print job {job.job_id}: billbook printer retry {job.job_id})",
+                       err=True)
+    return jobs
 
 
 @invoice_group.command("show")

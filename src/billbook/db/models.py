@@ -598,3 +598,31 @@ class SummaryCohort(Base):
     cohort_week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     active_week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     customers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- devices
+
+class PrintJob(Base):
+    """One print job of a terminal (a receipt, an A4 invoice, labels, a drawer kick): what was asked,
+    whether it reached the printer, and why not — a failed job is retried from the Invoices screen."""
+    __tablename__ = "print_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(64), default="")
+    #: receipt | a4 | label | drawer | test
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the invoice number printed ('' for a test page or a drawer kick)
+    document: Mapped[str] = mapped_column(String(16), default="")
+    #: pending | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    #: offline | paper_out | not_found | missing_tool | error ('' when sent)
+    reason: Mapped[str] = mapped_column(String(16), default="")
+    error: Mapped[str] = mapped_column(String(400), default="")
+    printer: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (
+        Index("ix_print_jobs_status_terminal", "status", "terminal"),
+        Index("ix_print_jobs_document", "document"),
+    )

@@ -39,6 +39,9 @@ class Permission(str, Enum):
     VIEW_AUDIT = "view_audit"
     BACKUP = "backup"
     RESTORE = "restore"
+    # devices
+    MANAGE_PRINTERS = "manage_printers"        # this terminal's printers
+    OPEN_DRAWER = "open_drawer"                # open the cash drawer without a sale (audited)
 
 
 CASHIER_PERMISSIONS = frozenset({

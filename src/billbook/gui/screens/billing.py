@@ -36,7 +36,7 @@ from billbook.domain.cart import CartError
 from billbook.domain.counter import CartLine, CounterCart, check_discount, check_qty, discount_over_limit
 from billbook.domain.money import MoneyError, format_number, parse_qty, qty_str
 from billbook.domain.permissions import Permission, Role
-from billbook.gui import theme
+from billbook.gui import counter_devices, theme
 from billbook.gui.context import AppContext, plain_error
 from billbook.gui.registry import screen
 from billbook.gui.widgets.cart_table import CartTable
@@ -117,10 +117,11 @@ class BillingScreen(ctk.CTkFrame):
         self.body.grid(row=1, column=0, sticky="nsew", pady=(10, 0))
         self.search = ProductSearchBox(
             self, popup_parent=self, runner=ctx.run_in_background,
-            lookup=lambda code: catalog.lookup_code(ctx.db, ctx.actor, code),
+            lookup=lambda code: counter_devices.lookup(ctx, code),   # scale codes carry a weight
             search=lambda text, limit, offset: _page_items(
                 catalog.search_products(ctx.db, ctx.actor, text, limit=limit, offset=offset)),
-            on_pick=self.add_product, on_message=ctx.notify, on_unknown=self.show_unknown_code)
+            on_pick=lambda product, qty: self.add_product(*counter_devices.unwrap(product, qty)),
+            on_message=ctx.notify, on_unknown=self.show_unknown_code)
         self.search.grid(row=0, column=0, sticky="ew")
         # unknown barcodes are said here, in the scan area, until the next good scan
         self.scan_note = ctk.CTkFrame(self.body, corner_radius=8, fg_color=("#fde8e8", "#4a1f1f"))
@@ -229,7 +230,8 @@ class BillingScreen(ctk.CTkFrame):
         keys = {"<F2>": self.focus_scan, "<F3>": self.edit_line, "<F4>": self.focus_customer,
                 "<F5>": self.show_held, "<F6>": self.start_return, "<F7>": self.reprint_last, "<F8>": self.hold,
                 "<F9>": self.focus_discount, "<F10>": self.complete, "<F12>": self.open_payment,
-                "<Escape>": self.escape, "<Control-z>": self.undo}
+                "<Escape>": self.escape, "<Control-z>": self.undo,
+                "<Control-D>": lambda: counter_devices.open_drawer(self.ctx, self, report=self._print_problem)}
         for i, mode in enumerate(PaymentPanel.MODES, 1):
             keys[f"<Alt-Key-{i}>"] = lambda m=mode: self.open_payment(mode=m)
         for seq, fn in keys.items():
@@ -974,12 +976,20 @@ class BillingScreen(ctk.CTkFrame):
     # ------------------------------------------------------------------ documents
     def print_invoice(self, number: str, *, duplicate: bool) -> None:
         fmt = self.ctx.shop.print_format
-        if fmt == "none" and not duplicate:
-            return
         if fmt == "ask" and not duplicate:
             self._ask_format(number)
             return
-        self._make_pdf(number, receipt=(fmt == "receipt"))
+        self._print_as(number, fmt)
+
+    def _print_as(self, number: str, choice: str) -> None:
+        """The shop's choice on this terminal's printers (receipt, A4, both; the drawer opens when
+        cash moved); a kind without a printer here opens as a PDF, as before."""
+        counter_devices.after_sale(self.ctx, number, choice, report=self._print_problem,
+                                   fallback=lambda kind: self._make_pdf(number, receipt=(kind == "receipt")))
+
+    def _print_problem(self, text: str) -> None:
+        show = getattr(self, "show_print_problem", None)
+        (show or (lambda t: self.ctx.notify(t, "warn")))(text)
 
     def _make_pdf(self, number: str, *, receipt: bool) -> None:
         """Render the next copy (the original, or a DUPLICATE to its own file), hand it to the
@@ -1007,15 +1017,16 @@ class BillingScreen(ctk.CTkFrame):
 
         def choose(kind: str | None) -> str:
             self.close_overlay()
-            if kind:
-                self._make_pdf(number, receipt=(kind == "receipt"))
+            self._print_as(number, kind or "none")
             self.focus_scan()
             return "break"
 
-        for text, kind in (("A4 invoice  (1)", "a4"), ("80 mm receipt  (2)", "receipt"), ("Don't print  (Esc)", None)):
-            ctk.CTkButton(row, text=text, width=160, command=lambda k=kind: choose(k)).pack(side="left", padx=4)
+        for text, kind in (("A4 invoice  (1)", "a4"), ("80 mm receipt  (2)", "receipt"), ("Both  (3)", "both"),
+                           ("Don't print  (Esc)", None)):
+            ctk.CTkButton(row, text=text, width=140, command=lambda k=kind: choose(k)).pack(side="left", padx=4)
         tk.Misc.bind(ov, "<Key-1>", lambda _e: choose("a4"))       # on the card's own window (it has the focus)
         tk.Misc.bind(ov, "<Key-2>", lambda _e: choose("receipt"))
+        tk.Misc.bind(ov, "<Key-3>", lambda _e: choose("both"))
         tk.Misc.bind(ov, "<Escape>", lambda _e: choose(None))
         self.overlay = ov
         ov.show()
@@ -1026,7 +1037,10 @@ class BillingScreen(ctk.CTkFrame):
             self.ctx.notify("No invoice billed on this screen yet; find older ones in Invoices (Ctrl+I).", "info")
             return
         fmt = self.ctx.shop.print_format
-        self._make_pdf(self.last_invoice.number, receipt=(fmt == "receipt"))
+        number = self.last_invoice.number
+        # F7: the receipt printer (DUPLICATE); without one, the PDF as the shop prints
+        counter_devices.reprint_receipt(self.ctx, number, report=self._print_problem,
+                                        fallback=lambda: self._make_pdf(number, receipt=(fmt == "receipt")))
 
     def start_return(self) -> None:
         """F6: the return form on the Invoices screen; a cashier the shop does not allow to take

@@ -73,7 +73,11 @@ class InventoryScreen(ctk.CTkFrame):
         tab.grid_columnconfigure(0, weight=1, uniform="s")
         tab.grid_columnconfigure(1, weight=1, uniform="s")
         tab.grid_rowconfigure(1, weight=1)
-        section(tab, "Low stock (at or below reorder level)").grid(row=0, column=0, sticky="w")
+        low_head = ctk.CTkFrame(tab, fg_color="transparent")
+        low_head.grid(row=0, column=0, sticky="we", padx=(0, 8))
+        section(low_head, "Low stock (at or below reorder level)").pack(side="left")
+        ctk.CTkButton(low_head, text="Labels…", width=80, fg_color="transparent", border_width=1,
+                      text_color=("gray10", "gray90"), command=self.labels_for_low_stock).pack(side="right")
         self.low = Table(tab, [Column("sku", "SKU", 80), Column("name", "Name", 130, stretch=True),
                                Column("stock", "Stock", 60, "e"), Column("level", "Level", 60, "e"),
                                Column("order", "Ordered", 82, "e"), Column("suggest", "Order", 65, "e")],
@@ -252,11 +256,38 @@ class InventoryScreen(ctk.CTkFrame):
         self.receive_qty.pack(side="left", padx=(0, 4))
         self.receive_line_btn = ctk.CTkButton(receiving, text="Receive line", width=100, command=self.receive_line)
         self.receive_line_btn.pack(side="left")
+        self.po_labels_btn = ctk.CTkButton(receiving, text="Labels…", width=80, fg_color="transparent",
+                                           border_width=1, text_color=("gray10", "gray90"),
+                                           command=self.labels_for_po)
+        self.po_labels_btn.pack(side="left", padx=(12, 0))
         self.cancel_btn = ctk.CTkButton(receiving, text="Cancel PO", width=90, fg_color="transparent", border_width=1,
                                         text_color=("gray10", "gray90"), command=self.cancel_po)
         self.cancel_btn.pack(side="right")
         self.po_status = StatusLine(right)
         self.po_status.grid(row=4, column=0, sticky="we", padx=12, pady=(0, 8))
+
+    # ------------------------------------------------------------ barcode labels (issue 18)
+
+    def labels_for_low_stock(self):
+        from billbook.gui.widgets.labels_dialog import LabelsDialog
+        from billbook.services.goods import labels
+        ctx = self.ctx
+        self.labels_panel = LabelsDialog(self, ctx, "Labels for low-stock products",
+                                         lambda: labels.low_stock_requests(ctx.db, ctx.actor)).show()
+        return self.labels_panel
+
+    def labels_for_po(self):
+        """A label for each unit received on the selected purchase order."""
+        from billbook.gui.widgets.labels_dialog import LabelsDialog
+        from billbook.services.goods import labels
+        po = self.po_table.selected_obj()
+        if po is None:
+            self.po_status.error("Choose a purchase order first.")
+            return None
+        ctx = self.ctx
+        self.labels_panel = LabelsDialog(self, ctx, f"Labels for what was received on {po.number}",
+                                         lambda: labels.received_po_requests(ctx.db, ctx.actor, po.number)).show()
+        return self.labels_panel
 
     def reload_pos(self, select: str | None = None) -> None:
         def done(pos):

@@ -119,6 +119,7 @@ class InvoicesScreen(ctk.CTkFrame):
                           text_color=("white", "white") if i == 0 else ("gray10", "gray90"), command=cmd).grid(
                 row=1 + i // 2, column=i % 2, columnspan=2 if i == 4 else 1, sticky="ew",
                 padx=(8 if i % 2 == 0 else 4, 4 if i % 2 == 0 and i != 4 else 8), pady=(0, 8))
+        self._build_print_row(side, row=4)
         self.search.bind("<Return>", lambda _e: self.refresh())
         self.date_from.bind("<Return>", lambda _e: self.refresh())
         self.date_to.bind("<Return>", lambda _e: self.refresh())
@@ -164,6 +165,8 @@ class InvoicesScreen(ctk.CTkFrame):
             return
         from billbook.services.selling import checkout as sales
         ctx = self.ctx
+
+        self._show_failed_job(number)
 
         def done(inv) -> None:
             if self.table.selected() != inv.number:
@@ -230,6 +233,98 @@ class InvoicesScreen(ctk.CTkFrame):
         ctx.run_in_background(
             lambda: documents.invoice_pdf_result(ctx.db, ctx.actor, number, out=target, count_print=False).path,
             on_done=lambda path: ctx.notify(f"Saved {number} to {path}", "ok"), busy="Making the PDF…")
+
+    # ------------------------------------------------------------------ printers (issue 18)
+    def _build_print_row(self, side, row: int) -> None:
+        """Print on this terminal's printers, and retry a print job that failed (printer offline,
+        paper out); the reason a job failed shows here, in its own place."""
+        bar = ctk.CTkFrame(side, fg_color="transparent")
+        bar.grid(row=row, column=0, columnspan=2, sticky="ew", padx=8, pady=(0, 8))
+        bar.grid_columnconfigure((0, 1), weight=1)
+        self.print_receipt_btn = ctk.CTkButton(bar, text="Print receipt", height=30, font=theme.font(12),
+                                               fg_color="transparent", border_width=1,
+                                               text_color=("gray10", "gray90"),
+                                               command=lambda: self.print_on_printer("receipt"))
+        self.print_receipt_btn.grid(row=0, column=0, sticky="ew", padx=(0, 4))
+        self.print_a4_btn = ctk.CTkButton(bar, text="Print A4", height=30, font=theme.font(12),
+                                          fg_color="transparent", border_width=1, text_color=("gray10", "gray90"),
+                                          command=lambda: self.print_on_printer("a4"))
+        self.print_a4_btn.grid(row=0, column=1, sticky="ew", padx=(4, 0))
+        self.retry_btn = ctk.CTkButton(bar, text="Retry failed print", height=30, font=theme.font(12),
+                                       command=self.retry_print)
+        self.print_note = ctk.CTkLabel(bar, text="", anchor="w", justify="left", font=theme.font(11),
+                                       text_color=theme.ERROR, wraplength=400)
+        self.print_note.grid(row=2, column=0, columnspan=2, sticky="w")
+        self.failed_job = None
+
+    def _show_failed_job(self, number: str) -> None:
+        from billbook.services.selling import printing
+        ctx = self.ctx
+
+        def done(job) -> None:
+            if self.table.selected() != number:
+                return
+            self.failed_job = job
+            if job is None:
+                self.retry_btn.grid_forget()
+                self.print_note.configure(text="")
+            else:
+                self.retry_btn.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+                self.print_note.configure(text=f"Print job {job.id} ({job.kind}) failed: {job.error}")
+
+        ctx.run_in_background(lambda: printing.failed_job_for(ctx.db, ctx.actor, number), on_done=done)
+
+    def _print_done(self, number: str, result) -> None:
+        if result.ok:
+            self.ctx.notify(result.message, "ok")
+        else:
+            self.ctx.notify(result.message, "warn")
+        self._show_failed_job(number)
+
+    def print_on_printer(self, kind: str) -> None:
+        """Send the selected invoice to this terminal's receipt or A4 printer (a reprint says DUPLICATE)."""
+        number = self.selected_number()
+        if not number:
+            self.ctx.notify("Choose an invoice first.", "info")
+            return
+        from billbook.devices import PrinterError
+        from billbook.services.selling import printing
+        ctx = self.ctx
+
+        def failed(exc) -> None:
+            if isinstance(exc, PrinterError) and exc.reason == "not_set":
+                self.print_note.configure(text=str(exc))
+            else:
+                ctx.notify(plain_error(exc), "warn")
+
+        ctx.run_in_background(lambda: printing.print_invoice(ctx.db, ctx.actor, number, kind=kind,
+                                                             terminal=ctx.terminal or None),
+                              on_done=lambda r: self._print_done(number, r), on_error=failed)
+
+    def retry_print(self) -> None:
+        number, job = self.selected_number(), self.failed_job
+        if not number or job is None:
+            return
+        from billbook.services.selling import printing
+        ctx = self.ctx
+        ctx.run_in_background(lambda: printing.retry_job(ctx.db, ctx.actor, job.id),
+                              on_done=lambda r: self._print_done(number, r),
+                              on_error=lambda exc: ctx.notify(plain_error(exc), "warn"))
+
+    def _drawer_for_refund(self, cn) -> None:
+        """A refund paid in cash opens the drawer (when this terminal's receipt printer has one)."""
+        if not any(p.mode == "cash" and p.amount for p in getattr(cn, "refunds", ())):
+            return
+        from billbook.services.selling import printing
+        ctx = self.ctx
+
+        def done(result) -> None:
+            if result is not None and not result.ok:
+                self.print_note.configure(text=result.message)
+
+        ctx.run_in_background(lambda: printing.drawer_for_refund(ctx.db, ctx.actor, cn.number,
+                                                                 terminal=ctx.terminal or None),
+                              on_done=done, on_error=lambda exc: self.print_note.configure(text=plain_error(exc)))
 
     # ------------------------------------------------------------------ returns
     def start_return(self, number: str = "", approval=None) -> None:
@@ -358,6 +453,7 @@ class InvoicesScreen(ctk.CTkFrame):
             else:
                 ctx.open_document(path)
             ctx.notify_sales_changed()
+            self._drawer_for_refund(cn)
             self.last_credit_note = cn
             self.table.select(None)
             self.refresh(then=lambda: self.table.select(number))

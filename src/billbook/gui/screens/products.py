@@ -133,8 +133,15 @@ class ProductsScreen(ctk.CTkFrame):
     def _build_form(self, tab) -> None:
         panel = ctk.CTkFrame(tab)
         panel.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
-        self.form_title = section(panel, "New product" if self.can_edit else "Product")
-        self.form_title.pack(anchor="w", padx=12, pady=(10, 4))
+        head = ctk.CTkFrame(panel, fg_color="transparent")
+        head.pack(fill="x", padx=12, pady=(10, 4))
+        self.form_title = section(head, "New product" if self.can_edit else "Product")
+        self.form_title.pack(side="left")
+        # barcode labels of the selected product (issue 18)
+        self.labels_btn = ctk.CTkButton(head, text="Labels…", width=80, height=26, fg_color="transparent",
+                                        border_width=1, text_color=("gray10", "gray90"),
+                                        command=self.labels_for_selected)
+        self.labels_btn.pack(side="right")
         rates = [rate_text(r) for r in self.ctx.shop.allowed_gst_rates]
         # the buttons stay at the bottom of the panel; the fields scroll when the window is low
         buttons = ctk.CTkFrame(panel, fg_color="transparent")
@@ -168,6 +175,17 @@ class ProductsScreen(ctk.CTkFrame):
                 field.input.configure(state="disabled")
             self.save_btn.configure(state="disabled")
             f.status.info("Only an admin can change products.")
+
+    def labels_for_selected(self):
+        """Barcode labels of the selected product (copies chosen in the panel)."""
+        from billbook.gui.widgets.labels_dialog import LabelsDialog
+        p = self.table.selected_obj()
+        if p is None:
+            self.ctx.notify("Choose a product first.", "info")
+            return None
+        self.labels_panel = LabelsDialog(self, self.ctx, f"Labels: {p.name}", lambda: [(p.sku, 1)],
+                                         copies_editable=True).show()
+        return self.labels_panel
 
     def new_product(self) -> None:
         self.editing = None

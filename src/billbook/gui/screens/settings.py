@@ -25,7 +25,8 @@ from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
 from billbook.errors import BillbookError, ValidationError
 
-PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Ask each time": "ask", "Don't print": "none"}
+PRINT_FORMATS = {"A4 tax invoice": "a4", "80 mm receipt": "receipt", "Receipt and A4": "both", "Ask each time": "ask",
+                 "Don't print": "none"}
 SCHEMES = {"Regular": "regular", "Composition": "composition", "Unregistered": "unregistered"}
 STATE_CHOICES = [f"{code} — {name}" for code, name in sorted(STATES.items())]
 
@@ -80,7 +81,7 @@ def probe_database(url: str) -> ConnectionReport:
 class SettingsScreen(ctk.CTkFrame):
     """Admin settings in tabs."""
 
-    TABS = ("Shop", "Billing", "Users", "My password", "Database", "Backup")
+    TABS = ("Shop", "Billing", "Printers", "Users", "My password", "Database", "Backup")
 
     def __init__(self, master, ctx):
         super().__init__(master, fg_color="transparent")
@@ -99,6 +100,7 @@ class SettingsScreen(ctk.CTkFrame):
         self._pending_logo: bytes | None = None
         self._build_shop(self.tabs.tab("Shop"))
         self._build_billing(self.tabs.tab("Billing"))
+        self._build_printers(self.tabs.tab("Printers"))
         self._build_users(self.tabs.tab("Users"))
         self._build_password(self.tabs.tab("My password"))
         self._build_database(self.tabs.tab("Database"))
@@ -107,6 +109,12 @@ class SettingsScreen(ctk.CTkFrame):
     def on_show(self) -> None:
         if self.allowed:
             self.load()
+            self.printers_panel.load()
+
+    def _build_printers(self, tab) -> None:
+        from billbook.gui.screens.settings_printers import PrintersPanel
+        self.printers_panel = PrintersPanel(tab, self.ctx)
+        self.printers_panel.pack(fill="both", expand=True)
 
     def load(self) -> None:
         run_bg(self.ctx, lambda: (shop_service.get_shop(self.ctx.db), shop_service.get_logo(self.ctx.db)),

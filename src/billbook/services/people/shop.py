@@ -199,8 +199,8 @@ def _validate(changes: dict) -> dict:
                 raise ValidationError(key, "must be between 0 and 100000")
             clean[key] = amount
         elif key == "print_format":
-            if value not in ("a4", "receipt", "ask", "none"):
-                raise ValidationError("print_format", "must be a4, receipt, ask or none")
+            if value not in ("a4", "receipt", "both", "ask", "none"):
+                raise ValidationError("print_format", "must be a4, receipt, both, ask or none")
             clean[key] = value
         elif key == "idle_lock_minutes":
             try:

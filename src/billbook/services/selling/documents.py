@@ -340,3 +340,10 @@ def audit_export(db: Database, actor: Actor, d_from: dt.date, d_to: dt.date, res
         audit(s, actor, "invoice.export", "invoice", "", date_from=d_from.isoformat(), date_to=d_to.isoformat(),
               count=result.count, directory=str(result.directory))
     db.run(work)
+
+
+def invoice_doc_for_print(s: Session, number: str):
+    """The invoice as a document for a printer, in ``s``: DUPLICATE when a copy was already sent.
+    Nothing is counted here (see :func:`record_print_sent`)."""
+    inv = _invoice_row(s, _check_number(number), lock=False)
+    return load_invoice_doc(s, inv.number, duplicate=inv.print_count > 0)
