@@ -140,7 +140,7 @@ class BillingScreen(ctk.CTkFrame):
         self.empty_label.place(relx=0.5, rely=0.45, anchor="center")
 
         right = ctk.CTkFrame(self, fg_color="transparent", width=320)
-        right.grid(row=0, column=1, rowspan=2, sticky="nsew", padx=(12, 0))
+        right.grid(row=0, column=1, rowspan=5, sticky="nsew", padx=(12, 0))
         self.right = right
         # customer
         cust = ctk.CTkFrame(right, corner_radius=10)
@@ -162,16 +162,16 @@ class BillingScreen(ctk.CTkFrame):
         self.supply.pack(fill="x", padx=12, pady=(2, 8))
         # totals
         tot = ctk.CTkFrame(right, corner_radius=10)
-        tot.pack(fill="x", pady=(10, 0))
+        tot.pack(fill="x", pady=(8, 0))
         tot.grid_columnconfigure(1, weight=1)
         self.total_labels: dict[str, ctk.CTkLabel] = {}
         self.total_names: dict[str, ctk.CTkLabel] = {}
         rows = [("items", "Items"), ("gross", "Gross"), ("discount", "Discount"), ("taxable", "Taxable value"),
                 ("cgst", "CGST"), ("sgst", "SGST"), ("round_off", "Round off")]
         for i, (key, label) in enumerate(rows):
-            name = ctk.CTkLabel(tot, text=label, anchor="w", font=theme.font(13), height=24)
+            name = ctk.CTkLabel(tot, text=label, anchor="w", font=theme.font(13), height=22)
             name.grid(row=i, column=0, sticky="w", padx=(14, 6), pady=(8 if i == 0 else 0, 0))
-            value = ctk.CTkLabel(tot, text="—", anchor="e", font=theme.font(13), height=24)
+            value = ctk.CTkLabel(tot, text="—", anchor="e", font=theme.font(13), height=22)
             value.grid(row=i, column=1, sticky="e", padx=(6, 14), pady=(8 if i == 0 else 0, 0))
             self.total_labels[key], self.total_names[key] = value, name
         disc = ctk.CTkFrame(tot, fg_color="transparent")
@@ -181,16 +181,16 @@ class BillingScreen(ctk.CTkFrame):
                                     placeholder="0")
         self.bill_disc.pack(side="right")
         ctk.CTkFrame(tot, height=2, fg_color=("gray75", "gray30")).grid(
-            row=len(rows) + 1, column=0, columnspan=2, sticky="ew", padx=14, pady=(8, 4))
+            row=len(rows) + 1, column=0, columnspan=2, sticky="ew", padx=14, pady=(6, 4))
         ctk.CTkLabel(tot, text="Total", anchor="w", font=theme.font(18, "bold")).grid(
-            row=len(rows) + 2, column=0, sticky="w", padx=14, pady=(0, 10))
+            row=len(rows) + 2, column=0, sticky="w", padx=14, pady=(0, 6))
         self.grand = ctk.CTkLabel(tot, text="₹0.00", anchor="e", font=theme.font(28, "bold"), text_color=theme.TOTAL)
-        self.grand.grid(row=len(rows) + 2, column=1, sticky="e", padx=14, pady=(0, 10))
+        self.grand.grid(row=len(rows) + 2, column=1, sticky="e", padx=14, pady=(0, 6))
         # actions
         act = ctk.CTkFrame(right, fg_color="transparent")
-        act.pack(fill="x", pady=(10, 0))
+        act.pack(fill="x", pady=(8, 0))
         act.grid_columnconfigure((0, 1), weight=1)
-        self.pay_button = ctk.CTkButton(act, text="Pay  F12", height=44, font=theme.font(16, "bold"),
+        self.pay_button = ctk.CTkButton(act, text="Pay  F12", height=40, font=theme.font(16, "bold"),
                                         command=self.open_payment)
         self.pay_button.grid(row=0, column=0, columnspan=2, sticky="ew")
         for i, (text, cmd) in enumerate((("Hold  F8", self.hold), ("Resume  F5", self.show_held),
@@ -198,18 +198,19 @@ class BillingScreen(ctk.CTkFrame):
             ctk.CTkButton(act, text=text, height=32, font=theme.font(12), fg_color="transparent", border_width=1,
                           text_color=("gray10", "gray90"), command=cmd).grid(
                 row=1 + i // 2, column=i % 2, sticky="ew", padx=(0 if i % 2 == 0 else 4, 0 if i % 2 else 4),
-                pady=(6, 0))
+                pady=(4, 0))
         # the last sale's change: stays until the next customer's first scan
-        self.sale_banner = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+        # (under the cart: the right-hand column has no room left at 1024×600)
+        self.sale_banner = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", height=24,
                                                       font=theme.font(17, "bold"), text_color=theme.OK))
-        self.sale_banner.pack(fill="x", pady=(10, 0))
+        self.sale_banner.grid(row=3, column=0, sticky="ew", pady=(4, 0))
         # print and open problems: their own place, never over the change
-        self.print_status = wrap_to_width(ctk.CTkLabel(right, text="", anchor="w", justify="left",
+        self.print_status = wrap_to_width(ctk.CTkLabel(self, text="", anchor="w", justify="left", height=18,
                                                        font=theme.font(12), text_color=theme.WARN))
-        self.print_status.pack(fill="x")
+        self.print_status.grid(row=4, column=0, sticky="ew")
         self.hints = wrap_to_width(ctk.CTkLabel(self, text=HINTS, font=theme.font(11), text_color=theme.MUTED,
                                                 anchor="w", justify="left", height=20))
-        self.hints.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+        self.hints.grid(row=2, column=0, sticky="ew", pady=(6, 0))
         # over the cart's bottom left; on a narrow window it may reach over the totals' edge
         self.payment = PaymentPanel(self, ctx=self.ctx, on_complete=self.complete, on_close=self.close_payment,
                                     over=self.body, cart=lambda: self.cart)
