@@ -95,10 +95,12 @@ def _within(path: Path, root: Path | None) -> bool:
     return True
 
 
-def check_target(path: str | Path, *, force: bool = False, create_within: str | Path | None = None) -> Path:
+def check_target(path: str | Path, *, force: bool = False, create_within: str | Path | None = None,
+                 folder: bool = True) -> Path:
     """The absolute path ``path`` may be written to, or :class:`FileRefused` saying why not.
 
-    Nothing is written; the checks are made again at the moment of the rename.
+    Nothing is written; the checks are made again at the moment of the rename. ``folder=False``
+    checks only what is at ``path`` itself (an early look, before other refusals are due).
     """
     text = os.fspath(path) if path is not None else ""
     if not str(text).strip() or "\x00" in str(text):
@@ -106,6 +108,8 @@ def check_target(path: str | Path, *, force: bool = False, create_within: str | 
     target = Path(text).expanduser()
     target = Path(os.path.abspath(target))
     _refuse_existing(target, force)
+    if not folder:
+        return target
     parent = target.parent
     if not parent.exists():
         if _within(parent, Path(create_within) if create_within else None):

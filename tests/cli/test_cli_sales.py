@@ -51,7 +51,7 @@ def test_sale_json_is_the_documented_example(shop_url, capsys):
             data["grand_total"]) == ("745.00", "21.55", "21.55", "0.00", "-0.10", "788.00")
     assert data["payments"] == [{"mode": "cash", "amount": "788.00", "tendered": "800.00", "reference": None}]
     assert (data["change"], data["due"]) == ("12.00", "0.00")
-    # the same sale id again: the same invoice
+    # the same request again (issue 20: the same sale id with other content is refused)
     code, out2, err = run(capsys, "--db", shop_url, "--json", "sale", "--item", "RICE5=2", "--item", "SOAP=1",
                           "--pay", "cash=800", "--customer-phone", "9876543210", "--customer-name", "Ravi",
                           "--sale-id", "cli-1")

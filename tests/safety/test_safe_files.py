@@ -189,6 +189,8 @@ def test_a_refused_invoice_pdf_does_not_count_as_a_print(cli, tmp_path):
 
 def test_missing_folders_are_not_created_outside_the_data_folder(cli, tmp_path):
     for name, argv in _writers(cli, tmp_path / "no" / "such" / "x.out").items():
+        if name in REFUSALS_ONLY:       # refused here for the shop's missing GSTIN first
+            continue
         code, out, err = cli(*argv)
         assert code == 1 and "does not exist" in err, (name, err)
     assert not (tmp_path / "no").exists()

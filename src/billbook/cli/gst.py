@@ -38,7 +38,7 @@ def gst_gstr1(period, out, csv_dir, force) -> None:
     from billbook import files
     from billbook.services.insight import filing
     if out:
-        files.check_target(out, force=force)
+        files.check_target(out, force=force, folder=False)   # the folder: when writing
     result = filing.gstr1(STATE.db(), STATE.actor(), period)
     doc = result.document
     path = Path(out) if out else Path(f"GSTR1_{doc['gstin']}_{doc['fp']}.json")
@@ -68,7 +68,7 @@ def gst_gstr3b(period, out, force) -> None:
     from billbook import files
     from billbook.services.insight import filing
     if out:
-        files.check_target(out, force=force)
+        files.check_target(out, force=force, folder=False)   # the folder: when writing
     result = filing.gstr3b(STATE.db(), STATE.actor(), period)
     data = dict(result.document)
     data["check"] = result.summary.to_json()
@@ -98,7 +98,7 @@ def invoice_einvoice(number, out, force) -> None:
     from billbook import files
     from billbook.services.insight import filing
     if out:
-        files.check_target(out, force=force)
+        files.check_target(out, force=force, folder=False)   # the folder: when writing
     result = filing.einvoice(STATE.db(), STATE.actor(), number)
     if out:
         path = result.write(out, force=force)
