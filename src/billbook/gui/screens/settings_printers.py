@@ -63,14 +63,17 @@ class PrintersPanel(ctk.CTkFrame):
         self.status = StatusLine(self, wraplength=900)
         self.status.pack(fill="x", padx=8, pady=(2, 0))
 
-        section(self, "Weighing-scale barcodes").pack(anchor="w", padx=8, pady=(8, 0))
+        scale_head = ctk.CTkFrame(self, fg_color="transparent")
+        scale_head.pack(fill="x", padx=8, pady=(8, 0))
+        section(scale_head, "Weighing-scale barcodes").pack(side="left")
+        # beside its heading, so the button keeps its place whatever the form's height
+        ctk.CTkButton(scale_head, text="Save scale layout", width=140, command=self.save_scale).pack(
+            side="left", padx=(16, 0))
         s = self.scale_form = Form(self, columns=3)
-        s.pack(fill="x", padx=8, anchor="nw")
+        s.pack(fill="x", padx=8, pady=(0, 4), anchor="nw")
         s.add("prefixes", "Prefixes (20–29)", width=120, placeholder="21", hint="e.g. 21 or 21,22; blank: no scale")
         s.add("plu_digits", "PLU digits", kind="option", values=["4", "5", "6"], width=80)
         s.add("kind", "The code carries", kind="option", values=list(SCALE_KINDS), width=170)
-        ctk.CTkButton(self, text="Save scale layout", width=140, command=self.save_scale).pack(anchor="w", padx=8,
-                                                                                            pady=(2, 4))
 
     # ------------------------------------------------------------ loading
 

@@ -69,8 +69,20 @@ def _copies(value, sku: str) -> int:
     return n
 
 
+def _pairs(requests) -> list[tuple[str, object]]:
+    """The requests as (SKU or barcode, copies) pairs; anything else is a plain refusal."""
+    if isinstance(requests, (str, bytes)) or not hasattr(requests, "__iter__"):
+        raise ValidationError("item", "give products as SKU=COPIES")
+    pairs = []
+    for req in requests:
+        if isinstance(req, (str, bytes)) or not hasattr(req, "__len__") or len(req) != 2:
+            raise ValidationError("item", f"{req!r} is not SKU=COPIES")
+        pairs.append((req[0], req[1]))
+    return pairs
+
+
 def _items_in(s: Session, requests) -> list[tuple[LabelItem, int]]:
-    wanted = [(str(sku).strip(), _copies(n, str(sku))) for sku, n in requests]
+    wanted = [(str(sku).strip(), _copies(n, str(sku))) for sku, n in _pairs(requests)]
     if not wanted:
         raise ValidationError("item", "choose at least one product")
     skus = {sku for sku, _ in wanted}
