@@ -241,8 +241,8 @@ class LoginForm(ctk.CTkFrame):
         self.where = ctk.CTkLabel(card, text="", text_color=theme.MUTED, font=theme.font(11), wraplength=340)
         self.where.pack(padx=40, pady=(4, 22))
         self.refresh()
-        self.user.bind("<Return>", lambda _e: self.password.focus_set())
-        self.password.bind("<Return>", lambda _e: self.submit())
+        self.user.bind("<Return>", lambda _e=None: self.password.focus_set())
+        self.password.bind("<Return>", lambda _e=None: self.submit())
         self.after(30, self._initial_focus)
 
     def _initial_focus(self) -> None:
