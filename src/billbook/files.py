@@ -168,7 +168,7 @@ def _refuse_existing(target: Path, force: bool) -> None:
         raise FileRefused(f"{target} already exists; use --force to replace it (or choose another name).")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     if sys.platform.startswith("win"):
         return
     try:
@@ -228,7 +228,7 @@ def open_output(path: str | Path, *, force: bool = False, private: bool = False,
             fh.flush()
             os.fsync(fh.fileno())
         _publish(tmp, target, force)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as exc:
         raise _storage_error(exc, target) from None
     finally:

@@ -84,45 +84,38 @@ def round_qty(value: Decimal) -> Decimal:
     return value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
 
 
-def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_negative: bool = False,
-                 allow_zero: bool = True) -> Decimal:
-    """Parse user input into a paisa-exact amount, refusing junk with a clear message.
-
-    More than two decimals is refused rather than silently rounded: "10.005" is a typo.
-    """
+def _parse_exact(text, *, field: str, noun: str, limit: Decimal, quantum: Decimal, places: int,
+                 allow_negative: bool, allow_zero: bool) -> Decimal:
+    """The one parse-check-quantize: ``text`` as a Decimal with at most ``places`` decimals
+    (more is refused, not rounded: "10.005" is a typo), within ±``limit``."""
     try:
         value = D(text)
     except (MoneyError, TypeError) as exc:
-        raise MoneyError(f"{field}: {text!r} is not an amount") from exc
-    if abs(value) > MAX_AMOUNT:
+        raise MoneyError(f"{field}: {text!r} is not {noun}") from exc
+    if abs(value) > limit:
         raise MoneyError(f"{field}: {text} is too large")
-    exact = value.quantize(PAISA, ROUND_HALF_UP)
+    exact = value.quantize(quantum, ROUND_HALF_UP)
     if value != exact:
-        raise MoneyError(f"{field}: at most 2 decimal places (got {text})")
+        raise MoneyError(f"{field}: at most {places} decimal places (got {text})")
     if not allow_negative and value < 0:
         raise MoneyError(f"{field}: must not be negative (got {text})")
     if not allow_zero and value == 0:
         raise MoneyError(f"{field}: must be more than zero")
     return exact
+
+
+def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_negative: bool = False,
+                 allow_zero: bool = True) -> Decimal:
+    """Parse user input into a paisa-exact amount, refusing junk with a clear message."""
+    return _parse_exact(text, field=field, noun="an amount", limit=MAX_AMOUNT, quantum=PAISA, places=2,
+                        allow_negative=allow_negative, allow_zero=allow_zero)
 
 
 def parse_qty(text: str | int | Decimal, *, field: str = "quantity", allow_negative: bool = False,
               allow_zero: bool = False) -> Decimal:
     """Parse a quantity (pieces, kg, litres…) with at most 3 decimals."""
-    try:
-        value = D(text)
-    except (MoneyError, TypeError) as exc:
-        raise MoneyError(f"{field}: {text!r} is not a number") from exc
-    if abs(value) > MAX_QTY:
-        raise MoneyError(f"{field}: {text} is too large")
-    exact = value.quantize(QTY_QUANTUM, ROUND_HALF_UP)
-    if value != exact:
-        raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
-    if not allow_negative and value < 0:
-        raise MoneyError(f"{field}: must not be negative (got {text})")
-    if not allow_zero and value == 0:
-        raise MoneyError(f"{field}: must be more than zero")
-    return exact
+    return _parse_exact(text, field=field, noun="a number", limit=MAX_QTY, quantum=QTY_QUANTUM, places=3,
+                        allow_negative=allow_negative, allow_zero=allow_zero)
 
 
 PRICE_QUANTUM = Decimal("0.001")
@@ -132,17 +125,8 @@ def parse_price(text: str | int | Decimal, *, field: str = "price") -> Decimal:
     """Parse a unit price: like an amount, but with up to 3 decimals (per-kg wholesale rates,
     as the e-invoice schema allows); amounts computed from it are still rounded to the paisa.
     Returned with two decimals when the third is 0 ("350.00"), else three ("12.345")."""
-    try:
-        value = D(text)
-    except (MoneyError, TypeError) as exc:
-        raise MoneyError(f"{field}: {text!r} is not an amount") from exc
-    if abs(value) > MAX_AMOUNT:
-        raise MoneyError(f"{field}: {text} is too large")
-    exact = value.quantize(PRICE_QUANTUM, ROUND_HALF_UP)
-    if value != exact:
-        raise MoneyError(f"{field}: at most 3 decimal places (got {text})")
-    if value < 0:
-        raise MoneyError(f"{field}: must not be negative (got {text})")
+    exact = _parse_exact(text, field=field, noun="an amount", limit=MAX_AMOUNT, quantum=PRICE_QUANTUM, places=3,
+                         allow_negative=False, allow_zero=True)
     return exact if exact != exact.quantize(PAISA) else exact.quantize(PAISA)
 
 

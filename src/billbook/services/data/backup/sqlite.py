@@ -21,17 +21,7 @@ from billbook.errors import Conflict, ValidationError
 from billbook.services.data.backup.format import RestoreFailed
 
 
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+from billbook.files import fsync_dir  # the one directory fsync (also used by usecases)
 
 
 @contextmanager
