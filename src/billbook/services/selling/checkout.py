@@ -51,10 +51,10 @@ from billbook.domain.gst import (
 from billbook.domain import units
 from billbook.domain.fingerprint import fingerprint
 from billbook.domain.lines import BillLine, rate_str  # noqa: F401 - rate_str: used by cli and returns
-from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_qty, qty_str
+from billbook.domain.money import ZERO, MoneyError, money_str, parse_amount, parse_price, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.errors import (
-    BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, ValidationError,
+    BillbookError, Conflict, DatabaseUnavailable, NotFound, OutOfStock, PermissionDenied, ValidationError,
 )
 from billbook.services.base import Actor, audit_values, check_client_id, check_paging, requires
 from billbook.services.ledgers.numbering import take_number
@@ -63,6 +63,7 @@ from billbook.services.people.customers import (
     check_address, check_b2b, check_name, check_phone, customer_for_sale, find_by_phone,
 )
 from billbook.services.people.shop import get_or_create_shop
+from billbook.services.people.users import APPROVAL_MINUTES, Approval, check_approval
 
 #: units sold only in whole numbers (kg, litres, metres may be fractional): domain/units.py
 WHOLE_UNITS = units.WHOLE_UNITS
@@ -82,10 +83,13 @@ def _hook(stage: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SaleItem:
-    """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%")."""
+    """A cart line as entered: SKU, barcode or product id; quantity; optional discount ("10"/"5%");
+    optional ``price``: a unit price other than the catalog's (a price override: a cashier's
+    needs an admin's approval, ``SaleRequest.price_approval``)."""
     product: str | int
     qty: Decimal | str | int
     discount: str | Decimal | Discount | None = None
+    price: Decimal | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,9 @@ class SaleRequest:
     place_of_supply: str | None = None
     #: where the goods go when not to the recipient's address (Rule 46(k))
     delivery_address: str | None = None
+    #: an admin's approval (``users.approve(..., "price_override")``) for the lines sold at a
+    #: price other than the catalog's; not needed when the seller is an admin
+    price_approval: Approval | None = None
 
 
 # ---------------------------------------------------------------- results
@@ -281,6 +288,7 @@ class _Line:
     key: str | int
     qty: Decimal
     discount: Discount | None
+    price: Decimal | None = None       # a price override (None: the catalog price)
 
 
 def _validation(exc: CartError | MoneyError, default_field: str) -> ValidationError:
@@ -294,13 +302,14 @@ def _validation(exc: CartError | MoneyError, default_field: str) -> ValidationEr
 def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
     out = []
     for n, raw in enumerate(items or (), 1):
+        price_in = None
         if isinstance(raw, SaleItem):
-            key, qty_in, disc_in = raw.product, raw.qty, raw.discount
+            key, qty_in, disc_in, price_in = raw.product, raw.qty, raw.discount, raw.price
         elif type(raw) is tuple and 2 <= len(raw) <= 3:          # (product, qty[, discount])
             key, qty_in, disc_in = raw if len(raw) == 3 else (*raw, None)
-        else:
+        else:                                                    # (product, qty, discount, price)...
             item = SaleItem(*raw)
-            key, qty_in, disc_in = item.product, item.qty, item.discount
+            key, qty_in, disc_in, price_in = item.product, item.qty, item.discount, item.price
         if isinstance(key, bool) or key is None or (isinstance(key, str) and not key.strip()):
             raise ValidationError("item", f"line {n}: which product? (SKU, barcode or id)")
         if isinstance(key, str):
@@ -310,10 +319,13 @@ def _parse_items(items: Iterable[SaleItem | tuple]) -> list[_Line]:
         try:
             qty = parse_qty(qty_in, field="quantity")
             disc = parse_discount(disc_in, field="discount")
+            price = None if price_in is None or price_in == "" else parse_price(price_in, field="price")
         except (CartError, MoneyError) as exc:
             err = _validation(exc, "quantity")
             raise ValidationError(err.field, f"line {n} ({key}): {err.message}") from None
-        out.append(_Line(key, qty, disc))
+        if price is not None and price <= 0:
+            raise ValidationError("price", f"line {n} ({key}): the price must be more than zero")
+        out.append(_Line(key, qty, disc, price))
     if not out:
         raise ValidationError("items", "the cart is empty")
     if len(out) > MAX_LINES:
@@ -436,10 +448,52 @@ def _match_products(lines: list[_Line], rows) -> dict:
 
 
 def _cart_items(lines: list[_Line], products: dict) -> list[CartItem]:
-    return [CartItem(sku=p.sku, name=p.name, unit_price=p.price, gst_rate=p.gst_rate, qty=line.qty,
+    return [CartItem(sku=p.sku, name=p.name, unit_price=p.price if line.price is None else line.price,
+                     gst_rate=p.gst_rate, qty=line.qty,
                      tax_inclusive=p.tax_inclusive, discount=line.discount, hsn=p.hsn, unit=p.unit,
                      product_id=p.id, category_id=p.category_id, cost_price=p.cost_price)
             for line in lines for p in [products[line.key]]]
+
+
+def _overrides(lines: list[_Line], products: dict) -> list[tuple[int, _Line, object]]:
+    """The lines sold at a price other than the catalog's: [(line number, line, product row)].
+
+    Refuses a price above a tax-inclusive product's catalog price: that price is the MRP
+    printed on the pack, and nothing may be sold above it."""
+    out = []
+    for n, line in enumerate(lines, 1):
+        if line.price is None:
+            continue
+        p = products[line.key]
+        if line.price == p.price:
+            continue
+        if p.tax_inclusive and line.price > p.price:
+            raise ValidationError("price", f"line {n}: {p.name} ({p.sku}) has an MRP of {price_str(p.price)}; "
+                                           "it cannot be sold above it")
+        out.append((n, line, p))
+    return out
+
+
+def _price_approval(s: Session, actor: Actor, approval: Approval | None) -> Approval:
+    """The admin's approval for a cashier's price override, checked in the sale's transaction:
+    given to this cashier for "price_override" (its audit row exists), less than
+    APPROVAL_MINUTES old, and not used by another bill yet."""
+    if approval is None:
+        raise PermissionDenied("Selling at a price other than the catalog's needs an admin's approval "
+                               "(an admin's user name and password at the counter). Nothing was saved.")
+    ok = check_approval(s, actor, approval, "price_override")
+    if ok is None:
+        raise PermissionDenied(f"The admin's approval of the price change is not valid (given to someone else, "
+                               f"for something else, or more than {APPROVAL_MINUTES} minutes ago): ask an admin "
+                               "to approve it again. Nothing was saved.")
+    since = clock.now() - dt.timedelta(minutes=APPROVAL_MINUTES)
+    used = s.scalars(select(AuditEntry.id).where(
+        AuditEntry.action == "price.override", AuditEntry.username == actor.username, AuditEntry.at >= since,
+        AuditEntry.details.contains(ok.token))).first()
+    if used is not None:
+        raise PermissionDenied("That admin approval of a price change was already used for another bill: "
+                               "ask an admin to approve this one. Nothing was saved.")
+    return ok
 
 
 def _compute(items: list[CartItem], shop, place_of_supply: str, bill_discount) -> CartTotals:
@@ -495,6 +549,7 @@ class _CheckedSale:
     place: str = ""                    # the place of supply the cashier chose ("": the default)
     delivery: str | None = None        # the delivery address
     fingerprint: str = ""              # of the whole checked request (domain/fingerprint.py)
+    price_approval: Approval | None = None   # for price overrides (not in the fingerprint)
 
 
 def _check_request(req: SaleRequest) -> _CheckedSale:
@@ -518,12 +573,14 @@ def _check_request(req: SaleRequest) -> _CheckedSale:
         parse_discount(req.bill_discount, field="discount")
     except CartError as exc:
         raise _validation(exc, "discount") from None
-    content = {"items": [[line.key, line.qty, line.discount] for line in lines],
+    # a line's price only when it was given, so a sale without overrides keeps its fingerprint
+    content = {"items": [[line.key, line.qty, line.discount] + ([line.price] if line.price is not None else [])
+                         for line in lines],
                "payments": [[p.mode, p.amount, p.tendered, p.reference] for p in pays],
                "customer": [phone, state_code, gstin, name, address], "place": place, "delivery": delivery,
                "discount": req.bill_discount}
     return _CheckedSale(sale_id, lines, pays, phone, state_code, gstin, name, req.bill_discount, address, place,
-                        delivery, fingerprint("sale", content))
+                        delivery, fingerprint("sale", content), req.price_approval)
 
 
 @requires(Permission.SELL)
@@ -531,7 +588,10 @@ def checkout(db: Database, actor: Actor, req: SaleRequest) -> InvoiceDetail:
     """Ring up a sale in one transaction and return the issued invoice.
 
     Raises ValidationError (bad items, payments, customer), OutOfStock (naming the product
-    and what is available; nothing written). The same ``req.sale_id`` again returns the
+    and what is available; nothing written), PermissionDenied (a cashier's line at a price
+    other than the catalog's without a valid ``req.price_approval``; each overridden line
+    gets a ``price.override`` audit row naming the cashier, the approver, the product, the
+    catalog and the sold price). The same ``req.sale_id`` again returns the
     first invoice (``replayed=True``) and writes nothing; the same id with a different cart,
     payments or customer is refused (Conflict) and writes nothing.
     """
@@ -632,6 +692,10 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
                 p = stock_now[pid]
                 if wanted[pid] > p.stock_qty:
                     raise OutOfStock(p.sku, p.name, qty_str(max(p.stock_qty, ZERO)), qty_str(wanted[pid]))
+        # a price other than the catalog's: an admin's own, or approved by one for this cashier
+        overridden = _overrides(sale.lines, products)
+        approval = (_price_approval(session(), actor, sale.price_approval)
+                    if overridden and not actor.is_admin else None)
 
         # 3. the number, from the locked counter (a rollback gives it back)
         if orm is not None:
@@ -673,6 +737,12 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
         conn.execute(_INSERT_AUDIT, audit_values(actor, SALE_AUDIT_ACTION, "invoice", invoice_id, at=now,
                                                   number=number, total=totals.grand_total, lines=len(lines),
                                                   sale_id=sale.sale_id))
+        if overridden:
+            conn.execute(_INSERT_AUDIT, [audit_values(
+                actor, "price.override", "invoice", invoice_id, at=now, number=number, line=n, sku=p.sku,
+                product=p.name, catalog_price=price_str(p.price), price=price_str(line.price),
+                approver=approval.approver if approval else actor.username,
+                approval=approval.token if approval else "") for n, line, p in overridden])
         _hook("lines")
 
         # 5. the customer's ledgers and visit (ORM rows on the same connection)
@@ -762,7 +832,8 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
             customer_gstin: str | None = None) -> CartPreview:
     """The cart's figures exactly as :func:`checkout` would compute them; writes nothing.
 
-    Unlike checkout, short stock is not an error here: each line carries ``available``.
+    Unlike checkout, short stock is not an error here: each line carries ``available``; and a
+    price override (``SaleItem.price``) is priced without asking for its approval.
     """
     lines = _parse_items(items)
     phone = check_phone(customer_phone) if customer_phone not in (None, "") else None
@@ -773,6 +844,7 @@ def preview(db: Database, actor: Actor, items: Sequence[SaleItem | tuple], *, cu
     def work(s: Session) -> CartPreview:
         shop = s.get(Shop, 1) or get_or_create_shop(s)
         products = _load_products(s.connection(), lines, lock=False)
+        _overrides(lines, products)             # refuses a price above an MRP, as checkout will
         customer = find_by_phone(s, phone) if phone else None
         # as checkout will: a GSTIN or state given now counts as the customer's
         gstin = gstin_given or (customer.gstin if customer else "")
