@@ -7,6 +7,9 @@ checkout service previews them); this module holds the rules of *editing* a cart
 - a product added again adds to its line; a quantity that drops to zero removes the line;
 - quantities are positive, at most 3 decimals; line and bill discounts are an amount or a
   percentage and never negative (``-5`` is refused, not taken as ₹5);
+- a line may be sold at a price other than the catalog's (a price override: more than zero;
+  the catalog price again, or nothing, takes it back); whether it needs an admin's approval
+  is the counter's and the checkout service's business, not this model's;
 - every change can be undone (:meth:`CounterCart.undo`), and a change the service refuses
   is rolled back with :meth:`CounterCart.restore`;
 - a cart keeps one ``sale_id`` until it is billed, so a retry (or a cart recovered after a
@@ -24,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from billbook.domain.cart import PAYMENT_MODES, CartError, Discount, parse_discount
-from billbook.domain.money import ZERO, MoneyError, parse_amount, parse_qty
+from billbook.domain.money import ZERO, MoneyError, parse_amount, parse_price, parse_qty
 
 UNDO_DEPTH = 50
 
@@ -52,15 +55,37 @@ def check_qty(text: str | Decimal, *, field: str = "quantity") -> Decimal:
     return qty
 
 
+def check_price(text: str | Decimal | None, *, field: str = "price") -> Decimal | None:
+    """A unit price typed at the counter (None for none); raises CartError for junk, zero or a
+    negative."""
+    raw = text.strip() if isinstance(text, str) else text
+    if raw is None or raw == "":
+        return None
+    try:
+        price = parse_price(raw, field=field)
+    except MoneyError as exc:
+        raise CartError(field, str(exc).split(": ", 1)[-1]) from None
+    if price <= 0:
+        raise CartError(field, "the price must be more than zero")
+    return price
+
+
 @dataclass
 class CartLine:
     product: Any                 # a catalog ProductInfo: id, sku, name, price, gst_rate, active…
     qty: Decimal
     discount: str = ""
+    #: the unit price this line is sold at when it is not the catalog's (a price override)
+    price: Decimal | None = None
 
     @property
     def product_id(self) -> int:
         return self.product.id
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The price the line is sold at: the override, else the catalog's."""
+        return self.product.price if self.price is None else self.price
 
 
 @dataclass(frozen=True)
@@ -73,7 +98,7 @@ class PaymentPart:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    lines: tuple[tuple[Any, Decimal, str], ...]
+    lines: tuple[tuple[Any, Decimal, str, Decimal | None], ...]
     customer_phone: str
     customer_name: str
     bill_discount: str
@@ -111,8 +136,18 @@ class CounterCart:
         return next((ln for ln in self.lines if ln.product.id == product_id), None)
 
     def items(self) -> list[tuple[int, Decimal, str | None]]:
-        """``(product id, qty, discount or None)`` per line, in cart order (for the services)."""
+        """``(product id, qty, discount or None)`` per line, in cart order."""
         return [(ln.product.id, ln.qty, ln.discount or None) for ln in self.lines]
+
+    def sale_items(self) -> list[tuple[int, Decimal, str | None, Decimal | None]]:
+        """``(product id, qty, discount or None, price override or None)`` per line, in cart
+        order: a checkout ``SaleItem``'s fields."""
+        return [(ln.product.id, ln.qty, ln.discount or None, ln.price) for ln in self.lines]
+
+    @property
+    def overridden(self) -> list[CartLine]:
+        """The lines sold at a price other than the catalog's."""
+        return [ln for ln in self.lines if ln.price is not None]
 
     def paid(self) -> Decimal:
         return sum((p.amount for p in self.payments), ZERO)
@@ -122,12 +157,12 @@ class CounterCart:
 
     # ------------------------------------------------------------------ undo
     def _snapshot(self) -> _Snapshot:
-        return _Snapshot(tuple((ln.product, ln.qty, ln.discount) for ln in self.lines), self.customer_phone,
+        return _Snapshot(tuple((ln.product, ln.qty, ln.discount, ln.price) for ln in self.lines), self.customer_phone,
                          self.customer_name, self.bill_discount, tuple(self.payments),
                          (self.place_of_supply, self.customer_address, self.customer_state))
 
     def _apply(self, snap: _Snapshot) -> None:
-        self.lines = [CartLine(p, q, d) for p, q, d in snap.lines]
+        self.lines = [CartLine(p, q, d, price) for p, q, d, price in snap.lines]
         self.customer_phone, self.customer_name = snap.customer_phone, snap.customer_name
         self.bill_discount = snap.bill_discount
         self.payments = list(snap.payments)
@@ -196,6 +231,19 @@ class CounterCart:
         line.qty, line.discount = new_qty, text
         return snap
 
+    def set_price(self, product_id: int, price: Decimal | str | None) -> _Snapshot:
+        """Sell the line at ``price`` (checked first); None, "" or the catalog price: the
+        catalog's price again."""
+        line = self.line(product_id)
+        if line is None:
+            raise CartError("line", "that line is no longer in the cart")
+        value = check_price(price)
+        if value is not None and value == line.product.price:
+            value = None
+        snap = self._checkpoint()
+        line.price = value
+        return snap
+
     def remove(self, product_id: int) -> _Snapshot | None:
         line = self.line(product_id)
         if line is None:
@@ -259,11 +307,13 @@ class CounterCart:
         self.sale_id = new_sale_id()
         self.version += 1
 
-    def load(self, lines: Iterable[tuple[Any, Decimal, str]], *, sale_id: str | None = None,
+    def load(self, lines: Iterable[tuple], *, sale_id: str | None = None,
              customer_phone: str = "", customer_name: str = "", bill_discount: str = "") -> None:
-        """Fill an empty cart from a held or recovered one (its sale id travels with it)."""
+        """Fill an empty cart from a held or recovered one (its sale id travels with it); each
+        line is ``(product, qty, discount)`` or ``(product, qty, discount, price override)``."""
         self.clear()
-        self.lines = [CartLine(p, Decimal(q), d or "") for p, q, d in lines]
+        self.lines = [CartLine(p, Decimal(q), d or "", check_price(price) if price else None)
+                      for p, q, d, price in ((*ln, None)[:4] for ln in lines)]
         self.customer_phone, self.customer_name = customer_phone or "", customer_name or ""
         self.bill_discount = bill_discount or ""
         if sale_id:

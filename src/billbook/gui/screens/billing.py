@@ -2,7 +2,7 @@
 
 Focus starts in the scan box. A scanner's code + Enter adds the item (again: +1); typing
 shows live matches (↑ ↓ Enter). ``+``/``-`` change the selected line's quantity, F3 edits
-it, Del removes it. F4 customer by phone, F9 bill discount, F12 payment, Enter (in the
+it, F11 sells it at another price, Del removes it. F4 customer by phone, F9 bill discount, F12 payment, Enter (in the
 payment panel) or F10 completes: the invoice is saved first, then printed or opened as
 the shop prefers, and the cart clears. F8 holds the cart, F5 resumes a held one, F7
 reprints the last invoice, F6 starts a return. Every figure on screen comes from
@@ -20,8 +20,10 @@ Messages a cashier can trust: the change to give stays in its own banner until t
 customer's first scan; print and open problems show beside it, never over it; an unknown
 barcode is said in the scan area with the system bell until the next good scan (an admin
 gets an "Add product with this barcode" shortcut). A cashier's discount above the shop's
-limit, and a return when the shop does not allow cashiers to take them, need an admin's
-name and password first (``users.approve``; audited with both names).
+limit, a return when the shop does not allow cashiers to take them, and a price other than
+the catalog's (F11: asked before the price is typed, and again at checkout for a held or
+recovered cart) need an admin's name and password first (``users.approve``; audited with
+both names, and checkout checks the price approval again).
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from decimal import Decimal
 import customtkinter as ctk
 
 from billbook.domain.cart import CartError
-from billbook.domain.counter import CartLine, CounterCart, check_discount, check_qty, discount_over_limit
-from billbook.domain.money import MoneyError, format_number, parse_qty, qty_str
+from billbook.domain.counter import (
+    CartLine, CounterCart, check_discount, check_price, check_qty, discount_over_limit,
+)
+from billbook.domain.money import MoneyError, format_number, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission, Role
 from billbook.gui import counter_devices, theme
 from billbook.gui.context import AppContext, plain_error
@@ -46,12 +50,14 @@ from billbook.gui.widgets.payment_panel import PaymentPanel
 from billbook.gui.widgets.search_box import ProductSearchBox
 from billbook.gui.widgets.supply import PlaceOfSupplyControl, RecipientForm
 from billbook.gui.widgets.table import Column, Table
-from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, ValidationError
+from billbook.errors import BillbookError, DatabaseUnavailable, NotFound, OutOfStock, PermissionDenied, ValidationError
 
 log = logging.getLogger("billbook.gui")
 
-HINTS = ("F2 Search · +/− Qty · F3 Edit line · Del Remove · Ctrl+Z Undo · F4 Customer · F9 Discount · F12 Pay · "
-         "F10 Complete · F8 Hold · F5 Resume · F7 Reprint · F6 Return · Esc Back")
+HINTS = ("F2 Search · +/− Qty · F3 Edit line · F11 Price · Del Remove · Ctrl+Z Undo · F4 Customer · F9 Discount · "
+         "F12 Pay · F10 Complete · F8 Hold · F5 Resume · F7 Reprint · F6 Return · Esc Back")
+#: marks a price other than the catalog's in the cart's rate column
+OVERRIDE_MARK = "*"
 #: the open cart is saved this long after its last change
 SAVE_DELAY_MS = 200
 
@@ -96,6 +102,8 @@ class BillingScreen(ctk.CTkFrame):
         self._short: list[str] = []
         #: the discount total an admin approved for this cart (None: none approved)
         self._discount_approved: Decimal | None = None
+        #: the admin's approval of this cart's price changes (sent with the sale; None: none yet)
+        self._price_approval = None
         # saving the open cart: one save at a time, the newest version wins
         self._saved_version = -1
         self._save_timer = None
@@ -228,7 +236,8 @@ class BillingScreen(ctk.CTkFrame):
         self.cust_name.bind("<Escape>", lambda _e: self.focus_scan())
         self.bill_disc.bind("<Return>", lambda _e: self.apply_bill_discount())
         self.bill_disc.bind("<Escape>", lambda _e: self.focus_scan())
-        keys = {"<F2>": self.focus_scan, "<F3>": self.edit_line, "<F4>": self.focus_customer,
+        keys = {"<F2>": self.focus_scan, "<F3>": self.edit_line, "<F11>": self.change_price,
+                "<F4>": self.focus_customer,
                 "<F5>": self.show_held, "<F6>": self.start_return, "<F7>": self.reprint_last, "<F8>": self.hold,
                 "<F9>": self.focus_discount, "<F10>": self.complete, "<F12>": self.open_payment,
                 "<Escape>": self.escape, "<Control-z>": self.undo,
@@ -350,6 +359,7 @@ class BillingScreen(ctk.CTkFrame):
         self.preview = None
         self._uncertain = False
         self._discount_approved = None
+        self._price_approval = None
         clear_entry(self.phone)
         self.cust_name.configure(state="normal")
         clear_entry(self.cust_name)
@@ -416,7 +426,7 @@ class BillingScreen(ctk.CTkFrame):
     def _cart_state(self) -> dict:
         cart = self.cart
         return {"sale_id": cart.sale_id, "version": cart.version,
-                "items": [(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines],
+                "items": [(ln.product.sku, ln.qty, ln.discount or None, ln.price) for ln in cart.lines],
                 "customer_phone": cart.customer_phone or None, "customer_name": cart.customer_name or None,
                 "bill_discount": cart.bill_discount or None}
 
@@ -543,7 +553,7 @@ class BillingScreen(ctk.CTkFrame):
                 product = catalog.lookup_code(ctx.db, ctx.actor, str(item.product))
                 if product is None:
                     raise NotFound(f"The cart has {item.product}, which is no longer in the catalog.")
-                products.append((product, parse_qty(item.qty), item.discount or ""))
+                products.append((product, parse_qty(item.qty), item.discount or "", item.price))
             return cart, products
 
         def done(result) -> None:
@@ -574,7 +584,7 @@ class BillingScreen(ctk.CTkFrame):
         seq = self._preview_seq
         cart = self.cart.copy()
         ctx = self.ctx
-        items = [sales.SaleItem(pid, qty, disc) for pid, qty, disc in cart.items()]
+        items = [sales.SaleItem(*item) for item in cart.sale_items()]
 
         def work():
             return sales.preview(ctx.db, ctx.actor, items, customer_phone=cart.customer_phone or None,
@@ -654,7 +664,8 @@ class BillingScreen(ctk.CTkFrame):
             if p is not None and p.available < ln.qty and not self.ctx.shop.allow_negative_stock:
                 short.append(f"{ln.product.name}: only {qty_str(p.available)} in stock")
             rows.append((str(ln.product.id), (
-                i + 1, ln.product.name, qty_str(ln.qty), format_number(ln.product.price),
+                i + 1, ln.product.name, qty_str(ln.qty),
+                format_number(ln.unit_price) + (OVERRIDE_MARK if ln.price is not None else ""),
                 format_number(p.discount) if p and p.discount else (ln.discount or ""),
                 f"{format(p.gst_rate.normalize(), 'f')}%" if p else f"{format(ln.product.gst_rate.normalize(), 'f')}%",
                 format_number(p.cgst + p.sgst + p.igst) if p else "…",
@@ -751,6 +762,86 @@ class BillingScreen(ctk.CTkFrame):
         ov.show(relx=0.5, rely=0.35, anchor="center")
         qty.focus_set()
         qty.select_range(0, "end")
+
+    # ------------------------------------------------------------------ price override
+    def change_price(self) -> None:
+        """F11: sell the selected line at another price. A cashier first needs an admin's name
+        and password (before the price is typed); Esc anywhere leaves the line as it was."""
+        line = self.selected_line()
+        if line is None:
+            self.ctx.notify("The cart is empty: scan or search a product first.", "info")
+            return
+        if self.ctx.actor.role == Role.ADMIN:
+            self._price_form(line, None)
+            return
+        product = line.product
+        pid = product.id
+
+        def approved(approval) -> None:
+            self._price_approval = approval
+            current = self.cart.line(pid)
+            if current is None:               # gone meanwhile (undo): nothing to price
+                self.focus_scan()
+                return
+            self._price_form(current, approval)
+
+        self.ask_approval("price_override", f"Selling {product.name} at a price other than the catalog's "
+                          f"(₹{format_number(product.price)}) needs an admin's approval.",
+                          approved, self.focus_scan, sale_id=self.cart.sale_id, sku=product.sku,
+                          catalog_price=price_str(product.price))
+
+    def _price_form(self, line: CartLine, approval) -> None:
+        """The new unit price of ``line``: Enter sets it (empty: the catalog price again), Esc cancels."""
+        self.close_overlay()
+        product = line.product
+        ov = Overlay(self.body, f"Price of {product.name}")
+        who = f"  ·  approved by {approval.approver}" if approval is not None else ""
+        mrp = "  (MRP: not above it)" if product.tax_inclusive else ""
+        ctk.CTkLabel(ov, text=f"Catalog price ₹{format_number(product.price)}{mrp}{who}", anchor="w",
+                     font=theme.font(12), text_color=theme.MUTED).pack(fill="x", padx=16)
+        entry = MoneyEntry(ov, width=180, height=34, placeholder=price_str(product.price))
+        entry.pack(anchor="w", padx=16, pady=(4, 0))
+        if line.price is not None:
+            entry.set_amount(price_str(line.price))
+        err = ctk.CTkLabel(ov, text="", text_color=theme.ERROR, anchor="w", font=theme.font(12), height=20)
+        err.pack(fill="x", padx=16)
+        ctk.CTkLabel(ov, text="Enter set the price (empty: the catalog price)  ·  Esc cancel",
+                     text_color=theme.MUTED, font=theme.font(11), anchor="w").pack(fill="x", padx=16, pady=(0, 12))
+
+        def save(_e=None) -> str:
+            try:
+                price = check_price(entry.get_text())
+                if price is not None and product.tax_inclusive and price > product.price:
+                    raise CartError("price", f"not above the MRP ₹{format_number(product.price)}")
+            except CartError as exc:
+                entry.configure(border_color=theme.ERROR)
+                err.configure(text=f"Price: {exc.message}")
+                return "break"
+            self.close_overlay()
+            pid = product.id
+            if self._mutate(lambda cart: cart.set_price(pid, price)):
+                self.cart_table.select(str(pid))
+                now = self.cart.line(pid)
+                if now is not None and now.price is not None:
+                    by = f", approved by {approval.approver}" if approval is not None else ""
+                    self.ctx.notify(f"{product.name} at ₹{format_number(now.price)} (catalog "
+                                    f"₹{format_number(product.price)}){by}.", "ok")
+                else:
+                    self.ctx.notify(f"{product.name} back at its catalog price.", "info")
+            self.focus_scan()
+            return "break"
+
+        def cancel(_e=None) -> str:
+            self.focus_scan()
+            return "break"
+
+        entry.bind("<Return>", save)
+        entry.bind("<KP_Enter>", save)
+        entry.bind("<Escape>", cancel)
+        self.overlay = ov
+        ov.show(relx=0.5, rely=0.35, anchor="center")
+        entry.focus_set()
+        entry.select_range(0, "end")
 
     def close_overlay(self) -> None:
         if self.overlay is not None:
@@ -912,6 +1003,18 @@ class BillingScreen(ctk.CTkFrame):
                               f"{format(limit.normalize(), 'f')} % of the bill.", approved, self.focus_scan,
                               sale_id=self.cart.sale_id, discount=total, gross=pv.gross_total)
             return
+        if self.cart.overridden and self.ctx.actor.role != Role.ADMIN and self._price_approval is None:
+            # a held or recovered cart, or an approval checkout found stale: ask before saving
+            def price_approved(approval) -> None:
+                self._price_approval = approval
+                self.ctx.notify(f"Price changes approved by {approval.approver}.", "ok")
+                self.complete()
+
+            names = ", ".join(ln.product.name for ln in self.cart.overridden)
+            self.ask_approval("price_override", f"This bill sells {names} at a price other than the catalog's.",
+                              price_approved, self.focus_scan, sale_id=self.cart.sale_id,
+                              lines=len(self.cart.overridden))
+            return
         try:
             payments = self.payment.requests()
         except (MoneyError, ValidationError, CartError) as exc:
@@ -921,7 +1024,7 @@ class BillingScreen(ctk.CTkFrame):
         cart = self.cart.copy()
         request = sales.SaleRequest(
             sale_id=cart.sale_id,
-            items=[sales.SaleItem(pid, qty, disc) for pid, qty, disc in cart.items()],
+            items=[sales.SaleItem(*item) for item in cart.sale_items()], price_approval=self._price_approval,
             payments=payments, customer_phone=cart.customer_phone or None,
             customer_name=cart.customer_name or None, bill_discount=cart.bill_discount or None,
             place_of_supply=cart.place_of_supply or None, customer_address=cart.customer_address or None,
@@ -965,6 +1068,9 @@ class BillingScreen(ctk.CTkFrame):
             self.focus_scan()
         elif isinstance(exc, ValidationError) and (exc.field or "").startswith(("payment", "tendered")):
             self.payment.show_error(exc.message)
+        elif isinstance(exc, PermissionDenied) and self.cart.overridden:
+            self._price_approval = None            # stale or used: F10 asks an admin again
+            message += " Press F10 to ask an admin to approve the price again."
         elif isinstance(exc, ValidationError) and exc.field == "customer" and "Rule 46" in exc.message:
             self.close_payment()
             self.open_recipient_form(exc.message)      # name, address and state, then pay again
@@ -1084,7 +1190,7 @@ class BillingScreen(ctk.CTkFrame):
                 then()
 
         from billbook.services.selling.checkout import SaleItem
-        items = [SaleItem(ln.product.sku, ln.qty, ln.discount or None) for ln in cart.lines]
+        items = [SaleItem(ln.product.sku, ln.qty, ln.discount or None, ln.price) for ln in cart.lines]
         self.ctx.cancel(self._save_timer)
         self._save_timer = None
         ctx.run_in_background(lambda: held.hold_sale(ctx.db, ctx.actor, label[:80], items,

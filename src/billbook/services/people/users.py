@@ -9,6 +9,7 @@ The last active admin can never be demoted or deactivated.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -272,11 +273,20 @@ def check_approval(s: Session, actor: Actor, approval: Approval | None, action: 
             or not approval.token:
         return None
     since = clock.now() - dt.timedelta(minutes=APPROVAL_MINUTES)
-    found = s.scalars(select(AuditEntry.id).where(
+    granted = s.scalars(select(AuditEntry.details).where(
         AuditEntry.action == "approval.granted", AuditEntry.username == actor.username, AuditEntry.at >= since,
         AuditEntry.entity_id == str(approval.approver_id),
-        AuditEntry.details.contains(approval.token))).first()
-    return approval if found is not None else None
+        AuditEntry.details.contains(approval.token))).all()
+    # the row must have been written for this very action: a token given for a return is
+    # no approval of a price (the caller's Approval.action is only what the client says)
+    for details in granted:
+        try:
+            given = json.loads(details or "{}")
+        except ValueError:
+            continue
+        if given.get("token") == approval.token and given.get("approves") == action:
+            return approval
+    return None
 
 
 def logout(db: Database, actor: Actor) -> None:

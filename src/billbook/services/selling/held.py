@@ -3,7 +3,8 @@
 A held cart lives in the database as JSON (so it survives a restart and can be picked up on
 another terminal) and reserves no stock: prices, tax and stock are checked again when the
 resumed cart is checked out. Resuming takes the cart and removes it in one transaction, so
-two terminals can't both resume the same cart.
+two terminals can't both resume the same cart. A line's price override is kept with it (the
+admin's approval is not: a cashier's checkout asks for it again).
 
 A terminal's cart *in progress* is kept here too (``state = 'open'``, one per terminal):
 the counter saves it as it changes (:func:`save_open_cart`), so closing the window, a crash
@@ -27,7 +28,7 @@ from billbook import clock
 from billbook.db.models import HeldSale, User
 from billbook.db.uow import Database
 from billbook.domain.cart import CartError, parse_discount
-from billbook.domain.money import qty_str
+from billbook.domain.money import price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, audit, check_client_id, check_id, requires
 from billbook.services.people.customers import check_name, check_phone
@@ -56,14 +57,21 @@ class HeldCart:
     def to_json(self) -> dict:
         return {"id": self.id, "label": self.label, "created_at": self.created_at.isoformat(), "user": self.user,
                 "terminal": self.terminal,
-                "items": [{"product": i.product, "qty": str(i.qty), "discount": i.discount} for i in self.items],
+                "items": [{"product": i.product, "qty": str(i.qty), "discount": i.discount,
+                           "price": str(i.price) if i.price is not None else None} for i in self.items],
                 "customer_phone": self.customer_phone, "customer_name": self.customer_name,
                 "bill_discount": self.bill_discount, "sale_id": self.sale_id, "in_progress": self.in_progress}
 
 
+def _item_json(line) -> dict:
+    item = {"product": line.key, "qty": qty_str(line.qty), "discount": line.discount.text if line.discount else None}
+    if line.price is not None:          # a price override (its approval is asked again at checkout)
+        item["price"] = price_str(line.price)
+    return item
+
+
 def _cart_json(items: list, phone, name, bill_discount) -> str:
-    return json.dumps({"items": [{"product": i.key, "qty": qty_str(i.qty),
-                                  "discount": i.discount.text if i.discount else None} for i in items],
+    return json.dumps({"items": [_item_json(i) for i in items],
                        "customer_phone": phone, "customer_name": name, "bill_discount": bill_discount},
                       ensure_ascii=False)
 
@@ -71,7 +79,8 @@ def _cart_json(items: list, phone, name, bill_discount) -> str:
 def _held(row: HeldSale, username: str) -> HeldCart:
     data = json.loads(row.cart_json)
     return HeldCart(row.id, row.label, row.created_at, username, row.terminal,
-                    tuple(SaleItem(i["product"], i["qty"], i.get("discount")) for i in data.get("items", [])),
+                    tuple(SaleItem(i["product"], i["qty"], i.get("discount"), i.get("price"))
+                          for i in data.get("items", [])),
                     data.get("customer_phone"), data.get("customer_name"), data.get("bill_discount"),
                     row.sale_id, row.state == OPEN)
 
