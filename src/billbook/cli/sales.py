@@ -6,7 +6,7 @@ import uuid
 
 import click
 
-from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, table
+from billbook.cli.app import STATE, app, emit, emit_list, page_of, page_options, read_secret, table
 from billbook.cli.groups import dues_group, held_group, invoice_group
 from billbook.domain.gst import state_name
 from billbook.domain.money import format_money, money_str, price_str, qty_str
@@ -20,15 +20,20 @@ from billbook.services.selling.checkout import PaymentRequest, SaleItem, SaleReq
 
 
 def parse_item(text: str, *, allow_discount: bool = True) -> SaleItem:
-    """``SKU=QTY`` or ``SKU=QTY:DISCOUNT`` (discount ``10`` rupees or ``5%``)."""
+    """``SKU=QTY``, ``SKU=QTY:DISCOUNT`` (discount ``10`` rupees or ``5%``), and with
+    ``@PRICE`` after the quantity a unit price other than the catalog's (``RICE5=2@330:5%``;
+    a cashier's needs ``--approver``). Only ``SKU=QTY`` when ``allow_discount`` is False."""
     sku, sep, rest = (text or "").partition("=")
     if not sep or not sku.strip() or not rest.strip():
         raise ValidationError("--item", f"{text!r}: write SKU=QTY, e.g. RICE5=2"
-                              + (" or RICE5=2:5%" if allow_discount else ""))
+                              + (", RICE5=2:5% or RICE5=2@330" if allow_discount else ""))
     qty, _, disc = rest.partition(":")
-    if disc and not allow_discount:
+    qty, at, price = qty.partition("@")
+    if (disc or at) and not allow_discount:
         raise ValidationError("--item", f"{text!r}: write SKU=QTY")
-    return SaleItem(sku.strip(), qty.strip(), disc.strip() or None)
+    if at and not price.strip():
+        raise ValidationError("--item", f"{text!r}: write SKU=QTY@PRICE, e.g. RICE5=2@330")
+    return SaleItem(sku.strip(), qty.strip(), disc.strip() or None, price.strip() or None)
 
 
 def parse_pay(text: str) -> PaymentRequest:
@@ -86,7 +91,8 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
 
 
 @app.command("sale")
-@click.option("--item", "items", multiple=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%)")
+@click.option("--item", "items", multiple=True, help="SKU=QTY or SKU=QTY:DISCOUNT (10 or 5%); SKU=QTY@PRICE[:DISCOUNT] "
+              "sells at a price other than the catalog's (a cashier needs --approver)")
 @click.option("--scan", "scans", multiple=True, help="A barcode as a scanner reads it (EAN, SKU, or a weighing "
               "scale's code carrying the weight or price); each scan adds one")
 @click.option("--pay", "pays", multiple=True, help="MODE[=AMOUNT[:REF]]; modes cash upi card netbanking credits "
@@ -107,8 +113,10 @@ def render_invoice(inv: sales_service.InvoiceDetail) -> str:
 @click.option("--sale-id", default=None, help="Client-made id; the same id again returns the same invoice")
 @click.option("--print", "print_it", is_flag=True, help="Print on this terminal's printers (as the shop prints "
               "after a sale: receipt, A4 or both)")
+@click.option("--approver", default=None, help="An admin approving a cashier's prices given with @PRICE (password "
+              "from BILLBOOK_APPROVER_PASSWORD or a prompt); audited with both names")
 def sale_cmd(items, pays, customer_phone, customer_name, customer_address, customer_state, customer_gstin,
-             place_of_supply, delivery_address, discount, sale_id, scans=(), print_it=False) -> None:
+             place_of_supply, delivery_address, discount, sale_id, scans=(), print_it=False, approver=None) -> None:
     """Ring up a sale in one transaction and print the invoice.
 
     A tax invoice of ₹50,000 or more (taxable value) to an unregistered buyer needs the
@@ -120,8 +128,14 @@ def sale_cmd(items, pays, customer_phone, customer_name, customer_address, custo
         lines += scanning.scan_items(STATE.db(), STATE.actor(), list(scans))
     if not lines:
         raise click.UsageError("give at least one --item SKU=QTY or --scan CODE")
+    sale_id = sale_id or uuid.uuid4().hex
+    approval = None
+    if approver and any(getattr(line, "price", None) is not None for line in lines):
+        from billbook.services.people import users
+        password = read_secret("BILLBOOK_APPROVER_PASSWORD", f"Password of {approver} (approving the prices): ")
+        approval = users.approve(STATE.db(), STATE.actor(), approver, password, "price_override", sale_id=sale_id)
     req = SaleRequest(
-        sale_id=sale_id or uuid.uuid4().hex, items=lines,
+        sale_id=sale_id, items=lines, price_approval=approval,
         payments=[parse_pay(p) for p in pays] or [PaymentRequest("cash")], customer_phone=customer_phone,
         customer_name=customer_name, customer_state_code=customer_state, customer_gstin=customer_gstin,
         bill_discount=discount, customer_address=customer_address, place_of_supply=place_of_supply,
@@ -240,7 +254,8 @@ def dues_show(phone) -> None:
 
 @held_group.command("park")
 @click.argument("label")
-@click.option("--item", "items", multiple=True, required=True, help="SKU=QTY or SKU=QTY:DISCOUNT")
+@click.option("--item", "items", multiple=True, required=True,
+              help="SKU=QTY, SKU=QTY:DISCOUNT or SKU=QTY@PRICE[:DISCOUNT]")
 @click.option("--customer-phone", default=None)
 @click.option("--customer-name", default=None)
 @click.option("--discount", default=None)
@@ -268,7 +283,8 @@ def held_list(limit, offset) -> None:
 def held_resume(held_id) -> None:
     """Take a held cart back (prints it; it leaves the held list)."""
     h = held_service.resume_held(STATE.db(), STATE.actor(), held_id)
-    items = " ".join(f"--item {i.product}={i.qty}" + (f":{i.discount}" if i.discount else "") for i in h.items)
+    items = " ".join(f"--item {i.product}={i.qty}" + (f"@{i.price}" if i.price else "")
+                     + (f":{i.discount}" if i.discount else "") for i in h.items)
     emit(h.to_json(), f"Resumed {h.label}: {items}"
          + (f" --customer-phone {h.customer_phone}" if h.customer_phone else "")
          + (f" --discount {h.bill_discount}" if h.bill_discount else ""))
