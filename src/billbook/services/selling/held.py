@@ -58,7 +58,7 @@ class HeldCart:
         return {"id": self.id, "label": self.label, "created_at": self.created_at.isoformat(), "user": self.user,
                 "terminal": self.terminal,
                 "items": [{"product": i.product, "qty": str(i.qty), "discount": i.discount,
-                           "price": str(i.price) if i.price is not None else None} for i in self.items],
+                           **({"price": str(i.price)} if i.price is not None else {})} for i in self.items],
                 "customer_phone": self.customer_phone, "customer_name": self.customer_name,
                 "bill_discount": self.bill_discount, "sale_id": self.sale_id, "in_progress": self.in_progress}
 
