@@ -182,6 +182,37 @@ def test_a_held_cart_keeps_its_price_and_checkout_asks_the_admin_again(shop):
         close_app(app)
 
 
+def test_an_approval_checkout_refuses_is_asked_again_and_the_cart_is_kept(shop):
+    from dataclasses import replace
+    db, admin, codes = shop
+    app, billing = _open(db, "asha")
+    try:
+        kb = Keyboard(app)
+        kb.scan(codes[0])
+        settle(app)
+        kb.press("F11")
+        settle(app)
+        _approve(app, billing, kb, builders.DEFAULT_PASSWORD)
+        kb.type("95")
+        kb.press("Return")
+        settle(app)
+        # as if it had gone stale (more than 15 minutes) or been used by another bill
+        billing._price_approval = replace(billing._price_approval, token="0" * 32)
+        kb.press("F12")
+        kb.press("Return")
+        settle(app)
+        assert sales.list_invoices(db, admin) == [] and billing.cart.lines[0].price == D("95.00")
+        assert "approv" in app.shell.messages.text and billing._price_approval is None
+        kb.press("F10")
+        settle(app)
+        assert billing.approval is not None
+        _approve(app, billing, kb, builders.DEFAULT_PASSWORD)
+        [summary] = sales.list_invoices(db, admin)
+        assert sales.get_invoice(db, admin, summary.number).lines[0].unit_price == D("95.00")
+    finally:
+        close_app(app)
+
+
 def test_an_admin_changes_a_price_without_being_asked(shop):
     db, admin, codes = shop
     app, billing = _open(db, "owner")

@@ -1070,7 +1070,7 @@ class BillingScreen(ctk.CTkFrame):
             self.payment.show_error(exc.message)
         elif isinstance(exc, PermissionDenied) and self.cart.overridden:
             self._price_approval = None            # stale or used: F10 asks an admin again
-            message += " Press F10 to ask an admin to approve the price again."
+            message += " The cart is kept: F10 asks again."
         elif isinstance(exc, ValidationError) and exc.field == "customer" and "Rule 46" in exc.message:
             self.close_payment()
             self.open_recipient_form(exc.message)      # name, address and state, then pay again
