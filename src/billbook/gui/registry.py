@@ -16,7 +16,7 @@ the shop info and helpers to run work off the Tk thread.
 Keys. Screen shortcuts switch screens (``<F1>`` Billing, ``<F3>`` Invoices; back-office
 screens should use ``<Control-…>`` letters or digits). Keys a screen binds for itself with
 ``ctx.bind_key(self, "<F8>", handler)`` fire only while it is shown and win over screen
-shortcuts. Billing uses F2, F4–F10 and F12 for its own work, Ctrl+L locks.
+shortcuts. Billing uses F2 and F4–F12 for its own work, Ctrl+L locks.
 
 Switching. A screen's first show builds it while the shell shows "Opening …" in its place;
 ``prepare=`` (optional) names work the shell runs in a worker thread shortly after login so
