@@ -372,7 +372,9 @@ class SettingsScreen(ctk.CTkFrame):
             self.role_menu.set(user.role)
             self.active_btn.configure(text="Deactivate" if user.active else "Reactivate")
 
-    def _user_action(self, fn, message: str) -> None:
+    def _user_action(self, fn, message: str, then=None) -> None:
+        """Run ``fn(selected user)`` in the background; on success show ``message`` and call
+        ``then()`` (on the Tk thread)."""
         user = self.users_table.selected_obj()
         if user is None:
             self.users_status.error("Select a user in the list first.")
@@ -380,6 +382,8 @@ class SettingsScreen(ctk.CTkFrame):
 
         def done(_r):
             self.users_status.ok(message.format(user=user.username))
+            if then is not None:
+                then()
             self.reload_users()
         run_bg(self.ctx, lambda: fn(user), done, lambda e: self.users_status.error(error_text(e)))
 
@@ -399,11 +403,8 @@ class SettingsScreen(ctk.CTkFrame):
 
     def reset_password(self) -> None:
         password = self.reset_entry.get()
-
-        def fn(u):
-            user_service.reset_password(self.ctx.db, self.ctx.actor, u.username, password)
-            self.after(0, lambda: self.reset_entry.delete(0, "end"))
-        self._user_action(fn, "Password of {user} reset.")
+        self._user_action(lambda u: user_service.reset_password(self.ctx.db, self.ctx.actor, u.username, password),
+                          "Password of {user} reset.", then=lambda: self.reset_entry.delete(0, "end"))
 
     def add_user(self) -> None:
         v = self.add_user_form.values()
