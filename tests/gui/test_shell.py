@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from billbook import config
 from billbook.gui.app import FirstRunWizard, LoginForm
 from billbook.services.people import shop as shop_service
@@ -279,3 +281,37 @@ def test_closing_the_window_cancels_every_pending_timer(gui_db):
     tk_app = app.tk
     close_app(app)
     assert tk_app.call("after", "info") in ("", ())
+
+
+def test_a_long_message_ends_in_an_ellipsis_and_shows_whole_on_hover(gui_db):
+    from billbook.gui.widgets.fit import ELLIPSIS, TIP_DELAY_MS, measure
+    builders.make_user(gui_db, "asha", "cashier")
+    app = make_app(gui_db, geometry="1024x600+0+0")
+    try:
+        shell = log_in(app, "asha")
+        long = ("The receipt printer at tcp://192.168.1.50:9100 did not answer: the sale INV/26-27/000123 is "
+                "saved; check the printer's cable and power, then press Reprint on the invoice to print it "
+                "again, or choose another printer in Settings → Printers.")
+        app.ctx.notify(long, "warn")
+        settle(app)
+        bar = shell.messages
+        assert bar.text == long
+        assert bar.shown_text.endswith(ELLIPSIS) and bar.shown_text.startswith("⚠  The receipt printer")
+        label = bar._label._label
+        assert measure(app, label.cget("font"), bar.shown_text) <= bar.winfo_width()
+        assert bar.winfo_width() <= app.winfo_width()
+        x, y = label.winfo_width() // 2, label.winfo_height() // 2       # the pointer rests on it
+        app.event_generate("<Motion>", warp=True, x=label.winfo_rootx() + x, y=label.winfo_rooty() + y)
+        label.event_generate("<Enter>", x=x, y=y)
+        end = time.monotonic() + (TIP_DELAY_MS + 1500) / 1000
+        while bar._label.tooltip_label.tip is None and time.monotonic() < end:
+            app.update()
+            time.sleep(0.01)
+        tip = bar._label.tooltip_label.tip
+        assert tip is not None, "no tooltip over the cut message"
+        assert tip.winfo_children()[0].cget("text") == f"⚠  {long}"
+        app.ctx.notify("Saved.", "ok")
+        settle(app)
+        assert bar.shown_text == "✔  Saved."
+    finally:
+        close_app(app)
