@@ -251,6 +251,8 @@ class ColumnFitter:
         self._width = 0
         self._job: str | None = None
         self._cache: dict[tuple[str, str], int] = {}
+        #: (font, text, room) -> the text elided to ``room`` pixels (font measures are slow)
+        self._elided: dict[tuple[str, str, int], str] = {}
         for c in self.columns:
             tree.column(c.key, width=min(c.width, 60), minwidth=20, stretch=False)
         tree.bind("<Configure>", self._configured, add="+")
@@ -287,14 +289,25 @@ class ColumnFitter:
             return tuple(str(v) for v in self.full[iid])
         return tuple(self.tree.item(iid, "values"))
 
+    def _elide(self, font: str, text: str, room: int) -> str:
+        key = (font, text, room)
+        shown = self._elided.get(key)
+        if shown is None:
+            if len(self._elided) > 20000:
+                self._elided.clear()
+            shown = self._elided[key] = elide(self.tree, font, text, room)
+        return shown
+
     def _shown_values(self, values: tuple) -> tuple:
+        if self._width <= 1:            # not laid out yet (e.g. in a hidden tab): the first refit elides
+            return tuple(str(v) for v in values)
         font, _ = self._fonts()
         out = []
         for c, v in zip(self.columns, values):
             text = str(v)
             room = self.widths.get(c.key, c.width) - CELL_PAD
             if c.key in self.shown and self._measure(font, text) > room:
-                text = elide(self.tree, font, text, room)
+                text = self._elide(font, text, room)
             out.append(text)
         return tuple(out)
 
