@@ -63,6 +63,7 @@ class _Job:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
     session: int = 0
+    deferred: bool = False
     started: float = field(default_factory=time.monotonic)
 
 
@@ -189,16 +190,17 @@ class AppContext:
     # ------------------------------------------------------------------ background work
     def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                           on_error: Callable[[BaseException], None] | None = None, *,
-                          busy: str | None = None, app_wide: bool = False) -> int:
+                          busy: str | None = None, app_wide: bool = False, deferred: bool = False) -> int:
         """Run ``fn()`` in a worker thread; call back on the Tk thread. Returns a job id.
 
         The callbacks belong to the current session: after ``end_session`` they are dropped
         (``fn`` still runs to its end). ``app_wide`` jobs (opening the database, logging in or
-        out) call back whatever the session.
+        out) call back whatever the session. ``deferred`` marks work a screen is usable
+        without (the dashboard's charts, after its numbers): ``filling`` does not count it.
         """
         with self._lock:
             self._next_id += 1
-            job = _Job(self._next_id, busy, on_done, on_error, -1 if app_wide else self.session)
+            job = _Job(self._next_id, busy, on_done, on_error, -1 if app_wide else self.session, deferred)
             self._jobs[job.id] = job
         # The worker only gets the job id: ``fn`` (whose closure reaches the widgets and the Tk
         # root) stays referenced from here and is released on the Tk thread, never in a worker.
@@ -275,7 +277,13 @@ class AppContext:
 
     @property
     def pending(self) -> int:
+        """Background jobs that have not called back yet."""
         return len(self._jobs)
+
+    @property
+    def filling(self) -> int:
+        """Pending jobs a screen waits on to be usable (``pending`` less the deferred ones)."""
+        return sum(1 for job in list(self._jobs.values()) if not job.deferred)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Pump the Tk loop until every background job has called back and no session timer
