@@ -462,6 +462,7 @@ class DashboardScreen(ctk.CTkFrame):
             return
         self.snapshot = snap
         self._show_kpis(snap.kpis, snap)
+        self.update_idletasks()                 # on screen now, before the cards' ticks keep Tk busy
         self.after(CHART_STEP_MS, self._make_cards)
 
     def _make_cards(self) -> None:
