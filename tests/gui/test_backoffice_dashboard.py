@@ -115,3 +115,31 @@ def test_the_period_selector_changes_the_range(shop):
 def test_a_cashier_gets_no_dashboard(cashier_ctx):
     screen = mount(cashier_ctx, DashboardScreen)
     assert "for admins" in screen.refusal.cget("text")
+
+
+def test_the_numbers_show_first_and_the_charts_follow_in_the_background(shop):
+    screen = DashboardScreen(shop.root, shop)
+    screen.pack(fill="both", expand=True)
+    screen.on_show()
+    pump(shop.root, lambda: screen.kpis["Invoices"].value.cget("text") == "2", timeout=30)
+    assert shop.filling == 0                         # usable: nothing the screen waits on is running
+    assert not any(card.canvas is not None for card in screen.cards.values())
+    pump(shop.root, lambda: screen.refresh_count >= 1, timeout=60)
+    assert screen.cards and all(card.canvas is not None for card in screen.cards.values())
+    assert screen.snapshot.figure_seconds > 0
+
+
+def test_a_switch_back_refetches_only_when_something_changed(shop):
+    screen = _open(shop)
+    canvases = {key: card.canvas for key, card in screen.cards.items()}
+    screen.on_hide()
+    screen.on_show()                                 # nothing new: what is shown stays, no work starts
+    assert not screen.refreshing and shop.pending == 0
+    screen.on_hide()
+    _sell(shop, "OIL")
+    shop.notify_sales_changed()
+    screen.on_show()                                 # a sale made it stale: fetched again at once
+    assert screen.refreshing
+    pump(shop.root, lambda: screen.refresh_count >= 2 and not screen.refreshing, timeout=60)
+    assert screen.kpis["Invoices"].value.cget("text") == "3"
+    assert {key: card.canvas for key, card in screen.cards.items()} == canvases     # the Tk canvases are reused

@@ -55,9 +55,14 @@ def test_an_adjustment_needs_a_reason_and_then_shows_in_the_ledger(shop):
 
 def test_a_purchase_order_from_low_stock_is_ordered_and_received_in_two_goes(shop, tmp_path):
     screen = mount(shop, InventoryScreen)
+    screen.show_tab("Suppliers")
+    pump_until_idle(shop)
     screen.sup_form["name"].set("Sharma Traders")
     screen.add_supplier()
     pump_until_idle(shop)
+    screen.show_tab("Purchase orders")
+    pump_until_idle(shop)
+    assert screen.po_supplier.get() == "Sharma Traders"
     screen.fill_from_low()
     pump_until_idle(shop)
     assert screen.po_form["lines"].get() == "SUGAR, 16, 42.00"
@@ -86,6 +91,8 @@ def test_a_purchase_order_from_low_stock_is_ordered_and_received_in_two_goes(sho
 def test_receiving_more_than_ordered_is_refused(shop):
     po = purchasing.create_po(shop.db, shop.actor, _supplier(shop), [("SUGAR", "5", "42")], order=True)
     screen = mount(shop, InventoryScreen)
+    screen.show_tab("Purchase orders")
+    pump_until_idle(shop)
     screen.po_table.select(po.number)
     pump_until_idle(shop)
     before = snapshot(shop.db)
@@ -104,3 +111,17 @@ def _supplier(ctx):
 def test_a_cashier_gets_no_inventory_screen(cashier_ctx):
     screen = mount(cashier_ctx, InventoryScreen)
     assert "for admins" in screen.refusal.cget("text")
+
+
+def test_a_tab_is_built_and_filled_on_its_first_visit(shop):
+    name = _supplier(shop)
+    screen = mount(shop, InventoryScreen)
+    assert screen.built == {"Stock"} and not hasattr(screen, "sup_table")
+    button = screen.tabs._segmented_button._buttons_dict["Suppliers"]._canvas      # a click on the tab's name
+    shop.root.update_idletasks()
+    button.event_generate("<Enter>", x=5, y=5)
+    button.event_generate("<Button-1>", x=5, y=5)
+    button.event_generate("<ButtonRelease-1>", x=5, y=5)
+    pump_until_idle(shop)
+    assert screen.tabs.get() == "Suppliers" and screen.built == {"Stock", "Suppliers"}
+    assert list(screen.sup_table.rows) == [name]

@@ -41,6 +41,7 @@ def test_a_bad_gstin_is_shown_at_its_field_and_nothing_changes(admin_ctx):
 
 def test_billing_rules_refuse_an_invoice_prefix_at_the_field(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Billing")
     before = snapshot(admin_ctx.db)
     screen.billing_form["invoice_prefix"].set("CN")
     screen.save_billing()
@@ -57,6 +58,8 @@ def test_billing_rules_refuse_an_invoice_prefix_at_the_field(admin_ctx):
 
 def test_admin_adds_a_cashier_then_deactivates_them(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Users")
+    pump_until_idle(admin_ctx)
     form = screen.add_user_form
     form["username"].set("ravi")
     form["full_name"].set("Ravi Kumar")
@@ -76,6 +79,8 @@ def test_admin_adds_a_cashier_then_deactivates_them(admin_ctx):
 
 def test_a_duplicate_user_name_and_a_short_password_show_at_their_fields(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Users")
+    pump_until_idle(admin_ctx)
     before = snapshot(admin_ctx.db)
     form = screen.add_user_form
     form["username"].set("owner")
@@ -94,6 +99,8 @@ def test_a_duplicate_user_name_and_a_short_password_show_at_their_fields(admin_c
 
 def test_the_last_admin_cannot_be_deactivated_from_the_screen(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Users")
+    pump_until_idle(admin_ctx)
     screen.users_table.select("owner")
     admin_ctx.root.update()
     screen.toggle_active()
@@ -147,5 +154,35 @@ def test_an_admin_opens_settings_by_its_shortcut(gui_db):
         settle(app)
         assert shell.current == "settings"
         assert shell.screens["settings"].shop_form["name"].get() == app.ctx.shop.name
+    finally:
+        close_app(app)
+
+
+def test_settings_builds_a_tab_on_its_first_visit_filled_from_the_shop(gui_db):
+    """Opening Settings builds only the tab in sight (a quick switch); a click on another tab's
+    name builds that one, already showing the shop's saved values."""
+    from billbook.gui.registry import SCREENS
+    from tests import builders
+    from tests.gui.counter_support import close_app, log_in, make_app, settle
+    builders.make_user(gui_db, "owner", "admin")
+    admin = user_service.login(gui_db, "owner", builders.DEFAULT_PASSWORD, "T")
+    shop_service.update_shop(gui_db, admin, invoice_prefix="SGS")
+    app = make_app(gui_db)
+    try:
+        shell = log_in(app, "owner")
+        app.focus_force()
+        app.event_generate(SCREENS["settings"].shortcut)
+        settle(app)
+        screen = shell.screens["settings"]
+        assert screen.built == {"Shop"}
+        assert not hasattr(screen, "billing_form") and not hasattr(screen, "printers_panel")
+        button = screen.tabs._segmented_button._buttons_dict["Billing"]._canvas
+        app.update_idletasks()
+        button.event_generate("<Enter>", x=5, y=5)
+        button.event_generate("<Button-1>", x=5, y=5)
+        button.event_generate("<ButtonRelease-1>", x=5, y=5)
+        settle(app)
+        assert screen.tabs.get() == "Billing" and screen.built == {"Shop", "Billing"}
+        assert screen.billing_form["invoice_prefix"].get() == "SGS"
     finally:
         close_app(app)

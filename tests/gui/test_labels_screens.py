@@ -53,6 +53,8 @@ def test_labels_for_low_stock_and_a_received_po(shop, tmp_path):
     name = suppliers.add_supplier(shop.db, shop.actor, "Gupta Wholesale").name
     po = purchasing.create_po(shop.db, shop.actor, name, [("SUGAR", "5", "42"), ("SALT", "3", "20")], order=True)
     purchasing.receive_po(shop.db, shop.actor, po.number, [("SUGAR", "4")])
+    screen.show_tab("Purchase orders")
+    pump_until_idle(shop)
     screen.reload_pos(select=po.number)
     pump_until_idle(shop)
     panel = screen.labels_for_po()

@@ -37,7 +37,8 @@ def shot(root, name: str, size: str) -> None:
 def test_admin_sets_the_receipt_printer_and_prints_a_test_page(admin_ctx):
     admin_ctx.terminal = "COUNTER-1"
     screen = mount(admin_ctx, SettingsScreen)
-    screen.tabs.set("Printers")
+    screen.show_tab("Printers")
+    pump_until_idle(admin_ctx)
     panel = screen.printers_panel
     with FakeNetworkPrinter() as printer:
         panel.form["receipt_uri"].set(printer.uri)
@@ -63,6 +64,8 @@ def test_admin_sets_the_receipt_printer_and_prints_a_test_page(admin_ctx):
 
 def test_a_bad_printer_address_is_shown_at_its_field(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Printers")
+    pump_until_idle(admin_ctx)
     panel = screen.printers_panel
     panel.form["receipt_uri"].set("http://printer")
     panel.save()
@@ -73,6 +76,8 @@ def test_a_bad_printer_address_is_shown_at_its_field(admin_ctx):
 
 def test_scale_layout_is_saved_and_switched_off(admin_ctx):
     screen = mount(admin_ctx, SettingsScreen)
+    screen.show_tab("Printers")
+    pump_until_idle(admin_ctx)
     panel = screen.printers_panel
     panel.scale_form["prefixes"].set("21,22")
     panel.scale_form["plu_digits"].set("4")

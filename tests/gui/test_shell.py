@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from billbook import config
 from billbook.gui.app import FirstRunWizard, LoginForm
 from billbook.services.people import shop as shop_service
@@ -220,3 +222,96 @@ def test_theme_and_window_geometry_are_remembered(gui_db):
     finally:
         app2.set_theme_mode("light")
         close_app(app2)
+
+
+def _stale_timers(app) -> list[str]:
+    """Pending after() callbacks whose Tcl command is gone (their widget was destroyed)."""
+    stale = []
+    for aid in app.tk.splitlist(app.tk.call("after", "info")):
+        script = app.tk.splitlist(app.tk.call("after", "info", aid))[0]
+        if not app.tk.call("info", "commands", script):
+            stale.append(script)
+    return stale
+
+
+def test_logging_out_mid_search_leaves_no_timer_to_fire_into_the_next_login(gui_db):
+    """The cashier types into the search box and logs out at once (Ctrl+Shift+Q): the search's
+    debounce timer dies with the screen. Left pending it would fire into a deleted command or,
+    once its name is reused, call the next login form's Enter binding without an event."""
+    builders.make_user(gui_db, "asha", "cashier")
+    app = make_app(gui_db)
+    errors = []
+    app.report_callback_exception = lambda exc, value, tb: errors.append(value)
+    try:
+        kb = Keyboard(app)
+        kb.type("asha")
+        kb.press("Return")
+        kb.type(builders.DEFAULT_PASSWORD)
+        kb.press("Return")
+        settle(app)
+        billing = app.shell.screens["billing"]
+        assert app.focus_get() is billing.search.entry._entry
+        kb.type("ri")                                        # the search waits a moment for more keys
+        assert billing.search._debounce is not None
+        app.focus_get().event_generate("<KeyPress>", keysym="Q", state=0x4 | 0x1)      # Ctrl+Shift+Q
+        app.update()
+        assert isinstance(app.face, LoginForm)
+        assert _stale_timers(app) == []
+        settle(app)                     # the login form puts the focus in its user field
+        assert app.focus_get() is app.face.user._entry
+        kb.type("asha")
+        kb.press("Return")
+        kb.type(builders.DEFAULT_PASSWORD)
+        kb.press("Return")
+        settle(app)
+        assert app.face is app.shell and app.ctx.actor.username == "asha"
+        assert errors == [] and _stale_timers(app) == []
+    finally:
+        close_app(app)
+
+
+def test_closing_the_window_cancels_every_pending_timer(gui_db):
+    """Nothing of a closed window fires later ("invalid command name …" on the terminal)."""
+    builders.make_user(gui_db, "owner", "admin")
+    app = make_app(gui_db)
+    log_in(app, "owner")
+    for key in ("billing", "products", "dashboard"):
+        app.shell.show(key)
+    settle(app)
+    tk_app = app.tk
+    close_app(app)
+    assert tk_app.call("after", "info") in ("", ())
+
+
+def test_a_long_message_ends_in_an_ellipsis_and_shows_whole_on_hover(gui_db):
+    from billbook.gui.widgets.fit import ELLIPSIS, TIP_DELAY_MS, measure
+    builders.make_user(gui_db, "asha", "cashier")
+    app = make_app(gui_db, geometry="1024x600+0+0")
+    try:
+        shell = log_in(app, "asha")
+        long = ("The receipt printer at tcp://192.168.1.50:9100 did not answer: the sale INV/26-27/000123 is "
+                "saved; check the printer's cable and power, then press Reprint on the invoice to print it "
+                "again, or choose another printer in Settings → Printers.")
+        app.ctx.notify(long, "warn")
+        settle(app)
+        bar = shell.messages
+        assert bar.text == long
+        assert bar.shown_text.endswith(ELLIPSIS) and bar.shown_text.startswith("⚠  The receipt printer")
+        label = bar._label._label
+        assert measure(app, label.cget("font"), bar.shown_text) <= bar.winfo_width()
+        assert bar.winfo_width() <= app.winfo_width()
+        x, y = label.winfo_width() // 2, label.winfo_height() // 2       # the pointer rests on it
+        app.event_generate("<Motion>", warp=True, x=label.winfo_rootx() + x, y=label.winfo_rooty() + y)
+        label.event_generate("<Enter>", x=x, y=y)
+        end = time.monotonic() + (TIP_DELAY_MS + 1500) / 1000
+        while bar._label.tooltip_label.tip is None and time.monotonic() < end:
+            app.update()
+            time.sleep(0.01)
+        tip = bar._label.tooltip_label.tip
+        assert tip is not None, "no tooltip over the cut message"
+        assert tip.winfo_children()[0].cget("text") == f"⚠  {long}"
+        app.ctx.notify("Saved.", "ok")
+        settle(app)
+        assert bar.shown_text == "✔  Saved."
+    finally:
+        close_app(app)

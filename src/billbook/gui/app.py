@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from billbook import config, files
 from billbook.gui import theme
-from billbook.gui.context import AppContext, plain_error
+from billbook.gui.context import AppContext, cancel_timers, plain_error
 from billbook.errors import BillbookError, ValidationError
 
 if TYPE_CHECKING:
@@ -241,8 +241,8 @@ class LoginForm(ctk.CTkFrame):
         self.where = ctk.CTkLabel(card, text="", text_color=theme.MUTED, font=theme.font(11), wraplength=340)
         self.where.pack(padx=40, pady=(4, 22))
         self.refresh()
-        self.user.bind("<Return>", lambda _e=None: self.password.focus_set())
-        self.password.bind("<Return>", lambda _e=None: self.submit())
+        self.user.bind("<Return>", lambda _e: self.password.focus_set())
+        self.password.bind("<Return>", lambda _e: self.submit())
         self.after(30, self._initial_focus)
 
     def _initial_focus(self) -> None:
@@ -392,6 +392,7 @@ class App(ctk.CTk):
 
     def show(self, frame: ctk.CTkFrame) -> None:
         if self.face is not None and self.face is not self.shell:
+            cancel_timers(self.face)            # its pending after()s must not outlive it
             self.face.destroy()
         elif self.face is self.shell and self.shell is not None:
             self.shell.pack_forget()
@@ -429,6 +430,7 @@ class App(ctk.CTk):
                 self.face = None
         self.ctx.end_session()
         if shell is not None:
+            cancel_timers(shell)                # e.g. a search box's debounce, the dashboard's drawing
             shell.destroy()
 
     def open_cart(self):
@@ -515,9 +517,23 @@ class App(ctk.CTk):
         except TimeoutError:
             log.warning("closing with background work still running")
         self.ctx.shutdown()
+        self._cancel_all_timers()
         self.destroy()
         import gc
         gc.collect()   # free Tk objects on the Tk thread, not later in some worker thread
+
+
+    def _cancel_all_timers(self) -> None:
+        """Before the window goes: cancel every after() still pending on it, so none fires into
+        the destroyed window ("invalid command name …" on the terminal). customtkinter's
+        appearance and scaling trackers run their loops on a window's after(); when theirs is
+        cancelled here, they are told to start it again on the next window."""
+        cancelled = cancel_timers(self)
+        if any(name.endswith("check_dpi_scaling") for name in cancelled):
+            ctk.ScalingTracker.update_loop_running = False
+        if any(name.endswith("update") for name in cancelled):
+            ctk.AppearanceModeTracker.update_loop_running = False
+        log.debug("cancelled %d pending timer(s) at close", len(cancelled))
 
 
 def _open(url: str | None):

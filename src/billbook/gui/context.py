@@ -63,6 +63,7 @@ class _Job:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
     session: int = 0
+    deferred: bool = False
     started: float = field(default_factory=time.monotonic)
 
 
@@ -75,6 +76,39 @@ def _widget_gone(callback) -> bool:
         return not owner.winfo_exists()
     except tk.TclError:
         return True
+
+
+def cancel_timers(widget: tk.Misc) -> list[str]:
+    """Cancel the pending ``after()`` callbacks of ``widget`` and every widget inside it, before
+    it is destroyed; returns the cancelled callbacks' Tcl names.
+
+    Tkinter deletes a widget's Tcl commands when it is destroyed but leaves its pending
+    ``after`` events queued. Each then fires into a deleted command ("invalid command name …"
+    printed), or worse: a command's name is the address of its Python wrapper plus the
+    function's name, so once Python reuses that address for a new command of the same name —
+    a new login form's ``<lambda>`` Enter binding after a search box's ``<lambda>`` debounce —
+    the stale timer calls the new command, with no event.
+    """
+    names: set[str] = set()
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        names.update(getattr(w, "_tclCommands", None) or ())
+        stack.extend(getattr(w, "children", {}).values())
+    cancelled = []
+    try:
+        pending = widget.tk.splitlist(widget.tk.call("after", "info"))
+    except tk.TclError:
+        return cancelled
+    for aid in pending:
+        try:
+            script = widget.tk.splitlist(widget.tk.call("after", "info", aid))[0]
+        except tk.TclError:          # fired or cancelled meanwhile
+            continue
+        if script in names:
+            widget.tk.call("after", "cancel", aid)
+            cancelled.append(script)
+    return cancelled
 
 
 class AppContext:
@@ -119,18 +153,22 @@ class AppContext:
         self._gc_owned = True
         gc.disable()
         self._gc_ticks = 0
+        #: the pending after() ids of the collector and the result poll (cancelled by ``shutdown``)
+        self._gc_after: str | None = None
+        self._poll_after: str | None = None
         try:
-            root.after(GC_EVERY_MS, self._collect)
+            self._gc_after = root.after(GC_EVERY_MS, self._collect)
         except (tk.TclError, AttributeError):
             pass
 
     def _collect(self) -> None:
+        self._gc_after = None
         if self.closed:
             return
         self._gc_ticks += 1
         gc.collect(2 if self._gc_ticks % 30 == 0 else 1)
         try:
-            self.root.after(GC_EVERY_MS, self._collect)
+            self._gc_after = self.root.after(GC_EVERY_MS, self._collect)
         except tk.TclError:
             pass
 
@@ -152,16 +190,17 @@ class AppContext:
     # ------------------------------------------------------------------ background work
     def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                           on_error: Callable[[BaseException], None] | None = None, *,
-                          busy: str | None = None, app_wide: bool = False) -> int:
+                          busy: str | None = None, app_wide: bool = False, deferred: bool = False) -> int:
         """Run ``fn()`` in a worker thread; call back on the Tk thread. Returns a job id.
 
         The callbacks belong to the current session: after ``end_session`` they are dropped
         (``fn`` still runs to its end). ``app_wide`` jobs (opening the database, logging in or
-        out) call back whatever the session.
+        out) call back whatever the session. ``deferred`` marks work a screen is usable
+        without (the dashboard's charts, after its numbers): ``filling`` does not count it.
         """
         with self._lock:
             self._next_id += 1
-            job = _Job(self._next_id, busy, on_done, on_error, -1 if app_wide else self.session)
+            job = _Job(self._next_id, busy, on_done, on_error, -1 if app_wide else self.session, deferred)
             self._jobs[job.id] = job
         # The worker only gets the job id: ``fn`` (whose closure reaches the widgets and the Tk
         # root) stays referenced from here and is released on the Tk thread, never in a worker.
@@ -170,7 +209,7 @@ class AppContext:
         self._update_busy()
         if not self._polling:
             self._polling = True
-            self.root.after(POLL_MS, self._poll)
+            self._poll_after = self.root.after(POLL_MS, self._poll)
         return job.id
 
     def _work(self, job_id: int) -> None:
@@ -182,6 +221,7 @@ class AppContext:
             self._results.put((job_id, True, result))
 
     def _poll(self) -> None:
+        self._poll_after = None
         if self.closed:
             self._polling = False
             return
@@ -200,7 +240,7 @@ class AppContext:
             # whatever a callback did, the poll goes on while jobs are running
             if self._jobs and not self.closed:
                 try:
-                    self.root.after(POLL_MS, self._poll)
+                    self._poll_after = self.root.after(POLL_MS, self._poll)
                 except tk.TclError:       # the window is gone
                     self._polling = False
             else:
@@ -237,7 +277,13 @@ class AppContext:
 
     @property
     def pending(self) -> int:
+        """Background jobs that have not called back yet."""
         return len(self._jobs)
+
+    @property
+    def filling(self) -> int:
+        """Pending jobs a screen waits on to be usable (``pending`` less the deferred ones)."""
+        return sum(1 for job in list(self._jobs.values()) if not job.deferred)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Pump the Tk loop until every background job has called back and no session timer
@@ -324,8 +370,17 @@ class AppContext:
             pass
 
     def shutdown(self) -> None:
+        """The window is closing: end the session and stop the context's own timers and workers."""
         self.end_session()
         self.closed = True
+        for aid in (self._gc_after, self._poll_after):
+            if aid:
+                try:
+                    self.root.after_cancel(aid)
+                except (tk.TclError, ValueError):
+                    pass
+        self._gc_after = self._poll_after = None
+        self._polling = False
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._release_gc()
 

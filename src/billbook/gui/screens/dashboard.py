@@ -1,16 +1,19 @@
 """Analytics dashboard (admin): KPI cards and every chart of ``billbook.charts``, for a chosen
 period, refreshed live without freezing the window.
 
-How it stays responsive:
+How it stays responsive (and opens fast, issue 16):
 
-- the data (``services/insight/analytics.dashboard`` plus today's and this month's sales) is read in
-  a worker thread, and so are the matplotlib ``Figure`` objects built from it (plain
-  ``Figure``, no pyplot) — and their Agg raster at the size the card shows: nothing there
-  touches Tk;
-- on the Tk thread only the cheap part runs, in small steps: KPI labels first, then one chart
-  per ``after()`` tick: the figure is swapped into the card's ``FigureCanvasTkAgg`` (made
-  once, reused) and its pixels copied in (``blit``), so the event loop gets control back
-  between charts. A window resize redraws on the Tk thread as matplotlib always does;
+- numbers first: the data (``services/insight/analytics.dashboard`` plus today's and this
+  month's sales, tens of milliseconds) is read in a worker thread and the KPI cards are filled
+  as soon as it is back; the screen is usable from then on;
+- charts after: the chart cards are made a row per ``after()`` tick once the numbers show, and
+  a second, deferred worker job builds the matplotlib ``Figure`` objects (plain ``Figure``, no
+  pyplot) and their Agg raster at the size each card shows — a second or more for a big shop,
+  none of it on the Tk thread. Each chart is then swapped into its card's ``FigureCanvasTkAgg``
+  (made once, reused by every refresh) and its pixels copied in (``blit``), one chart per tick.
+  A window resize redraws on the Tk thread as matplotlib always does;
+- a switch back to the dashboard shows what it has and fetches again only when a sale, the
+  timer or the period made it stale (or it is older than ``STALE_AFTER_S``);
 - refreshes come from a timer (other terminals' sales) and from the AppContext's
   ``on_sales_changed`` hook (this terminal's sales), debounced; a refresh asked for while one
   is running is queued, never run twice at once.
@@ -48,6 +51,7 @@ SALE_DEBOUNCE_MS = 1_500     # after this terminal sells
 CHART_STEP_MS = 1            # between drawing two charts (lets Tk handle events)
 CHART_DPI = 84
 CHART_HEIGHT = 330           # pixels; the width follows the window (two charts a row)
+STALE_AFTER_S = 30           # a switch back refetches when the numbers are older than this
 
 PERIODS = ("Today", "Last 7 days", "Last 30 days", "This month", "Last 12 months", "This financial year",
            "Last 2 years")
@@ -98,7 +102,9 @@ class Snapshot:
     data: Any
     kpis: Kpis
     figures: list[tuple[str, str, Any, Any]] = field(default_factory=list)   # (key, title, Figure, renderer)
-    fetch_seconds: float = 0.0
+    fetch_seconds: float = 0.0          # reading the data and the KPIs
+    figure_seconds: float = 0.0         # building and rasterising the charts (the deferred job)
+    fetched_at: float = field(default_factory=time.monotonic)
 
 
 def whole_rupees(value: Decimal) -> str:
@@ -355,18 +361,10 @@ class DashboardScreen(ctk.CTkFrame):
         self.grid_frame = ctk.CTkFrame(self.body, fg_color="transparent")
         self.grid_frame.pack(fill="both", expand=True)
         self.grid_frame.grid_columnconfigure((0, 1), weight=1, uniform="chart")
+        #: the chart cards, made a row per tick after the numbers first show (``_make_cards``)
         self.cards: dict[str, ChartCard] = {}
-        try:
-            # import the matplotlib backends here, on the Tk thread, not first in the worker
-            from matplotlib.backends import backend_agg, backend_tkagg  # noqa: F401
-            specs = chart_specs()
-        except Exception as exc:  # noqa: BLE001 - no charts module: KPIs still work
-            specs = []
-            self.status.error(f"Charts unavailable: {error_text(exc)}")
-        for i, (key, title, _build) in enumerate(specs):
-            card = ChartCard(self.grid_frame, key, title, self.export_png)
-            card.grid(row=i // 2, column=i % 2, sticky="nsew", padx=4, pady=4)
-            self.cards[key] = card
+        self._chart_specs: list | None = None      # None: not made yet; [] when charts are unavailable
+        self._stale = True
         self._unsubscribe = ctx.on_sales_changed(self._sales_changed) if hasattr(ctx, "on_sales_changed") else None
         self._mode = theme.is_dark()
         ctk.AppearanceModeTracker.add(self._mode_changed, self)
@@ -394,7 +392,8 @@ class DashboardScreen(ctk.CTkFrame):
         if not self.allowed:
             return
         self.visible = True
-        if self.snapshot is None or not self.refreshing:
+        if not self.refreshing and (self.snapshot is None or self._stale
+                                    or time.monotonic() - self.snapshot.fetched_at > STALE_AFTER_S):
             self.refresh()
         self._arm_timer()
 
@@ -425,6 +424,7 @@ class DashboardScreen(ctk.CTkFrame):
             self._arm_timer()
 
     def _sales_changed(self) -> None:
+        self._stale = True
         if self._debounce is not None:
             self.after_cancel(self._debounce)
         self._debounce = self.after(SALE_DEBOUNCE_MS, self._after_sale)
@@ -436,21 +436,18 @@ class DashboardScreen(ctk.CTkFrame):
     # ------------------------------------------------------------ refresh
 
     def refresh(self) -> None:
-        """Fetch in the background, then draw in small steps; never two at once."""
+        """Fetch the numbers in the background and show them, then the charts; never two at once."""
         if self.refreshing:
             self._again = True
             return
         self.refreshing = True
         self._again = False
+        self._stale = False
         self.refresh_btn.configure(state="disabled")
         self.status.info("Updating…")
         period = self.period.get()
-        dark = theme.is_dark()
         db, actor = self.ctx.db, self.ctx.actor
-        with_figures = bool(self.cards)
-        self.update_idletasks()
-        size = {key: card.chart_size() for key, card in self.cards.items()}   # each card its own size
-        run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, dark, with_figures=with_figures, size_px=size),
+        run_bg(self.ctx, lambda: fetch_snapshot(db, actor, period, False, with_figures=False),
                self._fetched, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
@@ -460,11 +457,59 @@ class DashboardScreen(ctk.CTkFrame):
         self._maybe_again()
 
     def _fetched(self, snap: Snapshot) -> None:
+        """The numbers are back: show them now, then make the chart cards and start the charts."""
         if not self.winfo_exists():
             return
         self.snapshot = snap
         self._show_kpis(snap.kpis, snap)
-        self._draw_queue = list(snap.figures)
+        self.update_idletasks()                 # on screen now, before the cards' ticks keep Tk busy
+        self.after(CHART_STEP_MS, self._make_cards)
+
+    def _make_cards(self) -> None:
+        """Make the chart cards a row (two cards) per tick, the first time; then build the charts."""
+        if not self.winfo_exists():
+            return
+        if self._chart_specs is None:
+            try:
+                self._chart_specs = chart_specs()      # imports matplotlib (the shell warmed it up after login)
+            except Exception as exc:  # noqa: BLE001 - no charts module: the KPIs still work
+                self._chart_specs = []
+                self.status.error(f"Charts unavailable: {error_text(exc)}")
+        missing = [spec for spec in self._chart_specs if spec[0] not in self.cards]
+        if missing:
+            for key, title, _build in missing[:2]:
+                i = len(self.cards)
+                card = ChartCard(self.grid_frame, key, title, self.export_png)
+                card.grid(row=i // 2, column=i % 2, sticky="nsew", padx=4, pady=4)
+                self.cards[key] = card
+            self.after(CHART_STEP_MS, self._make_cards)
+            return
+        self._start_figures()
+
+    def _start_figures(self) -> None:
+        """Build every chart in a deferred worker job, rasterised at each card's size."""
+        snap = self.snapshot
+        if not self.cards:
+            self._finished()
+            return
+        self.update_idletasks()
+        size = {key: card.chart_size() for key, card in self.cards.items()}   # each card its own size
+        dark = theme.is_dark()
+
+        def work():
+            started = time.perf_counter()
+            figures = build_figures(snap.data, dark, size)
+            return figures, time.perf_counter() - started
+
+        self.ctx.run_in_background(work, on_done=self._figures_ready, on_error=self._failed, deferred=True)
+
+    def _figures_ready(self, result) -> None:
+        if not self.winfo_exists():
+            return
+        figures, seconds = result
+        self.snapshot.figures = figures
+        self.snapshot.figure_seconds = seconds
+        self._draw_queue = list(figures)
         self.after(CHART_STEP_MS, self._draw_next)
 
     def _draw_next(self) -> None:
@@ -477,6 +522,9 @@ class DashboardScreen(ctk.CTkFrame):
                 card.show_figure(figure, renderer)
             self.after(CHART_STEP_MS, self._draw_next)
             return
+        self._finished()
+
+    def _finished(self) -> None:
         self.refreshing = False
         self.refresh_count += 1
         self.refresh_btn.configure(state="normal")

@@ -51,21 +51,47 @@ class InventoryScreen(ctk.CTkFrame):
             self.refusal = ctk.CTkLabel(self, text="Inventory is for admins.", text_color=MUTED)
             self.refusal.pack(pady=40)
             return
-        self.tabs = ctk.CTkTabview(self, anchor="nw")
+        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_chosen)
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         for name in ("Stock", "Suppliers", "Purchase orders"):
             self.tabs.add(name)
         self.sku = None
         self.po = None
-        self._build_stock(self.tabs.tab("Stock"))
-        self._build_suppliers(self.tabs.tab("Suppliers"))
-        self._build_pos(self.tabs.tab("Purchase orders"))
+        # each tab is built on its first visit: opening Inventory builds only the tab in sight (issue 16)
+        self.built: set[str] = set()
+        self._builders = {"Stock": self._build_stock, "Suppliers": self._build_suppliers,
+                          "Purchase orders": self._build_pos}
+        self._build_tab(self.tabs.get())
+
+    def show_tab(self, name: str) -> None:
+        """Bring tab ``name`` to the front, building (and loading) it on its first visit."""
+        self.tabs.set(name)
+        self._build_tab(name)
+
+    def _tab_chosen(self) -> None:
+        self._build_tab(self.tabs.get())
+
+    def _build_tab(self, name: str) -> None:
+        if name in self.built:
+            return
+        self.built.add(name)
+        self._builders[name](self.tabs.tab(name))
+        if self.winfo_ismapped():           # a later visit; the first one loads in on_show
+            self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        if name == "Stock":
+            self.reload_low()
+        elif name == "Suppliers":
+            self.reload_suppliers()
+        else:
+            self.reload_suppliers()         # the new order's supplier menu
+            self.reload_pos()
 
     def on_show(self) -> None:
         if self.allowed:
-            self.reload_low()
-            self.reload_suppliers()
-            self.reload_pos()
+            for name in self.built:
+                self._reload(name)
 
     # ------------------------------------------------------------ stock
 
@@ -181,13 +207,18 @@ class InventoryScreen(ctk.CTkFrame):
 
     def reload_suppliers(self) -> None:
         def done(sups):
-            self.sup_table.set_rows([(s.name, (s.name, s.phone, s.gstin, s.orders), s) for s in sups])
-            names = [s.name for s in sups if s.active]
-            self.po_supplier.configure(values=names or [""])
-            if names and self.po_supplier.get() not in names:
-                self.po_supplier.set(names[0])
-        run_bg(self.ctx, lambda: suppliers.list_suppliers(self.ctx.db, self.ctx.actor), done,
-               lambda e: self.sup_form.status.error(error_text(e)))
+            if "Suppliers" in self.built:
+                self.sup_table.set_rows([(s.name, (s.name, s.phone, s.gstin, s.orders), s) for s in sups])
+            if "Purchase orders" in self.built:
+                names = [s.name for s in sups if s.active]
+                self.po_supplier.configure(values=names or [""])
+                if names and self.po_supplier.get() not in names:
+                    self.po_supplier.set(names[0])
+
+        def failed(exc):
+            status = self.sup_form.status if "Suppliers" in self.built else self.po_status
+            status.error(error_text(exc))
+        run_bg(self.ctx, lambda: suppliers.list_suppliers(self.ctx.db, self.ctx.actor), done, failed)
 
     def add_supplier(self) -> None:
         v = self.sup_form.values()

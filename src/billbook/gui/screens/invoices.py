@@ -64,7 +64,14 @@ def invoice_text(inv) -> str:
     return "\n".join(out)
 
 
-@screen(key="invoices", title="Invoices", permission=Permission.VIEW_INVOICES, order=20, shortcut="<Control-i>")
+def _warm_up() -> None:
+    """Import the printing services ahead of the first show (the first selected invoice asks
+    them about a failed print; ~100 ms of imports that would otherwise hold the Tk thread)."""
+    from billbook.services.selling import printing  # noqa: F401
+
+
+@screen(key="invoices", title="Invoices", permission=Permission.VIEW_INVOICES, order=20, shortcut="<Control-i>",
+        prepare=_warm_up)
 class InvoicesScreen(ctk.CTkFrame):
     def __init__(self, master, ctx: AppContext):
         super().__init__(master, fg_color="transparent")

@@ -79,7 +79,13 @@ def probe_database(url: str) -> ConnectionReport:
 
 @screen(key="settings", title="Settings", permission=Permission.MANAGE_SHOP, order=90, shortcut="<Control-Key-9>")
 class SettingsScreen(ctk.CTkFrame):
-    """Admin settings in tabs."""
+    """Admin settings in tabs.
+
+    Each tab is built on its first visit (``show_tab``, or a click on its name): opening
+    Settings builds only the tab in sight, so the switch is quick (issue 16). The shop
+    profile read on each show fills whichever of its two tabs (Shop, Billing) exist, and a
+    tab built later is filled from it at once.
+    """
 
     TABS = ("Shop", "Billing", "Printers", "Users", "My password", "Database", "Backup")
 
@@ -93,23 +99,45 @@ class SettingsScreen(ctk.CTkFrame):
                                         text_color=MUTED)
             self.refusal.pack(padx=20, pady=40)
             return
-        self.tabs = ctk.CTkTabview(self, anchor="nw")
+        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_chosen)
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         for name in self.TABS:
             self.tabs.add(name)
         self._pending_logo: bytes | None = None
-        self._build_shop(self.tabs.tab("Shop"))
-        self._build_billing(self.tabs.tab("Billing"))
-        self._build_printers(self.tabs.tab("Printers"))
-        self._build_users(self.tabs.tab("Users"))
-        self._build_password(self.tabs.tab("My password"))
-        self._build_database(self.tabs.tab("Database"))
-        self._build_backup(self.tabs.tab("Backup"))
+        #: the last (ShopInfo, logo bytes) read for the Shop and Billing tabs; None until read
+        self._shop_data = None
+        self.built: set[str] = set()
+        self._builders = {"Shop": self._build_shop, "Billing": self._build_billing,
+                          "Printers": self._build_printers, "Users": self._build_users,
+                          "My password": self._build_password, "Database": self._build_database,
+                          "Backup": self._build_backup}
+        self._build_tab(self.tabs.get())
+
+    def show_tab(self, name: str) -> None:
+        """Bring tab ``name`` to the front, building it on its first visit."""
+        self.tabs.set(name)
+        self._build_tab(name)
+
+    def _tab_chosen(self) -> None:
+        self._build_tab(self.tabs.get())
+
+    def _build_tab(self, name: str) -> None:
+        if name in self.built or name not in self._builders:
+            return
+        self.built.add(name)
+        self._builders[name](self.tabs.tab(name))
+        if name == "Shop" and self._shop_data is not None:
+            self._fill_shop_form(*self._shop_data)
+        elif name == "Billing" and self._shop_data is not None:
+            self._fill_billing_form(self._shop_data[0])
+        elif name == "Users":
+            self.reload_users()
+        elif name == "Printers":
+            self.printers_panel.load()
 
     def on_show(self) -> None:
         if self.allowed:
             self.load()
-            self.printers_panel.load()
 
     def _build_printers(self, tab) -> None:
         from billbook.gui.screens.settings_printers import PrintersPanel
@@ -119,9 +147,18 @@ class SettingsScreen(ctk.CTkFrame):
         self.printers_panel.pack(fill="both", expand=True)
 
     def load(self) -> None:
+        """Read what the built tabs show (each show of the screen)."""
         run_bg(self.ctx, lambda: (shop_service.get_shop(self.ctx.db), shop_service.get_logo(self.ctx.db)),
-               self._fill_shop, lambda e: self.shop_form.status.error(error_text(e)))
-        self.reload_users()
+               self._fill_shop, self._shop_failed)
+        if "Users" in self.built:
+            self.reload_users()
+        if "Printers" in self.built:
+            self.printers_panel.load()
+
+    def _shop_failed(self, exc: BaseException) -> None:
+        form = self.shop_form if "Shop" in self.built else self.billing_form if "Billing" in self.built else None
+        if form is not None:
+            form.status.error(error_text(exc))
 
     # ------------------------------------------------------------ shop profile
 
@@ -154,14 +191,24 @@ class SettingsScreen(ctk.CTkFrame):
                       text_color=("gray10", "gray90"), command=self.remove_logo).pack(anchor="w", pady=6)
 
     def _fill_shop(self, result) -> None:
+        """Fill the Shop and Billing tabs that are built from (ShopInfo, logo bytes)."""
+        self._shop_data = result
         info, logo = result
         self.shop_info = info
+        if "Shop" in self.built:
+            self._fill_shop_form(info, logo)
+        if "Billing" in self.built:
+            self._fill_billing_form(info)
+
+    def _fill_shop_form(self, info, logo: bytes | None) -> None:
         self.shop_form.set_values({
             "name": info.name, "phone": info.phone, "email": info.email, "gstin": info.gstin,
             "state_code": state_choice(info.state_code), "gst_scheme": _key_of(SCHEMES, info.gst_scheme),
             "upi_vpa": info.upi_vpa, "address": info.address, "footer_text": info.footer_text,
         })
-        self._show_logo(logo)
+        self._show_logo(self._pending_logo if self._pending_logo is not None else logo)
+
+    def _fill_billing_form(self, info) -> None:
         self.billing_form.set_values({
             "allowed_gst_rates": ", ".join(format(r, "f") for r in info.allowed_gst_rates),
             "invoice_prefix": info.invoice_prefix, "round_off": info.round_off,
@@ -217,8 +264,10 @@ class SettingsScreen(ctk.CTkFrame):
         self.shop_form.aliases = {"logo": "name"}
 
         def done(info):
+            logo = self._pending_logo if self._pending_logo is not None else (self._shop_data or (None, None))[1]
             self._pending_logo = None
             self.shop_info = info
+            self._shop_data = (info, logo or None)
             if hasattr(self.ctx, "shop"):
                 try:
                     self.ctx.shop = info
@@ -258,6 +307,7 @@ class SettingsScreen(ctk.CTkFrame):
 
         def done(info):
             self.shop_info = info
+            self._shop_data = (info, (self._shop_data or (None, None))[1])
             self.billing_form.set_values({"allowed_gst_rates": ", ".join(format(r, "f") for r in info.allowed_gst_rates),
                                           "invoice_prefix": info.invoice_prefix})
             self.billing_form.status.ok("Billing rules saved.")
@@ -322,7 +372,9 @@ class SettingsScreen(ctk.CTkFrame):
             self.role_menu.set(user.role)
             self.active_btn.configure(text="Deactivate" if user.active else "Reactivate")
 
-    def _user_action(self, fn, message: str) -> None:
+    def _user_action(self, fn, message: str, then=None) -> None:
+        """Run ``fn(selected user)`` in the background; on success show ``message`` and call
+        ``then()`` (on the Tk thread)."""
         user = self.users_table.selected_obj()
         if user is None:
             self.users_status.error("Select a user in the list first.")
@@ -330,6 +382,8 @@ class SettingsScreen(ctk.CTkFrame):
 
         def done(_r):
             self.users_status.ok(message.format(user=user.username))
+            if then is not None:
+                then()
             self.reload_users()
         run_bg(self.ctx, lambda: fn(user), done, lambda e: self.users_status.error(error_text(e)))
 
@@ -349,11 +403,8 @@ class SettingsScreen(ctk.CTkFrame):
 
     def reset_password(self) -> None:
         password = self.reset_entry.get()
-
-        def fn(u):
-            user_service.reset_password(self.ctx.db, self.ctx.actor, u.username, password)
-            self.after(0, lambda: self.reset_entry.delete(0, "end"))
-        self._user_action(fn, "Password of {user} reset.")
+        self._user_action(lambda u: user_service.reset_password(self.ctx.db, self.ctx.actor, u.username, password),
+                          "Password of {user} reset.", then=lambda: self.reset_entry.delete(0, "end"))
 
     def add_user(self) -> None:
         v = self.add_user_form.values()

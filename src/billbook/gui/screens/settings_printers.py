@@ -110,7 +110,7 @@ class PrintersPanel(ctk.CTkFrame):
                                         "kind": _key(SCALE_KINDS, layout.kind)})
         else:
             self.scale_form.set_values({"prefixes": "", "plu_digits": "5", "kind": _key(SCALE_KINDS, "weight")})
-        if not system:
+        if not system and not self.status.text:      # a note, never over the answer to a save or test
             self.status.info("No system printers found (CUPS not running or none added): A4 prints open as PDF.")
 
     # ------------------------------------------------------------ actions
