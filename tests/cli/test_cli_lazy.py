@@ -82,7 +82,7 @@ def test_a_json_product_list_imports_only_what_it_needs(sqlite_shop):
     assert code == 0
     assert json.loads(out) == {**json.loads(out), "total": 3, "next_offset": 2} and len(json.loads(out)["items"]) == 2
     assert [m for m in modules if m.startswith("billbook.cli.")] == ["billbook.cli.app", "billbook.cli.groups",
-                                                                     "billbook.cli.inventory"]
+                                                                     "billbook.cli.products"]
     assert not [m for m in modules if m.split(".")[0] in ("alembic", "rich", "reportlab", "matplotlib",
                                                           "num2words", "customtkinter")]
 

@@ -3,7 +3,7 @@
 The command modules load lazily: ``COMMANDS`` names, for each top-level command, the modules
 of this package that define it (or add sub-commands to it) and its one-line help, so
 ``billbook --help`` imports none of them and ``billbook product list`` imports only
-``inventory``. A new command: write it in a module here and add its line to ``COMMANDS``
+``products`` (and the services it calls). A new command: write it in a module here and add its line to ``COMMANDS``
 (tests/cli/test_cli_lazy.py checks the table against what the modules define).
 """
 
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "audit": (("audit",), "Audit log (admin)."),
     "backup": (("safety",), "Back up the whole shop to FILE (a portable zip); without FILE, into the backups folder."),
-    "category": (("inventory",), "Product categories."),
+    "category": (("products",), "Product categories."),
     "credit-note": (("documents",), "Credit notes (returns)."),
-    "customer": (("inventory", "documents"), "Customers."),
+    "customer": (("customers", "documents"), "Customers."),
     "db": (("admin",), "Database schema."),
     "demo": (("demo",), "Fill an empty shop with realistic demo data (products, customers, sales, returns, "
                         "dues, receipts)."),
@@ -47,9 +47,9 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
                          "prompt)."),
     "invoice": (("sales", "documents", "gst", "devices"), "Past invoices: show, list, PDF, export."),
     "label": (("devices",), "Barcode labels: A4 label sheets (PDF) or the label printer."),
-    "po": (("inventory", "documents"), "Purchase orders."),
+    "po": (("purchasing", "documents"), "Purchase orders."),
     "printer": (("devices",), "This terminal's printers: receipt (ESC/POS), A4 (system printer), label."),
-    "product": (("inventory",), "Product catalog."),
+    "product": (("products",), "Product catalog."),
     "report": (("reports",), "Reports and charts."),
     "restore": (("safety",), "Replace this shop's data with a backup (checked first; built aside, verified, then "
                              "switched in)."),
@@ -57,8 +57,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sale": (("sales",), "Ring up a sale in one transaction and print the invoice."),
     "scale": (("devices",), "Weighing-scale barcodes (EAN-13 with the shop's prefix, the PLU and the weight or price)."),
     "shop": (("admin",), "Shop profile."),
-    "stock": (("inventory",), "Stock ledger."),
-    "supplier": (("inventory",), "Suppliers."),
+    "stock": (("stock",), "Stock ledger."),
+    "supplier": (("purchasing",), "Suppliers."),
     "transfer": (("safety",), "Copy the whole shop to another database (SQLite → MySQL and back), verified table "
                               "by table."),
     "user": (("admin",), "Users and roles (admin)."),
@@ -144,6 +144,14 @@ class CliState:
 
 
 STATE = CliState()
+
+#: context settings for a command whose argument may be negative ("-3" is a value, not an option)
+NEGATIVE_ARGS = {"ignore_unknown_options": True}
+
+
+def db_and_actor() -> tuple[Database, Actor]:
+    """The shop's database and the logged-in acting user: what most commands start with."""
+    return STATE.db(), STATE.actor()
 
 
 def read_secret(env: str, prompt: str, *, confirm: bool = False) -> str:
