@@ -3,8 +3,9 @@
 The command modules load lazily: ``COMMANDS`` names, for each top-level command, the modules
 of this package that define it (or add sub-commands to it) and its one-line help, so
 ``billbook --help`` imports none of them and ``billbook product list`` imports only
-``products`` (and the services it calls). A new command: write it in a module here and add its line to ``COMMANDS``
-(tests/cli/test_cli_lazy.py checks the table against what the modules define).
+``products`` (and the services it calls). A new command: write it in a module here and add
+its line to ``COMMANDS`` (tests/cli/test_cli_lazy.py checks the table against what the
+modules define).
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ def supplier_add(name, **fields) -> None:
 @page_options(200, MAX_PAGE)
 def supplier_list(include_inactive, limit, offset) -> None:
     """Suppliers by name."""
-    rows, total = page_of([s.to_json() for s in suppliers.list_suppliers(*db_and_actor(), include_inactive=include_inactive)],
-                          limit, offset)
+    found = suppliers.list_suppliers(*db_and_actor(), include_inactive=include_inactive)
+    rows, total = page_of([s.to_json() for s in found], limit, offset)
     emit_list(rows, total=total, offset=offset, human=lambda: table(rows, ["name", "phone", "gstin", "orders",
                                                                           "active"]))
 
@@ -91,7 +91,8 @@ def _show_po(po: purchasing.POInfo) -> str:
 @click.option("--order", is_flag=True, help="mark it ordered at once")
 def po_create(supplier, items, notes, order) -> None:
     """Create a purchase order (draft unless --order)."""
-    po = purchasing.create_po(*db_and_actor(), supplier, [_split_item(i, True) for i in items], notes=notes, order=order)
+    po = purchasing.create_po(*db_and_actor(), supplier, [_split_item(i, True) for i in items], notes=notes,
+                              order=order)
     emit(po.to_json(), lambda: _show_po(po))
 
 

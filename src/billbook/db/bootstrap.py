@@ -13,6 +13,7 @@ from billbook.db.uow import Database
 
 
 def has_shop_row(session: Session) -> bool:
+    """Whether the one shop row (id 1) is there."""
     return session.get(Shop, 1) is not None
 
 

@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--products", type=int, default=200)
     ap.add_argument("--from-source", action="store_true",
-                    help="no bytecode cache: compile billbook's sources on every start when PYTHONDONTWRITEBYTECODE is set")
+                    help="no bytecode cache (with PYTHONDONTWRITEBYTECODE set, billbook compiles its sources "
+                         "on every start)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     result = measure(args.runs, args.products, bytecode=not args.from_source)
