@@ -90,6 +90,21 @@ def test_a_json_product_list_imports_only_what_it_needs(sqlite_shop):
     assert not [m for m in modules if m.startswith(NOT_FOR_A_PRODUCT_LIST)]
 
 
+#: libraries no --json read needs (documents, charts, migrations, tables, the GUI, printers' images)
+NOT_FOR_JSON = ("alembic", "rich", "reportlab", "matplotlib", "num2words", "customtkinter", "PIL")
+
+
+def test_other_json_reads_load_only_their_own_command_modules_and_no_heavy_library(sqlite_shop):
+    for argv in (["category", "list"], ["customer", "list"], ["supplier", "list"], ["po", "list"], ["stock", "low"],
+                 ["user", "list"], ["invoice", "list"], ["held", "list"], ["report", "day"]):
+        code, modules, out = _modules_after(["--db", sqlite_shop, "--json", *argv])
+        assert code == 0, argv
+        json.loads(out)
+        own = {f"billbook.cli.{m}" for m in COMMANDS[argv[0]][0]} | {"billbook.cli.app", "billbook.cli.groups"}
+        assert {m for m in modules if m.startswith("billbook.cli.")} <= own, argv
+        assert not [m for m in modules if m.split(".")[0] in NOT_FOR_JSON], argv
+
+
 #: what `product list` has no use for (each costs start-up time)
 NOT_FOR_A_PRODUCT_LIST = (
     "billbook.services.people.customers", "billbook.services.goods.suppliers", "billbook.services.goods.purchasing",
