@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -82,9 +83,65 @@ def test_a_json_product_list_imports_only_what_it_needs(sqlite_shop):
     assert code == 0
     assert json.loads(out) == {**json.loads(out), "total": 3, "next_offset": 2} and len(json.loads(out)["items"]) == 2
     assert [m for m in modules if m.startswith("billbook.cli.")] == ["billbook.cli.app", "billbook.cli.groups",
-                                                                     "billbook.cli.inventory"]
+                                                                     "billbook.cli.products"]
     assert not [m for m in modules if m.split(".")[0] in ("alembic", "rich", "reportlab", "matplotlib",
-                                                          "num2words", "customtkinter")]
+                                                          "num2words", "customtkinter", "PIL", "mysql")]
+    # nor the services of other commands, nor the layers a catalog read never touches
+    assert not [m for m in modules if m.startswith(NOT_FOR_A_PRODUCT_LIST)]
+
+
+#: libraries no --json read needs (documents, charts, migrations, tables, the GUI, printers' images)
+NOT_FOR_JSON = ("alembic", "rich", "reportlab", "matplotlib", "num2words", "customtkinter", "PIL")
+
+
+def test_other_json_reads_load_only_their_own_command_modules_and_no_heavy_library(sqlite_shop):
+    for argv in (["category", "list"], ["customer", "list"], ["supplier", "list"], ["po", "list"], ["stock", "low"],
+                 ["user", "list"], ["invoice", "list"], ["held", "list"], ["report", "day"]):
+        code, modules, out = _modules_after(["--db", sqlite_shop, "--json", *argv])
+        assert code == 0, argv
+        json.loads(out)
+        own = {f"billbook.cli.{m}" for m in COMMANDS[argv[0]][0]} | {"billbook.cli.app", "billbook.cli.groups"}
+        assert {m for m in modules if m.startswith("billbook.cli.")} <= own, argv
+        assert not [m for m in modules if m.split(".")[0] in NOT_FOR_JSON], argv
+
+
+#: what `product list` has no use for (each costs start-up time)
+NOT_FOR_A_PRODUCT_LIST = (
+    "billbook.services.people.customers", "billbook.services.goods.suppliers", "billbook.services.goods.purchasing",
+    "billbook.services.goods.inventory", "billbook.services.selling", "billbook.services.insight",
+    "billbook.services.data.backup", "billbook.services.data.transfer", "billbook.documents", "billbook.gst",
+    "billbook.charts", "billbook.devices", "billbook.gui", "billbook.devtools", "billbook.db.migrations")
+
+
+def test_the_program_loads_a_command_with_the_collector_paused_and_runs_it_with_the_collector_on(sqlite_shop):
+    """``billbook`` (``run``) collects no cyclic garbage while the command's modules load (start-up
+    speed), then freezes what was loaded and resumes: the command's own work is collected as usual."""
+    code = ("import gc, sys\n"
+            "from billbook.services.goods import catalog\n"
+            "search = catalog.search_products\n"
+            "def spy(*args, **kwargs):\n"
+            "    print(f'collector on={gc.isenabled()} frozen={gc.get_freeze_count()}', file=sys.stderr)\n"
+            "    return search(*args, **kwargs)\n"
+            "catalog.search_products = spy\n"
+            "from billbook.cli import run\n"
+            "run()\n")
+    proc = subprocess.run([sys.executable, "-c", code, "--db", sqlite_shop, "--json", "product", "list"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total"] == 3
+    seen = re.search(r"collector on=(\w+) frozen=(\d+)", proc.stderr)
+    assert seen and seen[1] == "True" and int(seen[2]) > 10_000, proc.stderr
+    help_run = subprocess.run([sys.executable, "-c", "from billbook.cli import run\nrun()", "--help"],
+                              capture_output=True, text=True, timeout=120)
+    assert help_run.returncode == 0 and "product" in help_run.stdout
+
+
+def test_main_alone_leaves_the_collector_as_it_found_it(sqlite_shop, capsys):
+    """Tests (and other callers) run ``main`` in-process: only the program's ``run`` pauses the collector."""
+    import gc
+    frozen = gc.get_freeze_count()
+    assert run_cli(capsys, "--db", sqlite_shop, "--json", "product", "list")[0] == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def _no_table(*args, **kwargs):

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from billbook.cli.app import app
+from billbook.cli.app import app, pause_collector
 from billbook.errors import BillbookError
 
 
@@ -51,4 +51,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    """The ``billbook`` program (the console script and ``python -m billbook.cli``)."""
+    pause_collector()   # until the command is loaded (start-up speed; see app.pause_collector)
     sys.exit(main())

@@ -12,6 +12,11 @@ from billbook.db.models import Shop
 from billbook.db.uow import Database
 
 
+def has_shop_row(session: Session) -> bool:
+    """Whether the one shop row (id 1) is there."""
+    return session.get(Shop, 1) is not None
+
+
 def ensure_shop_row(session: Session) -> None:
     """The one shop row (id 1) exists, with the model's defaults until the owner fills it in."""
     if session.get(Shop, 1) is None:
@@ -29,6 +34,8 @@ def open_database(url: str | None = None, *, migrate: bool = True, pool_size: in
         if plain is not None:
             raise plain from exc
         raise
-    if migrate:
+    # Looked for in a read-only transaction first: most opens find the row, and a write
+    # transaction (SQLite's BEGIN IMMEDIATE) would make every command wait for the counter's sale.
+    if migrate and not db.run(has_shop_row, readonly=True):
         db.run(ensure_shop_row)
     return db
