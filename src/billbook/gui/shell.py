@@ -1,7 +1,7 @@
 """The app shell: sidebar of the screens the role may use, message bar, status bar, idle lock.
 
 Screens come from ``gui/screens`` through the registry (see ``gui/registry.py``); the
-shell builds each lazily on first show. Keys:
+shell builds each on first show, or ahead while the user is idle (see below). Keys:
 
 - each screen's ``shortcut`` (e.g. ``<F1>`` Billing) switches to it; a role without the
   screen's permission is refused with a message, even by shortcut;
@@ -41,6 +41,12 @@ BACKUP_FIRST_MS = 60_000
 BACKUP_EVERY_MS = 15 * 60_000
 #: after login, screens' slow preparations (imports) run in the background
 PREPARE_AFTER_MS = 1_500
+#: a screen is built ahead only after this long without a key press, click or mouse move
+PREBUILD_IDLE_MS = 1_500
+#: how often the shell looks whether it may build the next screen ahead
+PREBUILD_CHECK_MS = 250
+#: the names under which screens keep an open dialog or panel (a frame placed over them)
+DIALOG_ATTRIBUTES = ("overlay", "approval", "labels_panel")
 
 
 def pretty_key(sequence: str | None) -> str:
@@ -173,6 +179,7 @@ class Shell(ctk.CTkFrame):
         self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
         self._after.append(self.after(BACKUP_FIRST_MS, self._backup_tick))
         self._after.append(self.after(PREPARE_AFTER_MS, self._prepare_screens))
+        self._after.append(self.after(PREBUILD_IDLE_MS, self._prebuild_tick))
 
     def _prepare_screens(self) -> None:
         """Run the screens' ``prepare`` work (slow imports) in the background: quick first shows."""
@@ -181,6 +188,41 @@ class Shell(ctk.CTkFrame):
         for spec in self.allowed:
             if spec.prepare is not None and spec.key not in self.screens:
                 self.ctx.run_in_background(spec.prepare, on_error=lambda exc: log.warning("preparing a screen: %s", exc))
+
+    # ------------------------------------------------------------------ building screens ahead
+    def unbuilt(self) -> list[str]:
+        """The role's screens not built yet, in sidebar order."""
+        return [s.key for s in self.allowed if s.key not in self.screens]
+
+    def may_prebuild(self) -> bool:
+        """True when building a screen now would hold up nobody: the user is idle, no dialog,
+        approval or sale is open, the shell is in front and no background work is running."""
+        if not self.running or self.app.face is not self or self.ctx.pending:
+            return False
+        if (time.monotonic() - self.app.last_activity) * 1000 < PREBUILD_IDLE_MS:
+            return False
+        if self.password_dialog is not None or self.grab_current() is not None:
+            return False
+        question = getattr(self.app, "question", None)
+        if question is not None and question.winfo_exists():
+            return False
+        screen = self.screens.get(self.current) if self.current else None
+        for name in DIALOG_ATTRIBUTES:
+            dialog = getattr(screen, name, None)
+            if dialog is not None and dialog.winfo_exists() and dialog.winfo_ismapped():
+                return False
+        return self.app.open_cart() is None
+
+    def _prebuild_tick(self) -> None:
+        """Build one screen ahead when the moment is right; come back for the next."""
+        if not self.running:
+            return
+        todo = self.unbuilt()
+        if not todo:
+            return                                  # all built: nothing more to schedule
+        if self.may_prebuild():
+            self._make_screen(todo[0])
+        self._after.append(self.after(PREBUILD_CHECK_MS, self._prebuild_tick))
 
     def resume(self) -> None:
         """After unlocking: same screen, fresh idle timer."""
@@ -262,12 +304,7 @@ class Shell(ctk.CTkFrame):
         screen = self.screens.get(key)
         if screen is None:
             self._show_placeholder(spec.title)
-            try:
-                screen = spec.factory(self.content, self.ctx)
-            except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down
-                log.exception("screen %s failed to build", key)
-                screen = ScreenError(self.content, spec.title, exc)
-            self.screens[key] = screen
+            screen = self._make_screen(key)
         if self.current and self.current != key and self.current in self.screens:
             old = self.screens[self.current]
             old.grid_remove()
@@ -289,6 +326,17 @@ class Shell(ctk.CTkFrame):
                 log.exception("on_show failed")
                 self.ctx.notify(plain_error(exc), "error")
         return True
+
+    def _make_screen(self, key: str) -> ctk.CTkFrame:
+        """Build screen ``key`` (not shown: ``show`` grids it); a failing one becomes a ScreenError."""
+        spec = registry.SCREENS[key]
+        try:
+            screen = spec.factory(self.content, self.ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken screen must not take the app down
+            log.exception("screen %s failed to build", key)
+            screen = ScreenError(self.content, spec.title, exc)
+        self.screens[key] = screen
+        return screen
 
     def _show_placeholder(self, title: str) -> None:
         """Before a screen's first build: the old screen goes and "Opening …" shows at once (issue 16)."""

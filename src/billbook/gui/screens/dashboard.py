@@ -425,6 +425,8 @@ class DashboardScreen(ctk.CTkFrame):
 
     def _sales_changed(self) -> None:
         self._stale = True
+        if not self.visible:            # hidden (or built ahead, never shown): on_show refreshes
+            return
         if self._debounce is not None:
             self.after_cancel(self._debounce)
         self._debounce = self.after(SALE_DEBOUNCE_MS, self._after_sale)

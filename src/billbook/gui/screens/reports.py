@@ -38,18 +38,29 @@ class ReportsScreen(ctk.CTkFrame):
         self.report = None
         self.gst = None
         header(self, "Reports", "day-end close, GST summary, GST returns").pack(fill="x", padx=20, pady=(16, 8))
-        self.tabs = ctk.CTkTabview(self, anchor="nw")
+        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_changed)
         self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
         self.tabs.add("Day end")
         self.tabs.add("GST summary")
         self._build_day(self.tabs.tab("Day end"))
         self._build_gst(self.tabs.tab("GST summary"))
-        self.filing = None
-        if self.can_report:             # GSTR-1 / GSTR-3B / e-invoice: its own panel (gui/screens/_gst_filing.py)
-            from billbook.gui.screens._gst_filing import GstFilingPanel
+        self._filing = None
+        if self.can_report:             # GSTR-1 / GSTR-3B / e-invoice: its own panel, made on first use
             self.tabs.add("GST returns")
-            self.filing = GstFilingPanel(self.tabs.tab("GST returns"), ctx)
-            self.filing.pack(fill="both", expand=True)
+
+    @property
+    def filing(self):
+        """The "GST returns" panel (gui/screens/_gst_filing.py), built the first time it is wanted
+        (its tab opened) so opening Reports stays quick; None for a role without GST reports."""
+        if self._filing is None and self.can_report:
+            from billbook.gui.screens._gst_filing import GstFilingPanel
+            self._filing = GstFilingPanel(self.tabs.tab("GST returns"), self.ctx)
+            self._filing.pack(fill="both", expand=True)
+        return self._filing
+
+    def _tab_changed(self) -> None:
+        if self.tabs.get() == "GST returns":
+            self.filing                 # noqa: B018 - builds the panel on the tab's first visit
 
     def screenshot_ready(self) -> None:
         """For the screenshot script: yesterday, all terminals, with a float and a count."""
