@@ -10,7 +10,7 @@ with :func:`screen`::
 
 The shell imports every module in ``gui/screens``, shows in the sidebar only the screens
 whose permission the logged-in role holds (services enforce it again), and builds each
-screen lazily on first show. ``ctx`` (see gui/context.py) carries the Database, the Actor,
+screen on its first show, or earlier, hidden, while the user is idle (``Shell._prebuild_tick``). ``ctx`` (see gui/context.py) carries the Database, the Actor,
 the shop info and helpers to run work off the Tk thread.
 
 Keys. Screen shortcuts switch screens (``<F1>`` Billing, ``<F3>`` Invoices; back-office
@@ -18,7 +18,7 @@ screens should use ``<Control-…>`` letters or digits). Keys a screen binds for
 ``ctx.bind_key(self, "<F8>", handler)`` fire only while it is shown and win over screen
 shortcuts. Billing uses F2 and F4–F12 for its own work, Ctrl+L locks.
 
-Switching. A screen's first show builds it while the shell shows "Opening …" in its place;
+Switching. A first show of a screen not built yet builds it while the shell shows "Opening …";
 ``prepare=`` (optional) names work the shell runs in a worker thread shortly after login so
 that build is quick — slow imports, typically. It must not touch Tk.
 """
