@@ -4,6 +4,7 @@ is priced, taxed and fingerprinted at that price; each overridden line is audite
 names, the catalog price and the sold price. Every test runs on SQLite and on MariaDB."""
 
 import datetime as dt
+import threading
 from dataclasses import replace
 from decimal import Decimal as D
 
@@ -103,6 +104,46 @@ def test_forged_reused_stale_and_other_action_approvals_are_refused(shop, admin,
     with pytest.raises(PermissionDenied, match="not valid"):
         sales.checkout(shop, cashier, _sale("po-5", cart, late))
     assert snapshot(shop) == before
+
+
+def test_two_bills_racing_to_use_one_approval_take_turns_and_the_second_is_refused(shop, admin, cashier):
+    """Two terminals of one cashier submit bills with the same approval at the same moment: the
+    first holds the grant's row (MySQL) or the write lock (SQLite) until it commits; the second
+    waits, then sees the first's override and is refused. One bill sold at the override."""
+    ok = _approval(shop, cashier)
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hook(stage: str) -> None:
+        if stage == "numbered" and threading.current_thread().name == "first":
+            holding.set()                  # approval checked, its row locked, not yet committed
+            release.wait(10)
+
+    def sell(name: str, sale_id: str, item: tuple) -> None:
+        try:
+            outcome[name] = sales.checkout(shop, cashier, _sale(sale_id, [item], ok))
+        except Exception as exc:  # noqa: BLE001 - compared below
+            outcome[name] = exc
+
+    sales._fault_hook = hook
+    try:
+        first = threading.Thread(target=sell, name="first", args=("first", "race-1", ("SOAP", "1", None, "45")))
+        second = threading.Thread(target=sell, name="second", args=("second", "race-2", ("RICE5", "1", None, "300")))
+        first.start()
+        assert holding.wait(10)
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()            # waiting for the first bill's locks, not past them
+        release.set()
+        first.join(30)
+        second.join(30)
+    finally:
+        sales._fault_hook = None
+        release.set()
+    assert outcome["first"].lines[0].unit_price == D("45.00")
+    assert isinstance(outcome["second"], PermissionDenied) and "already used" in str(outcome["second"])
+    assert [r.details["sku"] for r in _override_rows(shop, admin)] == ["SOAP"]
+    assert sales.get_invoice_by_sale_id(shop, admin, "race-2") is None
 
 
 def test_an_admin_overrides_without_approval_and_is_named_as_the_approver(shop, admin):

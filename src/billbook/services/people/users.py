@@ -266,17 +266,20 @@ def approve(db: Database, actor: Actor, approver: str, password: str, action: st
 APPROVAL_MINUTES = 15
 
 
-def check_approval(s: Session, actor: Actor, approval: Approval | None, action: str) -> Approval | None:
+def check_approval(s: Session, actor: Actor, approval: Approval | None, action: str, *,
+                   lock: bool = False) -> Approval | None:
     """The approval when it was really given (its audit row exists) to ``actor`` for ``action``
-    in the last :data:`APPROVAL_MINUTES` minutes; else None. For services, in their transaction."""
+    in the last :data:`APPROVAL_MINUTES` minutes; else None. For services, in their transaction.
+    ``lock``: row-lock the grant's audit row until the transaction ends (MySQL; SQLite's write
+    lock already serialises), so two bills racing to use one approval take turns."""
     if approval is None or approval.action != action or approval.requested_by != actor.username \
             or not approval.token:
         return None
     since = clock.now() - dt.timedelta(minutes=APPROVAL_MINUTES)
-    granted = s.scalars(select(AuditEntry.details).where(
+    query = select(AuditEntry.details).where(
         AuditEntry.action == "approval.granted", AuditEntry.username == actor.username, AuditEntry.at >= since,
-        AuditEntry.entity_id == str(approval.approver_id),
-        AuditEntry.details.contains(approval.token))).all()
+        AuditEntry.entity_id == str(approval.approver_id), AuditEntry.details.contains(approval.token))
+    granted = s.scalars(query.with_for_update() if lock else query).all()
     # the row must have been written for this very action: a token given for a return is
     # no approval of a price (the caller's Approval.action is only what the client says)
     for details in granted:

@@ -16,8 +16,9 @@ It is idempotent by the client-made ``sale_id``: submitting the same id again (a
 double click, two terminals racing) returns the first invoice and writes nothing.
 
 Lock order, shared with returns and dues so terminals never deadlock each other:
-products (by id) → customer → number counter. ``Database.run_core`` retries the whole sale
-on a deadlock or lock timeout, and turns a lost connection into DatabaseUnavailable.
+products (by id) → customer → a price approval's grant row → number counter.
+``Database.run_core`` retries the whole sale on a deadlock or lock timeout, and turns a lost
+connection into DatabaseUnavailable.
 """
 
 from __future__ import annotations
@@ -477,11 +478,13 @@ def _overrides(lines: list[_Line], products: dict) -> list[tuple[int, _Line, obj
 def _price_approval(s: Session, actor: Actor, approval: Approval | None) -> Approval:
     """The admin's approval for a cashier's price override, checked in the sale's transaction:
     given to this cashier for "price_override" (its audit row exists), less than
-    APPROVAL_MINUTES old, and not used by another bill yet."""
+    APPROVAL_MINUTES old, and not used by another bill yet. The grant's audit row stays locked
+    until this sale commits, so a second bill racing to use the same approval waits, then sees
+    this one's ``price.override`` rows and is refused."""
     if approval is None:
         raise PermissionDenied("Selling at a price other than the catalog's needs an admin's approval "
                                "(an admin's user name and password at the counter). Nothing was saved.")
-    ok = check_approval(s, actor, approval, "price_override")
+    ok = check_approval(s, actor, approval, "price_override", lock=True)
     if ok is None:
         raise PermissionDenied(f"The admin's approval of the price change is not valid (given to someone else, "
                                f"for something else, or more than {APPROVAL_MINUTES} minutes ago): ask an admin "
@@ -640,8 +643,9 @@ def _sell(conn: Connection, actor: Actor, sale: _CheckedSale) -> InvoiceDetail:
     check, take the number, write the rows.
 
     Lock order, shared with returns and dues so terminals never deadlock each other:
-    products (by id) → customer → number counter. On SQLite ``BEGIN IMMEDIATE`` has already
-    taken the database's write lock, so no row locks are asked for there.
+    products (by id) → customer → a price approval's grant row → number counter. On SQLite
+    ``BEGIN IMMEDIATE`` has already taken the database's write lock, so no row locks are
+    asked for there.
     """
     now = clock.now()
     orm: Session | None = None          # an ORM Session on this connection, only when needed
