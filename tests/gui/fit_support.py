@@ -12,7 +12,8 @@ person could not use or read:
 - a **label** (every ``tk.Label``: CTkLabel, button texts, switch texts, menu texts) whose
   text, measured with its Tk font, is wider than the label, or whose wrapped text is taller;
 - a **table** (``ttk.Treeview``) whose shown columns are wider together than the table, or
-  a cell or heading whose text is wider than its column (Tk would cut it without a "…").
+  a cell or heading whose text is wider than its column (Tk would cut it without a "…"), or
+  that has given way down to one column (a label without its value says nothing).
 
 Only what is mapped (on screen) is looked at. Each problem is one line naming the widget's
 path, its class and, for text, the text.
@@ -105,6 +106,9 @@ def _tree_problems(tree: ttk.Treeview) -> list[str]:
     shown = list(tree.cget("displaycolumns"))
     if shown in (["#all"], ("#all",)) or shown == ["#all"]:
         shown = list(tree.cget("columns"))
+    columns = list(tree.cget("columns"))
+    if len(columns) >= 2 and len(shown) < 2:
+        out.append(f"only column {shown} of {columns} is shown: the table is too narrow to say anything")
     widths = {c: int(tree.column(c, "width")) for c in shown}
     total = sum(widths.values())
     if total > tree.winfo_width() + SLACK:

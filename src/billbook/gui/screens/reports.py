@@ -118,17 +118,21 @@ class ReportsScreen(ctk.CTkFrame):
         right.grid_rowconfigure((1, 2), weight=1)
         self.z_title = ElidedLabel(right, text="Z report", font=theme.font(16, "bold"), anchor="w")
         self.z_title.grid(row=0, column=0, columnspan=2, sticky="we", padx=12, pady=(10, 4))
-        self.z_lines = Table(right, [Column("item", "", 190, stretch=True, priority=120, min_width=90),
-                                     Column("value", "₹", 120, "e", priority=110)],
+        # the figure stays longest; its label gives way to "…" (whole in the tooltip)
+        self.z_lines = Table(right, [Column("item", "", 190, stretch=True, priority=110, min_width=64),
+                                     Column("value", "₹", 120, "e", priority=120)],
                              height=5)
         self.z_lines.grid(row=1, column=0, rowspan=2, sticky="nsew", padx=(12, 6), pady=4)
         self.z_modes = Table(right, [Column("mode", "Mode", 84, stretch=True), Column("sales", "Sales", 80, "e"),
                                      Column("dues", "Dues", 66, "e"), Column("refunds", "Refunds", 86, "e"),
                                      Column("net", "Net", 82, "e")], height=4)
         self.z_modes.grid(row=1, column=1, sticky="nsew", padx=(6, 12), pady=4)
-        self.z_rates = Table(right, [Column("rate", "GST %", 62, "e"), Column("taxable", "Taxable", 96, "e"),
-                                     Column("cgst", "CGST", 76, "e"), Column("sgst", "SGST", 76, "e"),
-                                     Column("igst", "IGST", 70, "e")], height=3)
+        # narrow: the rate and its taxable value stay, then CGST and IGST; SGST (= CGST) goes first
+        self.z_rates = Table(right, [Column("rate", "GST %", 62, "e", priority=100),
+                                     Column("taxable", "Taxable", 96, "e", priority=95),
+                                     Column("cgst", "CGST", 76, "e", priority=90),
+                                     Column("sgst", "SGST", 76, "e", priority=80),
+                                     Column("igst", "IGST", 70, "e", priority=85)], height=3)
         self.z_rates.grid(row=2, column=1, sticky="nsew", padx=(6, 12), pady=(4, 12))
         self.cash_label = ctk.CTkLabel(right, text="", font=theme.font(15, "bold"), anchor="w", justify="left")
         self.cash_label.grid(row=3, column=0, columnspan=2, sticky="nw", padx=12, pady=(0, 8))
