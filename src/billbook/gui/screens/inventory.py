@@ -14,6 +14,7 @@ from billbook.gui.forms import (
 )
 from billbook.gui.registry import screen
 from billbook.gui.widgets.fit import ElidedLabel
+from billbook.gui.widgets.lazy_tabs import LazyTabview
 from billbook.services.goods import catalog
 from billbook.services.goods import inventory
 from billbook.services.goods import purchasing
@@ -51,31 +52,20 @@ class InventoryScreen(ctk.CTkFrame):
             self.refusal = ctk.CTkLabel(self, text="Inventory is for admins.", text_color=MUTED)
             self.refusal.pack(pady=40)
             return
-        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_chosen)
-        self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
-        for name in ("Stock", "Suppliers", "Purchase orders"):
-            self.tabs.add(name)
         self.sku = None
         self.po = None
         # each tab is built on its first visit: opening Inventory builds only the tab in sight (issue 16)
-        self.built: set[str] = set()
-        self._builders = {"Stock": self._build_stock, "Suppliers": self._build_suppliers,
-                          "Purchase orders": self._build_pos}
-        self._build_tab(self.tabs.get())
+        self.tabs = LazyTabview(self, {"Stock": self._build_stock, "Suppliers": self._build_suppliers,
+                                       "Purchase orders": self._build_pos}, on_built=self._tab_built, anchor="nw")
+        self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
+        self.built = self.tabs.built
+        self.tabs.build_current()
 
     def show_tab(self, name: str) -> None:
         """Bring tab ``name`` to the front, building (and loading) it on its first visit."""
-        self.tabs.set(name)
-        self._build_tab(name)
+        self.tabs.show_tab(name)
 
-    def _tab_chosen(self) -> None:
-        self._build_tab(self.tabs.get())
-
-    def _build_tab(self, name: str) -> None:
-        if name in self.built:
-            return
-        self.built.add(name)
-        self._builders[name](self.tabs.tab(name))
+    def _tab_built(self, name: str) -> None:
         if self.winfo_ismapped():           # a later visit; the first one loads in on_show
             self._reload(name)
 

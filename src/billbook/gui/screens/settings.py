@@ -21,6 +21,7 @@ from billbook.gui.forms import (
     MUTED, Column, Dialogs, Form, StatusLine, Table, error_text, header, run_bg, section,
 )
 from billbook.gui.registry import screen
+from billbook.gui.widgets.lazy_tabs import LazyTabview
 from billbook.services.people import shop as shop_service
 from billbook.services.people import users as user_service
 from billbook.errors import BillbookError, ValidationError
@@ -99,33 +100,24 @@ class SettingsScreen(ctk.CTkFrame):
                                         text_color=MUTED)
             self.refusal.pack(padx=20, pady=40)
             return
-        self.tabs = ctk.CTkTabview(self, anchor="nw", command=self._tab_chosen)
-        self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
-        for name in self.TABS:
-            self.tabs.add(name)
         self._pending_logo: bytes | None = None
         #: the last (ShopInfo, logo bytes) read for the Shop and Billing tabs; None until read
         self._shop_data = None
-        self.built: set[str] = set()
-        self._builders = {"Shop": self._build_shop, "Billing": self._build_billing,
-                          "Printers": self._build_printers, "Users": self._build_users,
-                          "My password": self._build_password, "Database": self._build_database,
-                          "Backup": self._build_backup}
-        self._build_tab(self.tabs.get())
+        builders = {"Shop": self._build_shop, "Billing": self._build_billing, "Printers": self._build_printers,
+                    "Users": self._build_users, "My password": self._build_password,
+                    "Database": self._build_database, "Backup": self._build_backup}
+        self.tabs = LazyTabview(self, {name: builders[name] for name in self.TABS}, on_built=self._tab_built,
+                                anchor="nw")
+        self.tabs.pack(fill="both", expand=True, padx=16, pady=(0, 16))
+        self.built = self.tabs.built
+        self.tabs.build_current()
 
     def show_tab(self, name: str) -> None:
         """Bring tab ``name`` to the front, building it on its first visit."""
-        self.tabs.set(name)
-        self._build_tab(name)
+        self.tabs.show_tab(name)
 
-    def _tab_chosen(self) -> None:
-        self._build_tab(self.tabs.get())
-
-    def _build_tab(self, name: str) -> None:
-        if name in self.built or name not in self._builders:
-            return
-        self.built.add(name)
-        self._builders[name](self.tabs.tab(name))
+    def _tab_built(self, name: str) -> None:
+        """Fill a tab built just now with what the screen has read."""
         if name == "Shop" and self._shop_data is not None:
             self._fill_shop_form(*self._shop_data)
         elif name == "Billing" and self._shop_data is not None:
