@@ -56,6 +56,18 @@ def _approve(app, billing, kb: Keyboard, password: str) -> None:
     settle(app)
 
 
+def _sell_at(app, billing, kb: Keyboard, code: str, price: str) -> None:
+    """Scan ``code``, press F11, let the admin approve, type ``price`` and Enter."""
+    kb.scan(code)
+    settle(app)
+    kb.press("F11")
+    settle(app)
+    _approve(app, billing, kb, builders.DEFAULT_PASSWORD)
+    kb.type(price)
+    kb.press("Return")
+    settle(app)
+
+
 def _price_rows(db, admin) -> list:
     return audit_service.search_audit(db, admin, action="price.override").rows
 
@@ -153,14 +165,7 @@ def test_a_held_cart_keeps_its_price_and_checkout_asks_the_admin_again(shop):
     app, billing = _open(db, "asha")
     try:
         kb = Keyboard(app)
-        kb.scan(codes[1])
-        settle(app)
-        kb.press("F11")
-        settle(app)
-        _approve(app, billing, kb, builders.DEFAULT_PASSWORD)
-        kb.type("240")
-        kb.press("Return")
-        settle(app)
+        _sell_at(app, billing, kb, codes[1], "240")
         kb.press("F8")                                           # hold: the approval stays behind
         settle(app)
         assert billing.cart.empty
@@ -188,14 +193,7 @@ def test_an_approval_checkout_refuses_is_asked_again_and_the_cart_is_kept(shop):
     app, billing = _open(db, "asha")
     try:
         kb = Keyboard(app)
-        kb.scan(codes[0])
-        settle(app)
-        kb.press("F11")
-        settle(app)
-        _approve(app, billing, kb, builders.DEFAULT_PASSWORD)
-        kb.type("95")
-        kb.press("Return")
-        settle(app)
+        _sell_at(app, billing, kb, codes[0], "95")
         # as if it had gone stale (more than 15 minutes) or been used by another bill
         billing._price_approval = replace(billing._price_approval, token="0" * 32)
         kb.press("F12")
