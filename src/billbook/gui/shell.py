@@ -79,7 +79,8 @@ class Shell(ctk.CTkFrame):
         self.current: str | None = None
         self._keys: dict[str, dict[object, Callable]] = {}
         self._bound: list[str] = []
-        self._after: list[str] = []
+        #: the pending after() id of each of the session's timers, by the timer's job (``_schedule``)
+        self._after: dict[str, str] = {}
         self.app.last_activity = time.monotonic()
         self.idle_seconds: float | None = None   # tests may set; default from shop.idle_lock_minutes
         self.running = False
@@ -175,11 +176,15 @@ class Shell(ctk.CTkFrame):
             self.show(first)
         else:
             self.ctx.notify("Your account has no screens to use; ask an admin.", "warn")
-        self._after.append(self.after(IDLE_CHECK_MS, self._idle_tick))
-        self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
-        self._after.append(self.after(BACKUP_FIRST_MS, self._backup_tick))
-        self._after.append(self.after(PREPARE_AFTER_MS, self._prepare_screens))
-        self._after.append(self.after(PREBUILD_IDLE_MS, self._prebuild_tick))
+        self._schedule(IDLE_CHECK_MS, self._idle_tick)
+        self._schedule(HEALTH_EVERY_MS, self._health_tick)
+        self._schedule(BACKUP_FIRST_MS, self._backup_tick)
+        self._schedule(PREPARE_AFTER_MS, self._prepare_screens)
+        self._schedule(PREBUILD_IDLE_MS, self._prebuild_tick)
+
+    def _schedule(self, ms: int, job: Callable[[], None]) -> None:
+        """Run ``job`` in ``ms`` (a tick reschedules itself this way); ``stop`` cancels it."""
+        self._after[job.__name__] = self.after(ms, job)
 
     def _prepare_screens(self) -> None:
         """Run the screens' ``prepare`` work (slow imports) in the background: quick first shows."""
@@ -222,7 +227,7 @@ class Shell(ctk.CTkFrame):
             return                                  # all built: nothing more to schedule
         if self.may_prebuild():
             self._make_screen(todo[0])
-        self._after.append(self.after(PREBUILD_CHECK_MS, self._prebuild_tick))
+        self._schedule(PREBUILD_CHECK_MS, self._prebuild_tick)
 
     def resume(self) -> None:
         """After unlocking: same screen, fresh idle timer."""
@@ -238,7 +243,7 @@ class Shell(ctk.CTkFrame):
             except tk.TclError:
                 pass
         self._bound.clear()
-        for aid in self._after:
+        for aid in self._after.values():
             try:
                 self.after_cancel(aid)
             except (tk.TclError, ValueError):
@@ -395,7 +400,7 @@ class Shell(ctk.CTkFrame):
 
         self.ctx.run_in_background(lambda: shop_service.get_shop(db), on_done=ok,
                                    on_error=lambda exc: self.ctx._set_health(False, str(exc)))
-        self._after.append(self.after(HEALTH_EVERY_MS, self._health_tick))
+        self._schedule(HEALTH_EVERY_MS, self._health_tick)
 
     # ------------------------------------------------------------------ own password
     def change_password(self):
@@ -416,7 +421,7 @@ class Shell(ctk.CTkFrame):
         if not self.running:
             return
         self.run_backup()
-        self._after.append(self.after(BACKUP_EVERY_MS, self._backup_tick))
+        self._schedule(BACKUP_EVERY_MS, self._backup_tick)
 
     def run_backup(self) -> None:
         """Back up in the background if one is due (never two at once)."""
@@ -463,7 +468,7 @@ class Shell(ctk.CTkFrame):
         if not self.running:
             return
         self.check_idle()
-        self._after.append(self.after(IDLE_CHECK_MS, self._idle_tick))
+        self._schedule(IDLE_CHECK_MS, self._idle_tick)
 
 
 __all__ = ["Shell", "Permission"]
