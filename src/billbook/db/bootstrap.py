@@ -19,7 +19,7 @@ def has_shop_row(session: Session) -> bool:
 
 def ensure_shop_row(session: Session) -> None:
     """The one shop row (id 1) exists, with the model's defaults until the owner fills it in."""
-    if session.get(Shop, 1) is None:
+    if not has_shop_row(session):
         session.add(Shop(id=1, updated_at=clock.now()))
 
 
