@@ -84,3 +84,16 @@ def test_a_held_or_recovered_cart_loads_with_its_prices():
 def test_check_price_keeps_three_decimals_and_reads_nothing_as_none():
     assert check_price(" 12.345 ") == D("12.345") and check_price("12.3") == D("12.30")
     assert check_price(None) is None and check_price("  ") is None
+
+
+def test_a_tax_inclusive_line_is_never_priced_above_its_mrp():
+    oil = P(3, "OIL1", price=D("180.00"))
+    oil.tax_inclusive = True                        # its price is the MRP printed on the pack
+    cart = CounterCart()
+    cart.add(oil)
+    with pytest.raises(CartError) as err:
+        cart.set_price(oil.id, "180.01")
+    assert err.value.field == "price" and "not above the MRP ₹180.00" in err.value.message
+    assert cart.line(oil.id).price is None
+    cart.set_price(oil.id, "175")
+    assert cart.line(oil.id).price == D("175.00")

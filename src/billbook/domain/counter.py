@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from billbook.domain.cart import PAYMENT_MODES, CartError, Discount, parse_discount
-from billbook.domain.money import ZERO, MoneyError, parse_amount, parse_price, parse_qty
+from billbook.domain.money import ZERO, MoneyError, format_number, parse_amount, parse_price, parse_qty
 
 UNDO_DEPTH = 50
 
@@ -67,6 +67,15 @@ def check_price(text: str | Decimal | None, *, field: str = "price") -> Decimal 
         raise CartError(field, str(exc).split(": ", 1)[-1]) from None
     if price <= 0:
         raise CartError(field, "the price must be more than zero")
+    return price
+
+
+def check_line_price(product, text: str | Decimal | None) -> Decimal | None:
+    """:func:`check_price` for a line of ``product``: and never above a tax-inclusive
+    product's price, which is the MRP printed on the pack (checkout refuses it too)."""
+    price = check_price(text)
+    if price is not None and getattr(product, "tax_inclusive", False) and price > product.price:
+        raise CartError("price", f"not above the MRP ₹{format_number(product.price)}")
     return price
 
 
@@ -237,7 +246,7 @@ class CounterCart:
         line = self.line(product_id)
         if line is None:
             raise CartError("line", "that line is no longer in the cart")
-        value = check_price(price)
+        value = check_line_price(line.product, price)
         if value is not None and value == line.product.price:
             value = None
         snap = self._checkpoint()

@@ -36,7 +36,7 @@ import customtkinter as ctk
 
 from billbook.domain.cart import CartError
 from billbook.domain.counter import (
-    CartLine, CounterCart, check_discount, check_price, check_qty, discount_over_limit,
+    CartLine, CounterCart, check_discount, check_line_price, check_qty, discount_over_limit,
 )
 from billbook.domain.money import MoneyError, format_number, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission, Role
@@ -810,9 +810,7 @@ class BillingScreen(ctk.CTkFrame):
 
         def save(_e=None) -> str:
             try:
-                price = check_price(entry.get_text())
-                if price is not None and product.tax_inclusive and price > product.price:
-                    raise CartError("price", f"not above the MRP ₹{format_number(product.price)}")
+                price = check_line_price(product, entry.get_text())
             except CartError as exc:
                 entry.configure(border_color=theme.ERROR)
                 err.configure(text=f"Price: {exc.message}")
