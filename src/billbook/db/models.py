@@ -5,9 +5,12 @@ quantities NUMERIC(12,3) (``Qty``);
 times are naive local datetimes (the shop's wall clock); issued documents (invoices,
 credit notes) store every computed figure and a snapshot of what they name, so later
 changes to products, prices, customers or the shop never alter them.
+
+The annotations are evaluated as each class is made (no ``from __future__ import annotations``),
+so SQLAlchemy does not parse some 340 annotation strings at every start; a class named before
+it is defined is quoted (``Mapped[list["InvoiceLine"]]``).
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
@@ -16,10 +19,9 @@ from sqlalchemy import (
     Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint, text,
 )
-from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from billbook.db.types import Blob, LongText, Money, Qty, Rate, UnitPrice
+from billbook.db.types import BinaryText, Blob, LongText, Money, Qty, Rate, UnitPrice
 
 
 class Base(DeclarativeBase):
@@ -147,7 +149,7 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    category: Mapped[Category | None] = relationship()
+    category: Mapped["Category | None"] = relationship()
     __table_args__ = (
         CheckConstraint("price >= 0", name="ck_products_price"),
         CheckConstraint("cost_price >= 0", name="ck_products_cost"),
@@ -173,11 +175,6 @@ class StockMovement(Base):
     __table_args__ = (Index("ix_stock_movements_product_at", "product_id", "at"),)
 
 
-#: search index text: binary (code-point) order on MySQL so prefix ranges are exact
-_SearchText = lambda n: String(n).with_variant(  # noqa: E731
-    mysql.VARCHAR(n, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
-
-
 class SearchTerm(Base):
     """Name-search vocabulary: each distinct lower-case word of any product name.
 
@@ -185,13 +182,13 @@ class SearchTerm(Base):
     """
     __tablename__ = "search_terms"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    term: Mapped[str] = mapped_column(_SearchText(160), unique=True)
+    term: Mapped[str] = mapped_column(BinaryText(160), unique=True)
 
 
 class SearchTermSuffix(Base):
     """Every suffix of every term, so an infix query word becomes a prefix range scan."""
     __tablename__ = "search_term_suffixes"
-    suffix: Mapped[str] = mapped_column(_SearchText(24), primary_key=True)
+    suffix: Mapped[str] = mapped_column(BinaryText(24), primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("search_terms.id"), primary_key=True)
 
 
@@ -201,7 +198,7 @@ class ProductTerm(Base):
     __tablename__ = "product_terms"
     term_id: Mapped[int] = mapped_column(ForeignKey("search_terms.id"), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
-    search_name: Mapped[str] = mapped_column(_SearchText(160))
+    search_name: Mapped[str] = mapped_column(BinaryText(160))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     __table_args__ = (Index("ix_product_terms_sorted", "term_id", "active", "search_name", "product_id"),)
 
@@ -355,8 +352,8 @@ class Invoice(Base):
     bill_discount_text: Mapped[str] = mapped_column(String(16), default="")
     status: Mapped[str] = mapped_column(String(16), default="issued")
     print_count: Mapped[int] = mapped_column(Integer, default=0)
-    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", order_by="InvoiceLine.line_no")
-    payments: Mapped[list[Payment]] = relationship(
+    lines: Mapped[list["InvoiceLine"]] = relationship(back_populates="invoice", order_by="InvoiceLine.line_no")
+    payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", order_by="Payment.id", foreign_keys="Payment.invoice_id")
     __table_args__ = (
         UniqueConstraint("fy", "seq", name="uq_invoices_fy_seq"),
@@ -391,7 +388,7 @@ class InvoiceLine(Base):
     igst: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     cost_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    invoice: Mapped["Invoice"] = relationship(back_populates="lines")
     __table_args__ = (UniqueConstraint("invoice_id", "line_no", name="uq_invoice_lines_no"),)
 
 
@@ -413,7 +410,7 @@ class Payment(Base):
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     terminal: Mapped[str] = mapped_column(String(64), default="")
-    invoice: Mapped[Invoice | None] = relationship(back_populates="payments", foreign_keys=[invoice_id])
+    invoice: Mapped["Invoice | None"] = relationship(back_populates="payments", foreign_keys=[invoice_id])
     __table_args__ = (_customer_index("ix_payments_customer_id"),)
 
 
@@ -453,7 +450,7 @@ class CreditNote(Base):
     igst: Mapped[Decimal] = mapped_column(Money)
     round_off: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Money)
-    lines: Mapped[list[CreditNoteLine]] = relationship(back_populates="credit_note", order_by="CreditNoteLine.id")
+    lines: Mapped[list["CreditNoteLine"]] = relationship(back_populates="credit_note", order_by="CreditNoteLine.id")
     __table_args__ = (UniqueConstraint("fy", "seq", name="uq_credit_notes_fy_seq"),)
 
 
@@ -472,7 +469,7 @@ class CreditNoteLine(Base):
     sgst: Mapped[Decimal] = mapped_column(Money)
     igst: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
-    credit_note: Mapped[CreditNote] = relationship(back_populates="lines")
+    credit_note: Mapped["CreditNote"] = relationship(back_populates="lines")
 
 
 class HeldSale(Base):
@@ -507,8 +504,8 @@ class PurchaseOrder(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     notes: Mapped[str] = mapped_column(String(400), default="")
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    lines: Mapped[list[PurchaseOrderLine]] = relationship(back_populates="order", order_by="PurchaseOrderLine.id")
-    supplier: Mapped[Supplier] = relationship()
+    lines: Mapped[list["PurchaseOrderLine"]] = relationship(back_populates="order", order_by="PurchaseOrderLine.id")
+    supplier: Mapped["Supplier"] = relationship()
 
 
 class PurchaseOrderLine(Base):
@@ -519,7 +516,7 @@ class PurchaseOrderLine(Base):
     qty: Mapped[Decimal] = mapped_column(Qty)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
     received_qty: Mapped[Decimal] = mapped_column(Qty, default=Decimal("0"))
-    order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+    order: Mapped["PurchaseOrder"] = relationship(back_populates="lines")
 
 
 # ---------------------------------------------------------------- day end

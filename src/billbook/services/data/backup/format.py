@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy.types import TypeDecorator
 
 from billbook import files
 from billbook.db import migrate
@@ -97,6 +98,8 @@ class RestoreInfo:
 
 def column_kind(coltype: Any) -> str:
     """How a column's values are written in a backup: decimal, datetime, date, bytes, bool, int, str."""
+    if isinstance(coltype, TypeDecorator):          # Money, Blob...: by the type they store
+        coltype = coltype.impl_instance
     if isinstance(coltype, Boolean):
         return "bool"
     if isinstance(coltype, Numeric):
