@@ -127,8 +127,8 @@ def _median_ms_per_call(op, spent: list[float], runs: int) -> float:
     return statistics.median(per_call)
 
 
-def _driver_time(db, op, runs: int = 50) -> float:
-    """Median ms per call of ``op`` spent inside the driver's execute (statements, not COMMIT)."""
+def _time_between(db, op, start: str, end: str, runs: int = 50) -> float:
+    """Median ms per call of ``op`` spent between the engine events ``start`` and ``end``."""
     spent, started = [0.0], [0.0]
 
     def before(*_args):
@@ -136,32 +136,24 @@ def _driver_time(db, op, runs: int = 50) -> float:
 
     def after(*_args):
         spent[0] += time.perf_counter() - started[0]
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
+    event.listen(db.engine, start, before)
+    event.listen(db.engine, end, after)
     try:
         return _median_ms_per_call(op, spent, runs)
     finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
+        event.remove(db.engine, start, before)
+        event.remove(db.engine, end, after)
 
 
-def _execute_time(db, op, runs: int = 50) -> float:
+def _driver_time(db, op) -> float:
+    """Median ms per call of ``op`` spent inside the driver's execute (statements, not COMMIT)."""
+    return _time_between(db, op, "before_cursor_execute", "after_cursor_execute")
+
+
+def _execute_time(db, op) -> float:
     """Median ms per call of ``op`` spent in ``Connection.execute`` (SQLAlchemy's work for each
     statement, the driver's included; BEGIN too, which SQLite's engine sends as a statement)."""
-    spent, started = [0.0], [0.0]
-
-    def before(*_args):
-        started[0] = time.perf_counter()
-
-    def after(*_args):
-        spent[0] += time.perf_counter() - started[0]
-    event.listen(db.engine, "before_execute", before)
-    event.listen(db.engine, "after_execute", after)
-    try:
-        return _median_ms_per_call(op, spent, runs)
-    finally:
-        event.remove(db.engine, "before_execute", before)
-        event.remove(db.engine, "after_execute", after)
+    return _time_between(db, op, "before_execute", "after_execute")
 
 
 def _commit_time(db, op, runs: int = 50) -> float:
