@@ -12,11 +12,12 @@ dropped here) it times, interleaved so drift hits both alike:
 
 and prints the medians (ms), p95 and the ratio sale/bare (goal: ≤ 4, issue 19), and how many statements
 each sends (cursor executions, BEGIN included on SQLite, plus the COMMIT), counted in a
-separate pass after the timing so the counting costs nothing in the figures. Further separate
-passes split the sale's time (medians, so the parts add up only roughly): the driver's execute,
-SQLAlchemy's work around it (``Connection.execute`` minus the driver), COMMIT, and the rest;
-and say what the statements and COMMIT alone cost against the bare figure: the floor under the
-ratio that no work of billbook's own can lower. The MySQL server URL
+separate pass after the timing so the counting costs nothing in the figures. A further pass
+of 200 sales with timers on splits a sale's time within the same calls (medians, so the parts
+add up only roughly): the driver's execute, SQLAlchemy's work around it (``Connection.execute``
+minus the driver), COMMIT, and the rest (billbook's own work); and says what the statements and
+COMMIT alone cost against the bare figure: the floor under the ratio that no work of billbook's
+own can lower. The MySQL server URL
 defaults to ``BILLBOOK_TEST_MYSQL_URL``, else ``mysql+mysqlconnector://root@127.0.0.1:3306``.
 """
 
@@ -87,16 +88,13 @@ def _bench(db, runs: int) -> dict:
         sale_t.append((t1 - t0) * 1000)
         bare_t.append((t2 - t1) * 1000)
     sale_stmts, bare_stmts = _statements(db, one_sale), _statements(db, one_insert)
-    in_driver = _driver_time(db, one_sale)
-    in_execute = _execute_time(db, one_sale)
-    sale_commit, bare_commit = _commit_time(db, one_sale), _commit_time(db, one_insert)
+    sale_parts, bare_parts = _anatomy(db, one_sale), _anatomy(db, one_insert)
     raw_bare = _raw_bare(db, runs)
     meta.drop_all(db.engine)
     q = lambda xs: statistics.quantiles(xs, n=20)[18]
     return {"sale_ms": statistics.median(sale_t), "bare_ms": statistics.median(bare_t),
             "sale_p95": q(sale_t), "bare_p95": q(bare_t), "sale_stmts": sale_stmts, "bare_stmts": bare_stmts,
-            "sale_in_driver": in_driver, "sale_in_execute": in_execute, "raw_bare_ms": raw_bare, "sale_commit": sale_commit,
-            "bare_commit": bare_commit}
+            "sale_parts": sale_parts, "bare_parts": bare_parts, "raw_bare_ms": raw_bare}
 
 
 def _statements(db, op, runs: int = 20) -> float:
@@ -117,62 +115,55 @@ def _statements(db, op, runs: int = 20) -> float:
     return count / runs
 
 
-def _median_ms_per_call(op, spent: list[float], runs: int) -> float:
-    """Median over ``runs`` calls of ``op`` of the seconds a timer adds to ``spent[0]``, in ms."""
-    per_call = []
-    for k in range(runs):
-        spent[0] = 0.0
-        op(k)
-        per_call.append(spent[0] * 1000)
-    return statistics.median(per_call)
+def _anatomy(db, op, runs: int = 200) -> dict:
+    """Where each of ``runs`` calls of ``op`` spends its time, measured within the same calls:
+    the medians (ms) of the whole call, of the time inside the driver's execute, inside
+    ``Connection.execute`` (SQLAlchemy's work for each statement, the driver's included; BEGIN
+    too, which SQLite's engine sends as a statement), in the driver's COMMIT (the database
+    making the transaction durable), of the rest (billbook's own work: checks, GST arithmetic,
+    rows built; and the connection from the pool), and of execute + COMMIT: what the
+    statements cost before any work of billbook's own. The timers add a little to each call."""
+    parts = {"driver": 0.0, "execute": 0.0, "commit": 0.0}
+    started = {}
 
+    def start(name):
+        def handler(*_args):
+            started[name] = time.perf_counter()
+        return handler
 
-def _time_between(db, op, start: str, end: str, runs: int = 50) -> float:
-    """Median ms per call of ``op`` spent between the engine events ``start`` and ``end``."""
-    spent, started = [0.0], [0.0]
+    def stop(name):
+        def handler(*_args):
+            parts[name] += time.perf_counter() - started[name]
+        return handler
 
-    def before(*_args):
-        started[0] = time.perf_counter()
-
-    def after(*_args):
-        spent[0] += time.perf_counter() - started[0]
-    event.listen(db.engine, start, before)
-    event.listen(db.engine, end, after)
-    try:
-        return _median_ms_per_call(op, spent, runs)
-    finally:
-        event.remove(db.engine, start, before)
-        event.remove(db.engine, end, after)
-
-
-def _driver_time(db, op) -> float:
-    """Median ms per call of ``op`` spent inside the driver's execute (statements, not COMMIT)."""
-    return _time_between(db, op, "before_cursor_execute", "after_cursor_execute")
-
-
-def _execute_time(db, op) -> float:
-    """Median ms per call of ``op`` spent in ``Connection.execute`` (SQLAlchemy's work for each
-    statement, the driver's included; BEGIN too, which SQLite's engine sends as a statement)."""
-    return _time_between(db, op, "before_execute", "after_execute")
-
-
-def _commit_time(db, op, runs: int = 50) -> float:
-    """Median ms per call of ``op`` spent in the driver's COMMIT (the database making the
-    transaction's pages or redo log durable: more rows and indexes, more to write)."""
+    timers = [("before_cursor_execute", start("driver")), ("after_cursor_execute", stop("driver")),
+              ("before_execute", start("execute")), ("after_execute", stop("execute"))]
     dialect = db.engine.dialect
-    real_commit, spent = dialect.do_commit, [0.0]
+    real_commit = dialect.do_commit
 
-    def timed(dbapi_connection):
-        t0 = time.perf_counter()
+    def timed_commit(dbapi_connection):
+        start("commit")()
         try:
             real_commit(dbapi_connection)
         finally:
-            spent[0] += time.perf_counter() - t0
-    dialect.do_commit = timed
+            stop("commit")()
+    for name, handler in timers:
+        event.listen(db.engine, name, handler)
+    dialect.do_commit = timed_commit
+    per_call = []
     try:
-        return _median_ms_per_call(op, spent, runs)
+        for k in range(runs):
+            parts.update(driver=0.0, execute=0.0, commit=0.0)
+            t0 = time.perf_counter()
+            op(k)
+            total = time.perf_counter() - t0
+            per_call.append({**parts, "total": total, "rest": total - parts["execute"] - parts["commit"],
+                             "statements": parts["execute"] + parts["commit"]})
     finally:
         del dialect.do_commit            # back to the class's method
+        for name, handler in timers:
+            event.remove(db.engine, name, handler)
+    return {key: statistics.median(call[key] for call in per_call) * 1000 for key in per_call[0]}
 
 
 def _raw_bare(db, runs: int) -> float:
@@ -200,18 +191,17 @@ def _report(name: str, r: dict) -> None:
     print(f"{name:8s} 5-line sale median {r['sale_ms']:7.2f} ms (p95 {r['sale_p95']:6.2f})   "
           f"bare INSERT+COMMIT median {r['bare_ms']:6.2f} ms (p95 {r['bare_p95']:6.2f})   "
           f"ratio {r['sale_ms'] / r['bare_ms']:.2f}   statements {r['sale_stmts']:g} vs {r['bare_stmts']:g}")
-    print(f"{'':8s} where it goes: the sale spends {r['sale_in_driver']:.2f} ms inside the driver's execute "
-          f"(its statements) and {r['sale_commit']:.2f} ms in COMMIT (the bare row: {r['bare_commit']:.3f} ms); "
-          f"the bare INSERT+COMMIT on the raw driver connection, without SQLAlchemy, takes "
-          f"{r['raw_bare_ms']:.3f} ms")
-    around = r["sale_in_execute"] - r["sale_in_driver"]
-    rest = r["sale_ms"] - r["sale_in_execute"] - r["sale_commit"]
-    print(f"{'':8s} anatomy of the sale: {r['sale_in_driver']:.2f} ms in the driver, {around:.2f} ms in "
-          f"SQLAlchemy around it ({around / r['sale_stmts'] * 1000:.0f} us a statement), "
-          f"{r['sale_commit']:.2f} ms COMMIT, {rest:.2f} ms the rest (checks, GST arithmetic, rows built, "
-          f"connection from the pool); its statements and COMMIT alone, without any of billbook's own "
-          f"work, already cost {(r['sale_in_execute'] + r['sale_commit']) / r['bare_ms']:.2f}x the whole bare "
-          f"INSERT+COMMIT")
+    sale, bare = r["sale_parts"], r["bare_parts"]
+    around = sale["execute"] - sale["driver"]
+    print(f"{'':8s} where a sale goes (medians of {sale['total']:.2f} ms calls, timers on): "
+          f"{sale['driver']:.2f} ms in the driver's execute, {around:.2f} ms in SQLAlchemy around it "
+          f"({around / r['sale_stmts'] * 1000:.0f} us a statement), {sale['commit']:.2f} ms in COMMIT "
+          f"(the bare row's: {bare['commit']:.3f} ms), {sale['rest']:.2f} ms the rest (checks, GST arithmetic, "
+          f"rows built, the connection from the pool)")
+    print(f"{'':8s} the statements and COMMIT alone, before any work of billbook's own: "
+          f"{sale['statements']:.2f} ms, {sale['statements'] / r['bare_ms']:.2f}x the whole bare INSERT+COMMIT "
+          f"above; the bare INSERT+COMMIT on the raw driver connection, "
+          f"without SQLAlchemy, takes {r['raw_bare_ms']:.3f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
