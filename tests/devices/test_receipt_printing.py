@@ -225,14 +225,12 @@ def test_drawer_open_is_admin_only_audited_and_pulses(store, admin, cashier, pri
 
 
 def test_a_receipt_that_cannot_be_made_is_a_failed_job_not_a_lost_one(store, admin, cashier, printer, monkeypatch):
-    import billbook.documents.receipt_escpos as escpos
-
     def broken(*_a, **_k):
         raise RuntimeError("no paper model")
 
     printing.set_printer(store, admin, "receipt", uri=printer.uri, terminal="T1")
     inv = ring(store, cashier, "r-7", [("SOAP", "1")])
-    monkeypatch.setattr(escpos, "render_receipt_escpos", broken)
+    monkeypatch.setattr(printing, "render_receipt_escpos", broken)
     result = printing.print_invoice(store, cashier, inv.number)
     assert result.status == "failed" and result.reason == "error" and "no paper model" in result.message
     [job] = printing.list_jobs(store, cashier)

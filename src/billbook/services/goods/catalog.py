@@ -56,7 +56,7 @@ from billbook.domain import search as rules
 from billbook.domain import units
 from billbook.domain.barcode import barcode_problem
 from billbook.domain.gst import UNIT_UQC, hsn_problem
-from billbook.domain.money import D, MoneyError, parse_amount, parse_price, parse_qty, price_str
+from billbook.domain.money import D, MoneyError, money_str, parse_amount, parse_price, parse_qty, price_str, qty_str
 from billbook.domain.permissions import Permission
 from billbook.services.base import Actor, Page, audit, check_paging, requires
 from billbook.errors import Conflict, NotFound, ValidationError
@@ -91,7 +91,6 @@ class ProductInfo:
     active: bool
 
     def to_json(self) -> dict:
-        from billbook.domain.money import money_str, qty_str
         return {"sku": self.sku, "barcode": self.barcode, "name": self.name, "category": self.category,
                 "hsn": self.hsn, "unit": self.unit, "price": price_str(self.price),
                 "cost_price": money_str(self.cost_price), "gst_rate": format(self.gst_rate.normalize(), "f"),

@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 from billbook import clock, config
 from billbook.db.models import Product, PurchaseOrder, PurchaseOrderLine
 from billbook.db.uow import Database
-from billbook.devices import PrinterError
+from billbook.devices import PrinterError, transport
 from billbook.documents import files
 from billbook.documents.labels import LAYOUTS, LabelItem, render_label_sheet, tspl, zpl
 from billbook.domain.barcode import in_store_ean13, is_ean13
 from billbook.domain.permissions import Permission
 from billbook.errors import NotFound, ValidationError
 from billbook.services.base import Actor, audit, requires
+from billbook.services.goods.inventory import WHOLE_UNITS, low_stock
+from billbook.services.ledgers import devices as device_ledger
 
 MAX_COPIES = 1000
 MAX_LABELS = 5000
@@ -110,14 +112,12 @@ def label_items(db: Database, actor: Actor, requests) -> list[tuple[LabelItem, i
 @requires(Permission.VIEW_PRODUCTS)
 def low_stock_requests(db: Database, actor: Actor) -> list[tuple[str, int]]:
     """One label for each product below its reorder level (shelf tags to re-stock)."""
-    from billbook.services.goods.inventory import low_stock
     return [(row.sku, 1) for row in low_stock(db, actor)]
 
 
 @requires(Permission.MANAGE_PURCHASING)
 def received_po_requests(db: Database, actor: Actor, number: str) -> list[tuple[str, int]]:
     """A label for each unit received on purchase order ``number`` (one for loose goods: kg, l...)."""
-    from billbook.services.goods.inventory import WHOLE_UNITS
     number = (number or "").strip().upper()
 
     def work(s: Session):
@@ -170,30 +170,26 @@ def labels_pdf(db: Database, actor: Actor, requests, *, out: str | Path | None =
 @requires(Permission.VIEW_PRODUCTS)
 def print_labels(db: Database, actor: Actor, requests, *, terminal: str | None = None) -> LabelsResult:
     """Send labels to this terminal's label printer (ZPL or TSPL, one format per product with copies)."""
-    from billbook.devices import transport
-    from billbook.services.ledgers.devices import finish_job as _finish, new_job as _new_job
-    from billbook.services.ledgers.devices import printer_for as _printer_for, terminal_of as _terminal
-    name = _terminal(actor, terminal)
+    name = device_ledger.terminal_of(actor, terminal)
 
     def prepare(s: Session):
         items = _items_in(s, requests)
-        printer = _printer_for(s, name, "label")
-        return items, printer, _new_job(s, actor, name, "label", "", printer.uri)
+        printer = device_ledger.printer_for(s, name, "label")
+        return items, printer, device_ledger.new_job(s, actor, name, "label", "", printer.uri)
 
     items, printer, job_id = db.run(prepare)
     data = (zpl if printer.language == "zpl" else tspl)(items)
     try:
         transport.send(printer.address, data, title="labels")
     except PrinterError as exc:
-        _finish(db, actor, job_id, exc)
+        device_ledger.finish_job(db, actor, job_id, exc)
         raise PrinterError(f"The labels did not print: {exc}", reason=exc.reason) from None
-    _finish(db, actor, job_id, None)
+    device_ledger.finish_job(db, actor, job_id, None)
     return LabelsResult(None, 0, sum(n for _, n in items), [], job_id)
 
 
 def _in_store_prefix(s: Session) -> str:
-    from billbook.services.ledgers.devices import scale_layout
-    layout = scale_layout(s)
+    layout = device_ledger.scale_layout(s)
     used = set(layout.prefixes) if layout else set()
     for prefix in ("20", "29", "28", "27", "26", "25", "24", "23", "22", "21"):
         if prefix not in used:

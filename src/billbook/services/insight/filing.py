@@ -37,6 +37,8 @@ from billbook.gst.model import CreditNote as GstNote
 from billbook.gst.model import Invoice as GstInvoice
 from billbook.gst.model import Line, Party, Period, parse_period
 from billbook.services.base import Actor, requires
+from billbook.services.data.csv_io import spreadsheet_writer
+from billbook.services.insight.reports import compute_gst
 
 Progress = Callable[[float, str], None]
 
@@ -188,7 +190,6 @@ def _sales_report(db: Database, period: Period) -> tuple[Decimal, Decimal]:
     """The period's net taxable value and net tax as the GST sales summary (``report gst``)
     reports them: SQL sums of the stored lines by rate, less the credit notes — a path apart
     from the loader and the return builder above, and read-only."""
-    from billbook.services.insight.reports import compute_gst
     summary = db.run(lambda s: compute_gst(s, period.start, period.end), readonly=True)
     return (sum((r.taxable for r in summary.net_by_rate), ZERO),
             sum((r.cgst + r.sgst + r.igst for r in summary.net_by_rate), ZERO))
@@ -223,7 +224,6 @@ class Gstr1Export:
     def write_csv(self, directory: str | Path, *, force: bool = False) -> list[Path]:
         """The offline tool's sheets, one CSV file per sheet (``b2b.csv`` … ``docs.csv``); if any
         of them exists already nothing is written unless ``force``."""
-        from billbook.services.data.csv_io import spreadsheet_writer
         folder = files.ensure_folder(directory, create_within=config.data_dir())
         for name in self.gstr1.sheets:
             files.check_target(folder / f"{name}.csv", force=force)

@@ -24,6 +24,7 @@ from billbook.db.uow import Database
 from billbook.domain.permissions import Permission, Role
 from billbook.services import settings
 from billbook.services.base import Actor, audit, requires
+from billbook.services.people import shop as shop_service
 from billbook.errors import (
     AccountLocked, AuthenticationError, Conflict, NotFound, PermissionDenied, ValidationError,
 )
@@ -162,7 +163,6 @@ def create_shop_and_first_admin(db: Database, username: str, password: str, full
                                 **shop_changes) -> UserInfo:
     """The first-run wizard in one transaction: the first admin and the shop profile, or
     neither (a bad shop field leaves no admin behind). Every field is checked before writing."""
-    from billbook.services.people import shop as shop_service
     name = _check_username(username)
     check_policy(password, name)
     clean = shop_service.check_shop_changes(shop_changes)

@@ -29,14 +29,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billbook import clock
-from billbook.db.models import AuditEntry, CreditNote, Invoice, Payment, PrintJob
+from billbook.db.models import AuditEntry, CreditNote, Invoice, Payment, PrintJob, Shop
 from billbook.db.uow import Database
-from billbook.devices import PrinterError
+from billbook.devices import PrinterError, transport
 from billbook.devices.address import parse_address, system_queue
-from billbook.documents.receipt_escpos import CODE_PAGES
+from billbook.devices.system import list_printers as system_list, print_file
+from billbook.documents.invoice_a4 import render_invoice_a4
+from billbook.documents.labels import a4_test_page, label_test_page
+from billbook.documents.receipt_escpos import CODE_PAGES, drawer_job, render_receipt_escpos, test_page
 from billbook.domain.permissions import Permission
 from billbook.errors import NotFound, ValidationError
-from billbook.services.base import Actor, audit, check_id, requires
+from billbook.services.base import Actor, audit, check_id, check_paging, requires
+from billbook.services.selling import documents
 from billbook.services.ledgers.devices import (
     ROLES, PrinterSetting, finish_job as _finish, new_job as _new_job, printer_for as _printer_for,
     read_printers as _read, spool_file as _spool_file, terminal_of as _terminal, write_printers,
@@ -190,7 +194,6 @@ def remove_printer(db: Database, actor: Actor, role: str, terminal: str | None =
 
 def system_printers() -> list[str]:
     """The printers the operating system knows (CUPS ``lpstat -e``, Windows' list)."""
-    from billbook.devices.system import list_printers as system_list
     return system_list()
 
 
@@ -229,7 +232,6 @@ def _audit_drawer(db: Database, actor: Actor, entity: str, number: str, result: 
 
 
 def _render_a4_pdf(doc) -> bytes:
-    from billbook.documents.invoice_a4 import render_invoice_a4
     buf = io.BytesIO()
     render_invoice_a4(doc, buf)
     return buf.getvalue()
@@ -238,12 +240,9 @@ def _render_a4_pdf(doc) -> bytes:
 def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_id: int,
                   ) -> tuple[str | None, str]:
     """Render and send; returns (paper warning, spooler id). Raises PrinterError."""
-    from billbook.devices import transport
     if kind == "receipt":
-        from billbook.documents.receipt_escpos import render_receipt_escpos
         data = render_receipt_escpos(doc, replace(printer.receipt_options, drawer=drawer))
         return transport.send(printer.address, data, title=doc.number), ""
-    from billbook.devices.system import print_file
     path = _spool_file(job_id)
     path.write_bytes(_render_a4_pdf(doc))
     try:
@@ -257,7 +256,6 @@ def _send_invoice(kind: str, doc, printer: PrinterSetting, *, drawer: bool, job_
 
 def _run_invoice_job(db: Database, actor: Actor, job_id: int, kind: str, number: str, printer: PrinterSetting,
                      *, drawer: bool, record) -> JobResult:
-    from billbook.services.selling import documents
     doc = None
     try:
         doc = db.run(lambda s: documents.invoice_doc_for_print(s, number), readonly=True)
@@ -286,7 +284,6 @@ def print_invoice(db: Database, actor: Actor, number: str, *, kind: str = "recei
     DUPLICATE. Returns the job's outcome; a failed job stays to be retried (:func:`retry_job`).
     Raises :class:`PrinterError` (reason ``not_set``) when no such printer is set.
     """
-    from billbook.services.selling import documents
     if kind not in ("receipt", "a4"):
         raise ValidationError("kind", "receipt or a4")
     if not isinstance(number, str) or not number.strip():
@@ -322,7 +319,6 @@ def after_sale_choice(db: Database, actor: Actor, terminal: str | None = None, *
     """What to print after a sale on this terminal: receipt, a4, both, ask or none (the shop's
     choice). Not ``interactive`` (``sale --print``): ask and none become the receipt printer when
     the terminal has one, else A4."""
-    from billbook.db.models import Shop
     name = _terminal(actor, terminal)
 
     def work(s: Session):
@@ -387,7 +383,6 @@ def print_after_sale(db: Database, actor: Actor, number: str, choice: str | None
 @requires(Permission.VIEW_INVOICES)
 def retry_job(db: Database, actor: Actor, job_id) -> JobResult:
     """Send a failed job again (to the printer the terminal has now)."""
-    from billbook.services.selling import documents
     job_id = check_id(job_id, "job")
 
     def prepare(s: Session):
@@ -416,7 +411,6 @@ def _job_info(j: PrintJob) -> JobInfo:
 def list_jobs(db: Database, actor: Actor, *, status: str | None = "failed", document: str | None = None,
               terminal: str | None = None, limit: int = 50) -> list[JobInfo]:
     """Print jobs, newest first: by default the failed ones (to retry) of every terminal."""
-    from billbook.services.base import check_paging
     limit, _ = check_paging(limit)
 
     def work(s: Session):
@@ -450,15 +444,12 @@ def failed_job_for(db: Database, actor: Actor, number: str) -> JobInfo | None:
 @requires(Permission.SELL)
 def print_test_page(db: Database, actor: Actor, role: str = "receipt", terminal: str | None = None) -> JobResult:
     """Print a test page on this terminal's ``role`` printer (the A4 one gets a one-page PDF)."""
-    from billbook.devices import transport
-    from billbook.documents.receipt_escpos import test_page
     if role not in ROLES:
         raise ValidationError("role", f"one of {', '.join(ROLES)}")
     name = _terminal(actor, terminal)
 
     def prepare(s: Session):
         printer = _printer_for(s, name, role)
-        from billbook.db.models import Shop
         shop = s.get(Shop, 1)
         return _new_job(s, actor, name, "test", "", printer.uri), printer, (shop.name if shop else "")
 
@@ -469,11 +460,8 @@ def print_test_page(db: Database, actor: Actor, role: str = "receipt", terminal:
             data = test_page(printer.receipt_options, terminal=name, printer=printer.uri, shop_name=shop_name, when=when)
             transport.send(printer.address, data, title="billbook test page")
         elif role == "label":
-            from billbook.documents.labels import label_test_page
             transport.send(printer.address, label_test_page(printer.language), title="billbook label test")
         else:
-            from billbook.devices.system import print_file
-            from billbook.documents.labels import a4_test_page
             path = _spool_file(job_id)
             path.write_bytes(a4_test_page(terminal=name, printer=printer.uri, shop_name=shop_name, when=when))
             try:
@@ -488,8 +476,6 @@ def print_test_page(db: Database, actor: Actor, role: str = "receipt", terminal:
 
 
 def _kick(db: Database, actor: Actor, terminal: str, *, reason: str) -> JobResult:
-    from billbook.devices import transport
-    from billbook.documents.receipt_escpos import drawer_job
 
     def prepare(s: Session):
         printer = _printer_for(s, terminal, "drawer")

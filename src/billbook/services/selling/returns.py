@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -192,8 +192,6 @@ def create_return(db: Database, actor: Actor, invoice_number: str, items: Sequen
 
 def _replayed(db: Database, cn_id: int, digest: str) -> CreditNoteDetail:
     """The credit note already made under this request id — if it was made from the same request."""
-    from dataclasses import replace
-
     def work(s: Session) -> CreditNoteDetail:
         cn = s.get(CreditNote, cn_id)
         if cn.request_hash is not None and cn.request_hash != digest:

@@ -26,6 +26,7 @@ from billbook.errors import NotFound, ValidationError
 from billbook.services import settings
 from billbook.services.base import Actor, audit, requires
 from billbook.services.ledgers.devices import scale_layout
+from billbook.services.selling.checkout import SaleItem
 
 QTY = Decimal("0.001")
 GRAM_UNITS = ("g", "gm", "gms", "gram", "grams")
@@ -149,7 +150,6 @@ def resolve_scan(db: Database, actor: Actor, code: str) -> ScanHit:
 @requires(Permission.SELL)
 def scan_items(db: Database, actor: Actor, codes: list[str]):
     """Sale items for scanned ``codes`` (the same ordinary barcode twice: quantity 2)."""
-    from billbook.services.selling.checkout import SaleItem
 
     def work(s: Session):
         merged: dict[str, Decimal] = {}
