@@ -45,14 +45,19 @@ def check_discount(text: str | None, *, field: str = "discount") -> str:
     return disc.text if disc is not None else ""
 
 
-def check_qty(text: str | Decimal, *, field: str = "quantity") -> Decimal:
+def _more_than_zero(parse, text: str | Decimal, field: str, what: str) -> Decimal:
+    """``parse(text)``, as a CartError naming ``field`` for junk, zero or a negative."""
     try:
-        qty = parse_qty(text, field=field)
+        value = parse(text, field=field)
     except MoneyError as exc:
         raise CartError(field, str(exc).split(": ", 1)[-1]) from None
-    if qty <= 0:
-        raise CartError(field, "the quantity must be more than zero")
-    return qty
+    if value <= 0:
+        raise CartError(field, f"the {what} must be more than zero")
+    return value
+
+
+def check_qty(text: str | Decimal, *, field: str = "quantity") -> Decimal:
+    return _more_than_zero(parse_qty, text, field, "quantity")
 
 
 def check_price(text: str | Decimal | None, *, field: str = "price") -> Decimal | None:
@@ -61,13 +66,7 @@ def check_price(text: str | Decimal | None, *, field: str = "price") -> Decimal 
     raw = text.strip() if isinstance(text, str) else text
     if raw is None or raw == "":
         return None
-    try:
-        price = parse_price(raw, field=field)
-    except MoneyError as exc:
-        raise CartError(field, str(exc).split(": ", 1)[-1]) from None
-    if price <= 0:
-        raise CartError(field, "the price must be more than zero")
-    return price
+    return _more_than_zero(parse_price, raw, field, "price")
 
 
 def check_line_price(product, text: str | Decimal | None) -> Decimal | None:
