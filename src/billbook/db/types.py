@@ -87,6 +87,8 @@ UnitPrice = ExactDecimal(13, 3)
 Qty = Numeric(12, 3, asdecimal=True)
 #: GST rate in percent, e.g. 0.25 or 18.
 Rate = Numeric(5, 2, asdecimal=True)
+
+
 class _MySQLVariant(TypeDecorator):
     """``impl`` on SQLite; on MySQL/MariaDB the MySQL type :meth:`mysql_type` names.
 
@@ -96,7 +98,7 @@ class _MySQLVariant(TypeDecorator):
     compiles or binds the column.
     """
 
-    cache_ok = True
+    cache_ok = True             # SQLAlchemy reads it from each class's own body: every subclass says it too
 
     def mysql_type(self):
         raise NotImplementedError
